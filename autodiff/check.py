@@ -1,0 +1,83 @@
+"""Checking gradients against finite differences: `numerical_grad`, `gradcheck`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from .graph import no_grad
+from .value import Value
+
+__all__ = ["numerical_grad", "gradcheck", "GradcheckError"]
+
+Function = Callable[..., Value]
+
+
+class GradcheckError(AssertionError):
+    """Analytic and numerical gradients differ; `.mismatches` lists (index, analytic, numeric)."""
+
+    def __init__(self, message: str, mismatches: list[tuple[int, float, float]]) -> None:
+        super().__init__(message)
+        self.mismatches = mismatches
+
+
+def _scalar_output(f: Function, values: list[Value]) -> Value:
+    out = f(*values)
+    if not isinstance(out, Value):
+        raise TypeError(f"the function must return a Value, got {type(out).__name__}")
+    if type(out.data) is not float:
+        raise ValueError("the function must return a scalar Value; reduce with .sum() or .mean()")
+    return out
+
+
+def numerical_grad(f: Function, xs: Sequence[float], eps: float = 1e-6) -> list[float]:
+    """Central differences (f(x + eps) - f(x - eps)) / 2 eps of f(*values) at the point xs."""
+    point = [float(x) for x in xs]
+    if not eps > 0:
+        raise ValueError(f"eps must be > 0, got {eps!r}")
+    grads = []
+    with no_grad():  # only values are needed: record no graph
+        for i in range(len(point)):
+            up = point.copy()
+            down = point.copy()
+            up[i] += eps
+            down[i] -= eps
+            f_up = _scalar_output(f, [Value(x) for x in up]).data
+            f_down = _scalar_output(f, [Value(x) for x in down]).data
+            grads.append((f_up - f_down) / (2.0 * eps))
+    return grads
+
+
+def analytic_grad(f: Function, xs: Sequence[float]) -> list[float]:
+    """The engine's gradient of f(*values) at the point xs (one backward pass)."""
+    values = [Value(float(x), label=f"x{i}") for i, x in enumerate(xs)]
+    _scalar_output(f, values).backward()
+    return [v.grad for v in values]
+
+
+def gradcheck(
+    f: Function,
+    xs: Sequence[float],
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+) -> bool:
+    """True if backward() agrees with central differences at xs; else raise GradcheckError."""
+    analytic = analytic_grad(f, xs)
+    numeric = numerical_grad(f, xs, eps)
+    mismatches = [
+        (i, a, n)
+        for i, (a, n) in enumerate(zip(analytic, numeric))
+        if not abs(a - n) <= atol + rtol * abs(n)
+    ]
+    if mismatches:
+        lines = [
+            f"input {i} (x{i} = {float(xs[i])!r}): analytic {a!r}, numeric {n!r}, "
+            f"difference {abs(a - n):.3g}"
+            for i, a, n in mismatches
+        ]
+        raise GradcheckError(
+            f"gradcheck failed for {len(mismatches)} of {len(analytic)} inputs "
+            f"(atol={atol}, rtol={rtol}, eps={eps}):\n  " + "\n  ".join(lines),
+            mismatches,
+        )
+    return True

@@ -1,0 +1,116 @@
+"""Graph walks: the topological order, the backward pass (written once, iteratively), no_grad."""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+from collections.abc import Callable, Iterator
+
+import numpy as np
+
+from .value import Value, _set_grad_enabled
+
+__all__ = ["topological_order", "backward", "no_grad"]
+
+
+def topological_order(root: Value) -> list[Value]:
+    """Every node of root's graph once, inputs before the nodes made from them, root last."""
+    if not isinstance(root, Value):
+        raise TypeError(f"topological_order needs a Value, got {type(root).__name__}")
+    order: list[Value] = []
+    seen = {root}
+    # An explicit stack instead of recursion: a chain of a million nodes is fine.
+    # Each entry is (node, expanded?): a node is emitted after all its inputs have been.
+    stack: list[tuple[Value, bool]] = [(root, False)]
+    push = stack.append
+    pop = stack.pop
+    emit = order.append
+    mark = seen.add
+    while stack:
+        node, expanded = pop()
+        if expanded:
+            emit(node)
+            continue
+        push((node, True))
+        for child in reversed(node.inputs):  # reversed, so inputs come out in argument order
+            if child not in seen:
+                mark(child)
+                push((child, False))
+    return order
+
+
+StepHook = Callable[[Value, object, tuple], None]
+
+
+def backward(root: Value, on_step: StepHook | None = None) -> list[Value]:
+    """Add d(root)/d(node) to every node's `grad`; return the nodes in topological order.
+
+    Gradients flow through a scratch slot `_g` that starts at zero on every call, and are
+    added to `grad` once per node at the end of its turn, so calling backward twice on the same
+    graph adds the same gradients twice (as PyTorch does) instead of compounding them.
+    `on_step(node, upstream, contributions)`, if given, sees each step (the tracer uses it).
+    """
+    if type(root.data) is not float:
+        raise ValueError(
+            f"backward() needs a scalar, but this node holds an array of shape {root.data.shape}"
+            " (batch mode); reduce it first with .sum() or .mean()"
+        )
+    order = topological_order(root)
+    # The graph is acyclic and freed by reference counting; the cyclic collector would only
+    # rescan it over and over while we walk it, so it pauses here and resumes as it was.
+    collector_was_on = gc.isenabled()
+    gc.disable()
+    try:
+        for node in order:
+            node._g = 0.0
+        root._g = 1.0
+        for node in reversed(order):
+            g = node._g
+            node.grad = node.grad + g
+            inputs = node.inputs
+            if not inputs:
+                continue
+            if on_step is None:
+                for child, local in zip(inputs, node._local):
+                    c = local * g
+                    if type(c) is not float:
+                        c = _reduce_to(c, child.data)
+                    child._g += c
+            else:
+                contributions = []
+                for child, local in zip(inputs, node._local):
+                    c = local * g
+                    if type(c) is not float:
+                        c = _reduce_to(c, child.data)
+                    child._g += c
+                    contributions.append(c)
+                on_step(node, g, tuple(contributions))
+    finally:
+        if collector_was_on:
+            gc.enable()
+    return order
+
+
+def _reduce_to(contribution, like):
+    """Sum a broadcast contribution back to the shape of the node that receives it."""
+    if type(like) is float:
+        return float(np.sum(contribution))
+    contribution = np.asarray(contribution, dtype=float)
+    if contribution.shape == like.shape or contribution.ndim == 0:
+        return contribution
+    while contribution.ndim > like.ndim:
+        contribution = contribution.sum(axis=0)
+    for axis, size in enumerate(like.shape):
+        if size == 1 and contribution.shape[axis] != 1:
+            contribution = contribution.sum(axis=axis, keepdims=True)
+    return contribution
+
+
+@contextlib.contextmanager
+def no_grad() -> Iterator[None]:
+    """Inside this block, results record no inputs: nothing to backpropagate, less to keep."""
+    previous = _set_grad_enabled(False)
+    try:
+        yield
+    finally:
+        _set_grad_enabled(previous)
