@@ -18,9 +18,10 @@ def topological_order(root: Value) -> list[Value]:
     if not isinstance(root, Value):
         raise TypeError(f"topological_order needs a Value, got {type(root).__name__}")
     order: list[Value] = []
-    seen = {root}
+    seen: set[Value] = set()
     # An explicit stack instead of recursion: a chain of a million nodes is fine.
-    # Each entry is (node, expanded?): a node is emitted after all its inputs have been.
+    # Each entry is (node, expanded?). A node is expanded the first time it is popped and
+    # emitted when its marker comes back up, i.e. after everything pushed above it: its inputs.
     stack: list[tuple[Value, bool]] = [(root, False)]
     push = stack.append
     pop = stack.pop
@@ -31,10 +32,12 @@ def topological_order(root: Value) -> list[Value]:
         if expanded:
             emit(node)
             continue
+        if node in seen:
+            continue
+        mark(node)
         push((node, True))
         for child in reversed(node.inputs):  # reversed, so inputs come out in argument order
             if child not in seen:
-                mark(child)
                 push((child, False))
     return order
 

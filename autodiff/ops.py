@@ -74,6 +74,7 @@ SCALAR_NAMESPACE: dict[str, object] = {
     "power": _pow,
     "total": lambda x: x,
     "size": lambda x: 1,
+    "ones": lambda x: 1.0,
 }
 
 ARRAY_NAMESPACE: dict[str, object] = {
@@ -89,6 +90,7 @@ ARRAY_NAMESPACE: dict[str, object] = {
     "power": np.power,
     "total": lambda x: float(np.sum(x)),
     "size": np.size,
+    "ones": np.ones_like,
 }
 
 
@@ -246,8 +248,9 @@ SQRT = Op(
     domain="a >= 0", domain_message="sqrt needs an input >= 0",
 )
 ABS = Op("abs", "|·|", "|a|", "fabs(a)", ("sign(a)",))
-SUM = Op("sum", "Σ", "Σᵢ aᵢ", "total(a)", ("1.0",))
-MEAN = Op("mean", "mean", "(1/N) Σᵢ aᵢ", "total(a) / size(a)", ("1.0 / size(a)",))
+# A reduction's local derivative has the input's shape, so every array node's gradient does.
+SUM = Op("sum", "Σ", "Σᵢ aᵢ", "total(a)", ("ones(a)",))
+MEAN = Op("mean", "mean", "(1/N) Σᵢ aᵢ", "total(a) / size(a)", ("ones(a) / size(a)",))
 
 OPS: tuple[Op, ...] = (ADD, SUB, MUL, DIV, NEG, POW, POW_VALUE, EXP, LOG, TANH, SIGMOID,
                        RELU, SQRT, ABS, SUM, MEAN, LINEAR)

@@ -264,6 +264,8 @@ def _array_result(op: Op, inputs: tuple, n: float | None) -> Value:
         if not np.all(np.isfinite(out)):
             raise _error(op, inputs, n)
         if not all(np.all(np.isfinite(d)) for d in local):
+            if not op.in_domain(values, n):
+                raise _error(op, inputs, n)
             local = _undefined_locals(op, inputs, n)
     if isinstance(out, np.ndarray):
         out = out.astype(float, copy=False)
@@ -279,6 +281,8 @@ def _rescue(op: Op, inputs: tuple, n: float | None) -> tuple:
     pass raises only if a gradient has to flow through that node.
     """
     values = [v.data for v in inputs]
+    if not op.in_domain(values, n):
+        raise _error(op, inputs, n)
     try:
         out = op.forward_kernel(len(inputs), False)(*values, *([] if n is None else [n]))
     except (ArithmeticError, ValueError, TypeError):

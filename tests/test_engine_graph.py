@@ -1,0 +1,157 @@
+"""Graph walks: topological order, deep chains, random graphs against finite differences."""
+
+import gc
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from autodiff import Value, gradcheck, topological_order
+
+
+def test_topological_order_inputs_first_root_last_each_once():
+    a, b = Value(1.0, "a"), Value(2.0, "b")
+    c = a * b
+    d = c + a
+    e = d * c
+    order = topological_order(e)
+    assert order[-1] is e
+    assert len(order) == len({id(n) for n in order}) == 5
+    position = {id(n): i for i, n in enumerate(order)}
+    for node in order:
+        for child in node.inputs:
+            assert position[id(child)] < position[id(node)]
+
+
+def test_topological_order_is_deterministic():
+    def labels():
+        x = Value(1.0, "x")
+        y = Value(2.0, "y")
+        z = (x * y + y).tanh() * x
+        return [n.label or n.op for n in topological_order(z)]
+
+    assert labels() == labels() == ["x", "y", "*", "+", "tanh", "*"]
+
+
+def test_million_node_chain_backward_without_recursion():
+    x = Value(1.0, "x")
+    y = x
+    for _ in range(1_000_000):
+        y = y * 1.0
+    y = y + 0.0
+    y.backward()
+    assert x.grad == 1.0
+    del y  # freeing the chain must not overflow the C stack either
+    gc.collect()
+
+
+def test_backward_restores_the_garbage_collector_state():
+    x = Value(2.0)
+    assert gc.isenabled()
+    (x * x).backward()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        (x * x).backward()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_graph_has_no_reference_cycles():
+    gc.collect()
+    gc.disable()
+    try:
+        x = Value(1.0)
+        y = ((x * 2).tanh() + x).exp()
+        y.backward()
+        del x, y
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
+
+
+# --- random expression graphs over 1-5 inputs, every op, shared sub-expressions ---------------
+
+UNARY = {
+    "neg": lambda a: -a,
+    "exp": lambda a: (a * 0.3).exp(),
+    "log": lambda a: (a * a + 0.5).log(),
+    "tanh": lambda a: a.tanh(),
+    "sigmoid": lambda a: a.sigmoid(),
+    "relu": lambda a: a.relu(),
+    "sqrt": lambda a: (a * a + 0.25).sqrt(),
+    "abs": lambda a: a.abs(),
+    "square": lambda a: a**2,
+    "cube": lambda a: a**3,
+}
+BINARY = {
+    "add": lambda a, b: a + b,
+    "sub": lambda a, b: a - b,
+    "mul": lambda a, b: a * b,
+    "div": lambda a, b: a / (b * b + 1.0),
+    "pow": lambda a, b: (a * a + 0.5) ** b.tanh(),
+    "const": lambda a, b: 2.0 * a - b / 3.0,
+}
+
+steps = st.lists(
+    st.one_of(
+        st.tuples(st.just("u"), st.sampled_from(sorted(UNARY)), st.integers(0, 100)),
+        st.tuples(st.just("b"), st.sampled_from(sorted(BINARY)), st.integers(0, 100),
+                  st.integers(0, 100)),
+    ),
+    min_size=1,
+    max_size=12,
+)
+
+
+def build(program):
+    """A function of the inputs: each step reads any earlier node, so nodes get shared."""
+
+    def f(*xs):
+        nodes = list(xs)
+        for step in program:
+            if step[0] == "u":
+                nodes.append(UNARY[step[1]](nodes[step[2] % len(nodes)]))
+            else:
+                a, b = nodes[step[2] % len(nodes)], nodes[step[3] % len(nodes)]
+                nodes.append(BINARY[step[1]](a, b))
+        # Sum the last few so several branches meet at the root.
+        return sum(nodes[-3:], Value(0.0))
+
+    return f
+
+
+def away_from_kinks(f, xs):
+    """relu and abs have kinks; finite differences across a kink say nothing."""
+    values = [Value(x) for x in xs]
+    root = f(*values)
+    for node in topological_order(root):
+        if node.op in ("relu", "abs") and abs(node.inputs[0].data) < 1e-3:
+            return False
+    return all(math.isfinite(n.data) and abs(n.data) < 1e6 for n in topological_order(root))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    program=steps,
+    xs=st.lists(st.floats(-2.0, 2.0, allow_nan=False), min_size=1, max_size=5),
+)
+def test_random_graphs_match_central_differences(program, xs):
+    f = build(program)
+    if not away_from_kinks(f, xs):
+        return
+    assert gradcheck(f, xs, eps=1e-6, atol=1e-4, rtol=1e-3)
+
+
+@settings(max_examples=50, deadline=None)
+@given(program=steps, xs=st.lists(st.floats(-2.0, 2.0), min_size=1, max_size=5))
+def test_second_backward_adds_the_same_gradients(program, xs):
+    f = build(program)
+    values = [Value(x) for x in xs]
+    root = f(*values)
+    root.backward()
+    first = [v.grad for v in values]
+    root.backward()
+    assert [v.grad for v in values] == pytest.approx([2 * g for g in first], rel=1e-12, abs=1e-12)
