@@ -18,27 +18,29 @@ def topological_order(root: Value) -> list[Value]:
     if not isinstance(root, Value):
         raise TypeError(f"topological_order needs a Value, got {type(root).__name__}")
     order: list[Value] = []
-    seen: set[Value] = set()
+    expanded: set[Value] = set()
+    emitted: set[Value] = set()
     # An explicit stack instead of recursion: a chain of a million nodes is fine.
-    # Each entry is (node, expanded?). A node is expanded the first time it is popped and
-    # emitted when its marker comes back up, i.e. after everything pushed above it: its inputs.
-    stack: list[tuple[Value, bool]] = [(root, False)]
+    # A node is popped twice: first it is expanded (pushed back, with its inputs above it),
+    # then, once everything above it (its inputs) has been emitted, it is emitted itself.
+    stack = [root]
     push = stack.append
     pop = stack.pop
     emit = order.append
-    mark = seen.add
+    expand = expanded.add
+    done = emitted.add
     while stack:
-        node, expanded = pop()
-        if expanded:
-            emit(node)
+        node = pop()
+        if node in expanded:
+            if node not in emitted:
+                done(node)
+                emit(node)
             continue
-        if node in seen:
-            continue
-        mark(node)
-        push((node, True))
-        for child in reversed(node.inputs):  # reversed, so inputs come out in argument order
-            if child not in seen:
-                push((child, False))
+        expand(node)
+        push(node)
+        for child in reversed(node.inputs):  # reversed: inputs come out in argument order
+            if child not in expanded:
+                push(child)
     return order
 
 
