@@ -1,13 +1,14 @@
 """autodiff: a scalar reverse-mode autodiff engine where every gradient can be traced and drawn."""
 
 from .check import GradcheckError, gradcheck, numerical_grad
-from .graph import no_grad, topological_order
+from .graph import gc_paused, no_grad, topological_order
 from .value import Value, linear
 
 __all__ = [
     "Value",
     "linear",
     "no_grad",
+    "gc_paused",
     "topological_order",
     "numerical_grad",
     "gradcheck",

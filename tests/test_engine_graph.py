@@ -155,3 +155,17 @@ def test_second_backward_adds_the_same_gradients(program, xs):
     first = [v.grad for v in values]
     root.backward()
     assert [v.grad for v in values] == pytest.approx([2 * g for g in first], rel=1e-12, abs=1e-12)
+
+
+def test_gc_paused_pauses_and_restores():
+    from autodiff import gc_paused
+
+    assert gc.isenabled()
+    with gc_paused():
+        assert not gc.isenabled()
+        x = Value(1.0)
+        (x * x).backward()
+    assert gc.isenabled() and x.grad == 2.0
+    with pytest.raises(ZeroDivisionError), gc_paused():
+        x / 0
+    assert gc.isenabled()
