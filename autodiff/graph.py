@@ -94,7 +94,7 @@ def backward(root: Value, on_step: StepHook | None = None) -> list[Value]:
 def _reduce_to(contribution, like):
     """Sum a broadcast contribution back to the shape of the node that receives it."""
     if type(like) is float:
-        return float(np.sum(contribution))
+        return float(contribution.sum())
     contribution = np.asarray(contribution, dtype=float)
     if contribution.shape == like.shape or contribution.ndim == 0:
         return contribution

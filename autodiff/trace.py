@@ -1,0 +1,426 @@
+"""Recording the chain rule: `trace(root)` keeps the forward and backward passes step by step.
+
+`trace` runs the one backward pass of `graph.backward` with a hook, so what it records is
+exactly what `backward()` computes. `Trace.explain` turns a gradient into the textbook line:
+every path from the root down to a node, its factors joining the labeled nodes along it.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from .graph import backward, topological_order
+from .value import Value
+
+__all__ = [
+    "trace",
+    "Trace",
+    "ForwardStep",
+    "BackwardStep",
+    "Edge",
+    "Explanation",
+    "Path",
+    "Factor",
+    "format_number",
+]
+
+MAX_PATHS = 1000  # explain() refuses graphs with more root-to-node paths than this
+
+
+def format_number(x, digits: int = 8) -> str:
+    """A number with `digits` decimals (the textbook's style); an array as shape and summary."""
+    if isinstance(x, np.ndarray) and x.ndim > 0:
+        if x.size == 0:
+            return f"shape {x.shape}, empty"
+        mean = format_number(float(x.mean()), digits)
+        low, high = format_number(float(x.min()), digits), format_number(float(x.max()), digits)
+        return f"shape {x.shape}, mean {mean}, range [{low}, {high}]"
+    x = float(x)
+    if x == 0.0:
+        return f"{0.0:.{digits}f}"  # also turns -0.0 into 0.0
+    # Tiny or huge numbers would print as 0.00000000 or a wall of digits: scientific instead.
+    if abs(x) < 10.0 ** -(digits // 2) or abs(x) >= 1e12:
+        return f"{x:.{digits}e}"
+    return f"{x:.{digits}f}"
+
+
+def _snapshot(x):
+    """A copy of an array (the graph's arrays may change later), a float as it is."""
+    return x.copy() if isinstance(x, np.ndarray) else x
+
+
+# --- the record --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class ForwardStep:
+    """One node of the forward pass: what it computed from which inputs."""
+
+    node: Value
+    op: str
+    inputs: tuple[Value, ...]
+    value: float | np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class Edge:
+    """One input of a backward step: d node / d input, and what it added to the input's grad."""
+
+    input: Value
+    local: float | np.ndarray
+    contribution: float | np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class BackwardStep:
+    """One node's turn in the backward pass: its gradient, passed on to each input."""
+
+    node: Value
+    upstream: float | np.ndarray
+    edges: tuple[Edge, ...]
+
+
+def trace(root: Value) -> Trace:
+    """Zero the gradients of root's graph, run the backward pass while recording it."""
+    if not isinstance(root, Value):
+        raise TypeError(f"trace needs a Value, got {type(root).__name__}")
+    steps: list[BackwardStep] = []
+
+    def record(node: Value, upstream, contributions: tuple) -> None:
+        edges = tuple(
+            Edge(child, _snapshot(local), _snapshot(c))
+            for child, local, c in zip(node.inputs, node.local_grads, contributions)
+        )
+        steps.append(BackwardStep(node, _snapshot(upstream), edges))
+
+    # The order must be known before backward() to zero the grads; backward walks it again,
+    # which costs one more linear pass and keeps the backward loop in one place.
+    for node in topological_order(root):
+        node.grad = 0.0 if type(node.data) is float else np.zeros_like(node.data)
+    order = backward(root, on_step=record)
+    forward = [ForwardStep(n, n.op, n.inputs, _snapshot(n.data)) for n in order]
+    return Trace(root, forward, steps)
+
+
+class Trace:
+    """The recorded forward and backward passes of one graph; `explain` reads gradients."""
+
+    def __init__(self, root: Value, forward: list[ForwardStep], backward: list[BackwardStep]):
+        self.root = root
+        self.forward = forward
+        self.backward = backward
+        self._index = {step.node: i for i, step in enumerate(forward)}
+        self._grads = {step.node: _snapshot(step.node.grad) for step in forward}
+
+    # --- finding nodes -------------------------------------------------------------------------
+
+    @property
+    def nodes(self) -> list[Value]:
+        """Every node of the graph, in evaluation order (root last)."""
+        return [step.node for step in self.forward]
+
+    def node(self, label: str) -> Value:
+        """The node with this label; an error if there is none or more than one."""
+        if not isinstance(label, str):
+            raise TypeError(f"Trace.node needs a label (str), got {type(label).__name__}")
+        found = [step.node for step in self.forward if step.node.label == label]
+        if len(found) == 1:
+            return found[0]
+        if not found:
+            labels = sorted({s.node.label for s in self.forward if s.node.label})
+            shown = ", ".join(labels[:30]) + (", ..." if len(labels) > 30 else "")
+            raise KeyError(
+                f"no node labeled {label!r} in this graph; its labels: {shown or 'none'}"
+            )
+        raise KeyError(
+            f"{len(found)} nodes are labeled {label!r}; give them distinct labels, "
+            "or pass the Value itself"
+        )
+
+    def index(self, node: Value) -> int:
+        """The node's position in the forward pass (0 = first evaluated)."""
+        try:
+            return self._index[node]
+        except KeyError:
+            raise ValueError(f"{self.name(node)} is not a node of this graph") from None
+
+    def name(self, node: Value) -> str:
+        """How tables and lines name a node: its label, a constant's value, or '#position'."""
+        if node.label:
+            return node.label
+        if not node.inputs and type(node.data) is float and node in self._index:
+            return format_number(node.data, 8).rstrip("0").rstrip(".") or "0"
+        i = self._index.get(node)
+        return f"#{i + 1}" if i is not None else "an unlabeled node"
+
+    def grad(self, node: Value | str):
+        """The node's gradient as the traced pass left it."""
+        node = self._resolve(node)
+        return self._grads[node]
+
+    def _resolve(self, node: Value | str) -> Value:
+        if isinstance(node, str):
+            return self.node(node)
+        if not isinstance(node, Value):
+            raise TypeError(f"expected a Value or a label, got {type(node).__name__}")
+        self.index(node)
+        return node
+
+    # --- explaining one gradient ---------------------------------------------------------------
+
+    def explain(self, node: Value | str, max_paths: int = MAX_PATHS) -> Explanation:
+        """The chain rule for d root / d node: every path, factors between labeled nodes."""
+        target = self._resolve(node)
+        return _explain(self, target, max_paths)
+
+    # --- showing it ----------------------------------------------------------------------------
+
+    def rows(self) -> tuple[list[list[str]], list[list[str]]]:
+        """The forward and backward tables as rows of text cells (with header rows)."""
+        forward = [["#", "node", "op", "inputs", "value"]]
+        for i, step in enumerate(self.forward, start=1):
+            inputs = ", ".join(self.name(x) for x in step.inputs)
+            forward.append([str(i), self.name(step.node), _op_text(step.node), inputs,
+                            format_number(step.value)])
+        backward = [["step", "node", "upstream grad", "input", "local", "contribution"]]
+        for k, step in enumerate(self.backward, start=1):
+            for j, edge in enumerate(step.edges):
+                first = j == 0
+                backward.append([
+                    str(k) if first else "",
+                    self.name(step.node) if first else "",
+                    format_number(step.upstream) if first else "",
+                    self.name(edge.input),
+                    format_number(edge.local),
+                    format_number(edge.contribution),
+                ])
+        return forward, backward
+
+    def __str__(self) -> str:
+        forward, backward = self.rows()
+        return "\n".join([
+            "Forward pass",
+            _text_table(forward, numeric={0, 4}),
+            "",
+            f"Backward pass (from {self.name(self.root)}, d{self.name(self.root)} = 1)",
+            _text_table(backward, numeric={0, 2, 4, 5}),
+        ])
+
+    def __repr__(self) -> str:
+        return (f"<Trace of {self.name(self.root)}: {len(self.forward)} nodes, "
+                f"{len(self.backward)} backward steps>")
+
+    def _repr_html_(self) -> str:
+        forward, backward = self.rows()
+        return (
+            "<div><b>Forward pass</b>" + _html_table(forward, numeric={0, 4})
+            + f"<b>Backward pass</b> (from {html.escape(self.name(self.root))})"
+            + _html_table(backward, numeric={0, 2, 4, 5}) + "</div>"
+        )
+
+    def page(self, **draw_options):
+        """The step-through page (`page.TracePage`): shows in Jupyter, `.save(path)` writes it."""
+        from .page import TracePage
+
+        return TracePage(self, **draw_options)
+
+
+def _op_text(node: Value) -> str:
+    """The op's name; with its constant for `x ** n` ('**2')."""
+    op = node._op
+    if op is None:
+        return ""
+    return op.draw_symbol(node.exponent) if op.param else op.name
+
+
+def _text_table(rows: list[list[str]], numeric: set[int]) -> str:
+    widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
+    lines = []
+    for r, row in enumerate(rows):
+        cells = [
+            cell.rjust(w) if c in numeric and r > 0 else cell.ljust(w)
+            for c, (cell, w) in enumerate(zip(row, widths))
+        ]
+        lines.append("  " + "  ".join(cells).rstrip())
+    return "\n".join(lines)
+
+
+def _html_table(rows: list[list[str]], numeric: set[int]) -> str:
+    def cell(tag: str, c: int, text: str) -> str:
+        align = ' style="text-align:right;font-family:monospace"' if c in numeric else ""
+        return f"<{tag}{align}>{html.escape(text)}</{tag}>"
+
+    head = "".join(cell("th", -1, text) for text in rows[0])
+    body = "".join(
+        "<tr>" + "".join(cell("td", c, text) for c, text in enumerate(row)) + "</tr>"
+        for row in rows[1:]
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+# --- explain -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class Factor:
+    """d upper / d lower between two labeled nodes: the local derivatives between them."""
+
+    upper: Value
+    lower: Value
+    local: float | np.ndarray
+    upper_name: str
+    lower_name: str
+
+    @property
+    def name(self) -> str:
+        """'dupper/dlower', as the textbook writes it."""
+        return f"d{self.upper_name}/d{self.lower_name}"
+
+
+@dataclass(frozen=True, eq=False)
+class Path:
+    """One path from the root down to the node, as factors between labeled nodes."""
+
+    factors: tuple[Factor, ...]
+    product: float | np.ndarray
+
+    @property
+    def names(self) -> list[str]:
+        """The labeled nodes along the path, root first."""
+        if not self.factors:
+            return []
+        return [self.factors[0].upper_name] + [f.lower_name for f in self.factors]
+
+    def numbers(self, digits: int = 8) -> str:
+        """'a × b × c' without factors of exactly 1 (unless every factor is 1)."""
+        shown = [f for f in self.factors if not _is_one(f.local)] or list(self.factors[:1])
+        return " × ".join(format_number(f.local, digits) for f in shown)
+
+
+def _is_one(x) -> bool:
+    return type(x) is float and x == 1.0
+
+
+@dataclass(frozen=True, eq=False)
+class Explanation:
+    """d root / d node as a sum over paths; `str()` is the textbook line."""
+
+    root: Value
+    node: Value
+    root_name: str
+    node_name: str
+    paths: tuple[Path, ...]
+    total: float | np.ndarray
+    nodes: frozenset  # every graph node on some path (labeled or not), for highlighting
+
+    @property
+    def name(self) -> str:
+        """'dE_total/dw5'."""
+        return f"d{self.root_name}/d{self.node_name}"
+
+    def lines(self, digits: int = 8) -> list[str]:
+        """The chain rule as text: one line for one path, else the sum and a line per path."""
+        total = format_number(self.total, digits)
+        if not self.paths:
+            return [f"{self.name} = {total} (no path from {self.root_name} reaches it)"]
+        if len(self.paths) == 1:
+            path = self.paths[0]
+            shown = [f for f in path.factors if not _is_one(f.local)]
+            if len(shown) <= 1:
+                return [f"{self.name} = {total}"]
+            return [f"{self.name} = {path.numbers(digits)} = {total}"]
+        terms = format_number(self.paths[0].product, digits)
+        for path in self.paths[1:]:
+            number = format_number(path.product, digits)
+            terms += f" - {number[1:]}" if number.startswith("-") else f" + {number}"
+        lines = [f"{self.name} = {terms} = {total}"]
+        for path in self.paths:
+            lines.append("  " + " → ".join(path.names) + ":")
+            lines.append(f"      {path.numbers(digits)} = {format_number(path.product, digits)}")
+        return lines
+
+    def __str__(self) -> str:
+        return "\n".join(self.lines())
+
+    def __repr__(self) -> str:
+        return f"<Explanation {self.name}: {len(self.paths)} path(s), total {self.total!r}>"
+
+
+def _explain(tr: Trace, target: Value, max_paths: int) -> Explanation:
+    order = tr.nodes
+    root = tr.root
+    # Only nodes from which the target can be reached lie on a root-to-target path.
+    reaches: set[Value] = {target}
+    for node in order:
+        if node is not target and any(child in reaches for child in node.inputs):
+            reaches.add(node)
+
+    def stop(node: Value) -> bool:
+        return bool(node.label) or node is target or node is root
+
+    # below[n]: for each stop reached from n through non-stop nodes only, the summed
+    # products of local derivatives along those stretches (inputs come first in `order`).
+    below: dict[Value, dict[Value, object]] = {}
+    for node in order:
+        if node not in reaches or node is target:
+            continue
+        sums: dict[Value, object] = {}
+        for child, local in zip(node.inputs, node.local_grads):
+            if child not in reaches:
+                continue
+            if stop(child):
+                sums[child] = sums.get(child, 0.0) + local
+            else:
+                for s, value in below[child].items():
+                    sums[s] = sums.get(s, 0.0) + local * value
+        below[node] = sums
+
+    # Count the paths first, so a huge graph is refused before it is enumerated.
+    count: dict[Value, int] = {target: 1}
+    for node in order:
+        if node in below:
+            count[node] = sum(count[s] for s in below[node])
+    if root not in reaches:
+        count[root] = 0
+    if count[root] > max_paths:
+        raise ValueError(
+            f"d{tr.name(root)}/d{tr.name(target)} runs along {count[root]:,} paths between "
+            f"labeled nodes (the limit is {max_paths:,}); explain a node nearer the root, "
+            "or pass max_paths= to allow more"
+        )
+
+    paths: list[Path] = []
+    if root in reaches:
+        # Depth-first, inputs in argument order, with an explicit stack (no recursion).
+        stack: list[tuple[Value, tuple[Factor, ...]]] = [(root, ())]
+        while stack:
+            node, factors = stack.pop()
+            if node is target:
+                paths.append(Path(factors, _product(factors, target)))
+                continue
+            for s, local in reversed(list(below[node].items())):
+                factor = Factor(node, s, local, tr.name(node), tr.name(s))
+                stack.append((s, (*factors, factor)))
+    total = _sum([p.product for p in paths]) if paths else 0.0
+    return Explanation(root, target, tr.name(root), tr.name(target), tuple(paths), total,
+                       frozenset(reaches))
+
+
+def _product(factors: Iterable[Factor], target: Value):
+    result = 1.0
+    for f in factors:
+        result = result * f.local
+    if isinstance(result, np.ndarray) and type(target.data) is float:
+        return float(np.sum(result))  # a scalar reached through batch nodes: summed over samples
+    return result
+
+
+def _sum(values: list):
+    total = values[0]
+    for v in values[1:]:
+        total = total + v
+    return total

@@ -1,0 +1,31 @@
+"""nn: neurons, layers, MLPs, a naive Conv2d, losses, optimizers, data sets and training,
+all built from `autodiff.Value`s so every gradient can be traced, drawn and checked."""
+
+from . import datasets, examples, losses, training
+from .conv import Conv2d
+from .modules import MLP, Layer, Module, Neuron
+from .optim import SGD, Adam, Optimizer
+from .serialization import load, save
+from .training import History, accuracy, evaluate, fit, predict
+
+__all__ = [
+    "Module",
+    "Neuron",
+    "Layer",
+    "MLP",
+    "Conv2d",
+    "Optimizer",
+    "SGD",
+    "Adam",
+    "losses",
+    "datasets",
+    "examples",
+    "training",
+    "fit",
+    "History",
+    "predict",
+    "evaluate",
+    "accuracy",
+    "save",
+    "load",
+]

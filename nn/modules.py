@@ -1,0 +1,370 @@
+"""Modules: `Module` (parameters, names, state dicts), `Neuron`, `Layer`, `MLP`.
+
+A neuron is the textbook's: `net = w1·x1 + w2·x2 + … + b` (one `linear` node), then
+`out = activation(net)`. Its nodes are labeled `net_<name>` and `out_<name>` and its
+parameters `<name>.w1`, `<name>.b`, so a drawn graph of a small model explains itself.
+
+A model takes plain numbers, `Value`s, or batch arrays (one NumPy array per input feature);
+the graph has the same shape either way, and scalar parameters get gradients summed over
+the batch.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+from autodiff import Value, linear
+
+__all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "lift_inputs"]
+
+# Each activation, as the Value method that applies it (None: the identity).
+ACTIVATIONS: dict[str, Any] = {
+    "relu": Value.relu,
+    "tanh": Value.tanh,
+    "sigmoid": Value.sigmoid,
+    "linear": None,
+}
+
+
+class Module:
+    """Anything with parameters: names them, zeroes their gradients, saves and loads them."""
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """(dotted name, parameter) pairs in a stable order; a shared parameter appears once."""
+        return []
+
+    def parameters(self) -> list[Value]:
+        """Every parameter `Value`, each once, in the order of `named_parameters()`."""
+        return [p for _, p in self.named_parameters()]
+
+    def zero_grad(self) -> None:
+        """Reset every parameter's gradient to zero (gradients accumulate across backward())."""
+        for p in self.parameters():
+            p.grad = 0.0 if type(p.data) is float else np.zeros_like(p.data)
+
+    def state_dict(self) -> dict[str, float]:
+        """{dotted name: value} for every parameter."""
+        return {name: p.data for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state: dict[str, float]) -> None:
+        """Set every parameter from `state`; a missing, extra or bad entry changes nothing."""
+        if not isinstance(state, dict):
+            raise TypeError(f"load_state_dict needs a dict, got {type(state).__name__}")
+        named = self.named_parameters()
+        names = [name for name, _ in named]
+        missing = [n for n in names if n not in state]
+        expected = set(names)
+        extra = [k for k in state if k not in expected]
+        if missing or extra:
+            parts = []
+            if missing:
+                parts.append(f"missing {_listing(missing)}")
+            if extra:
+                parts.append(f"unexpected {_listing(extra)}")
+            raise ValueError(
+                f"state dict does not match this {type(self).__name__}: " + "; ".join(parts)
+            )
+        # Check everything before changing anything: a bad entry leaves the model as it was.
+        values = [_checked_number(name, state[name]) for name in names]
+        for (_, p), value in zip(named, values):
+            p.data = value
+
+    def config(self) -> dict[str, Any]:
+        """The constructor arguments that rebuild this module's architecture (for `nn.save`)."""
+        raise NotImplementedError(f"{type(self).__name__} does not describe its architecture")
+
+
+def _listing(names: list[str], limit: int = 5) -> str:
+    shown = ", ".join(repr(n) for n in names[:limit])
+    more = f" and {len(names) - limit} more" if len(names) > limit else ""
+    return f"{shown}{more}"
+
+
+def _checked_number(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ValueError(
+            f"state dict entry {name!r} must be a number, got {type(value).__name__}"
+        )
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"state dict entry {name!r} is not finite ({value!r})")
+    return value
+
+
+def _check_activation(activation: str, what: str = "activation") -> None:
+    if activation not in ACTIVATIONS:
+        raise ValueError(
+            f"unknown {what} {activation!r}; choose one of {', '.join(map(repr, ACTIVATIONS))}"
+        )
+
+
+def _check_count(n: Any, what: str) -> int:
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"{what} must be a whole number >= 1, got {n!r}")
+    return int(n)
+
+
+def init_bound(activation: str, fan_in: int, fan_out: int) -> float:
+    """Half-width of the uniform initialisation: He for relu, Xavier (Glorot) otherwise."""
+    # Both keep the variance of the signal roughly constant from layer to layer.
+    if activation == "relu":
+        return math.sqrt(6.0 / fan_in)
+    return math.sqrt(6.0 / (fan_in + fan_out))
+
+
+def lift_inputs(x: Any, nin: int, who: str) -> list[Value]:
+    """The model's inputs as `Value`s, one leaf per input feature (made once per call)."""
+    if isinstance(x, (Value, str, bytes)) or not isinstance(x, (Sequence, np.ndarray)):
+        raise TypeError(
+            f"{who} takes a list of {nin} inputs (numbers, Values, or one batch array per "
+            f"input feature), got {type(x).__name__}"
+        )
+    if len(x) != nin:
+        hint = ""
+        if isinstance(x, np.ndarray) and x.ndim == 2 and x.shape[1] == nin:
+            hint = "; for a batch of shape (n, features) pass one array per feature: list(X.T)"
+        raise ValueError(f"{who} expects {nin} inputs, got {len(x)}{hint}")
+    lifted = []
+    for i, xi in enumerate(x):
+        if type(xi) is Value:
+            lifted.append(xi)
+            continue
+        try:
+            lifted.append(Value(xi, label=f"x{i + 1}"))
+        except (TypeError, ValueError) as error:
+            raise type(error)(f"{who} input {i + 1}: {error}") from None
+    return lifted
+
+
+class Neuron(Module):
+    """out = activation(w1·x1 + … + wn·xn + b), as one `linear` node and one activation node."""
+
+    def __init__(
+        self,
+        nin: int,
+        activation: str = "relu",
+        *,
+        w: Sequence[float] | None = None,
+        b: Value | float | None = None,
+        seed: int | None = None,
+        rng: np.random.Generator | None = None,
+        name: str = "n",
+    ) -> None:
+        nin = _check_count(nin, "Neuron nin")
+        _check_activation(activation)
+        self.activation = activation
+        self._act = ACTIVATIONS[activation]
+        self.name = name
+        if w is None:
+            rng = rng if rng is not None else np.random.default_rng(seed)
+            bound = init_bound(activation, nin, 1)
+            w = rng.uniform(-bound, bound, size=nin)
+        if len(w) != nin:
+            raise ValueError(f"Neuron with {nin} inputs got {len(w)} initial weights")
+        self.w: list[Value] = [
+            Value(float(wi), label=f"{name}.w{i + 1}") for i, wi in enumerate(w)
+        ]
+        # A bias handed in as a Value is shared with whoever else holds it (shared_bias).
+        self.b: Value = b if type(b) is Value else Value(float(b or 0.0), label=f"{name}.b")
+
+    @property
+    def name(self) -> str:
+        """What this neuron's nodes are labeled after: net_<name>, out_<name>."""
+        return self._name
+
+    @name.setter
+    def name(self, name: str) -> None:
+        if not isinstance(name, str):
+            raise TypeError(f"a neuron's name must be a str, got {type(name).__name__}")
+        self._name = name
+        # Made once here, not on every call: labeling is free in the forward pass.
+        self._net_label = f"net_{name}"
+        self._out_label = f"out_{name}"
+
+    def __call__(self, x: Sequence[Value | float | np.ndarray]) -> Value:
+        """The neuron's output for inputs x (numbers, Values or batch arrays)."""
+        net = linear(self.w, x, self.b)
+        act = self._act
+        if act is None:  # linear: the net input is the output
+            net.label = self._out_label
+            return net
+        net.label = self._net_label
+        out = act(net)
+        out.label = self._out_label
+        return out
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """w.0, w.1, …, b."""
+        return [(f"w.{i}", wi) for i, wi in enumerate(self.w)] + [("b", self.b)]
+
+    def parameters(self) -> list[Value]:
+        """The weights, then the bias."""
+        return [*self.w, self.b]
+
+    def config(self) -> dict[str, Any]:
+        """nin and activation."""
+        return {"nin": len(self.w), "activation": self.activation}
+
+    def __repr__(self) -> str:
+        return f"Neuron({self.name!r}, {len(self.w)} inputs, {self.activation})"
+
+
+class Layer(Module):
+    """`nout` neurons reading the same inputs; with `shared_bias`, one bias for all of them."""
+
+    def __init__(
+        self,
+        nin: int,
+        nout: int,
+        activation: str = "relu",
+        *,
+        shared_bias: bool = False,
+        seed: int | None = None,
+        rng: np.random.Generator | None = None,
+        names: Sequence[str] | None = None,
+        bias_label: str = "b",
+    ) -> None:
+        nin = _check_count(nin, "Layer nin")
+        nout = _check_count(nout, "Layer nout")
+        _check_activation(activation)
+        self.activation = activation
+        self.shared_bias = bool(shared_bias)
+        rng = rng if rng is not None else np.random.default_rng(seed)
+        bound = init_bound(activation, nin, nout)
+        weights = rng.uniform(-bound, bound, size=(nout, nin))
+        names = list(names) if names is not None else [f"n{j + 1}" for j in range(nout)]
+        if len(names) != nout:
+            raise ValueError(f"Layer with {nout} neurons got {len(names)} names")
+        #: The layer's one bias when shared_bias, else None.
+        self.b: Value | None = Value(0.0, label=bias_label) if self.shared_bias else None
+        self.neurons: list[Neuron] = [
+            Neuron(nin, activation, w=row, b=self.b, name=name)
+            for row, name in zip(weights, names)
+        ]
+
+    def __call__(self, x: Sequence[Value | float | np.ndarray]) -> list[Value]:
+        """Every neuron's output, in order."""
+        return [n(x) for n in self.neurons]
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """neurons.<j>.w.<i> and neurons.<j>.b, or one `b` for a shared bias."""
+        named = []
+        for j, n in enumerate(self.neurons):
+            named.extend((f"neurons.{j}.w.{i}", wi) for i, wi in enumerate(n.w))
+            if not self.shared_bias:
+                named.append((f"neurons.{j}.b", n.b))
+        if self.shared_bias:
+            named.append(("b", self.b))
+        return named
+
+    def parameters(self) -> list[Value]:
+        """Each neuron's weights (and bias), the shared bias once at the end."""
+        params: list[Value] = []
+        for n in self.neurons:
+            params.extend(n.w)
+            if not self.shared_bias:
+                params.append(n.b)
+        if self.shared_bias:
+            params.append(self.b)
+        return params
+
+    def config(self) -> dict[str, Any]:
+        """nin, nout, activation and shared_bias."""
+        return {
+            "nin": len(self.neurons[0].w),
+            "nout": len(self.neurons),
+            "activation": self.activation,
+            "shared_bias": self.shared_bias,
+        }
+
+    def __repr__(self) -> str:
+        shared = ", shared bias" if self.shared_bias else ""
+        return f"Layer({len(self.neurons[0].w)} -> {len(self.neurons)}, {self.activation}{shared})"
+
+
+class MLP(Module):
+    """A multi-layer perceptron: `nin` inputs, then one `Layer` per entry of `nouts`."""
+
+    def __init__(
+        self,
+        nin: int,
+        nouts: Iterable[int],
+        activation: str = "relu",
+        out_activation: str = "linear",
+        shared_bias: bool = False,
+        seed: int | None = None,
+    ) -> None:
+        self.nin = _check_count(nin, "MLP nin")
+        if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Iterable):
+            raise TypeError(f"MLP nouts must be a list of layer sizes, got {type(nouts).__name__}")
+        self.nouts = [_check_count(n, "each MLP layer size") for n in nouts]
+        if not self.nouts:
+            raise ValueError("MLP needs at least one layer size in nouts")
+        _check_activation(activation)
+        _check_activation(out_activation, "out_activation")
+        self.activation = activation
+        self.out_activation = out_activation
+        self.shared_bias = bool(shared_bias)
+        self.seed = seed
+        rng = np.random.default_rng(seed)  # one stream for all layers: one seed, one model
+        sizes = [self.nin, *self.nouts]
+        depth = len(self.nouts)
+        self.layers: list[Layer] = []
+        for index, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+            last = index == depth - 1
+            self.layers.append(
+                Layer(
+                    fan_in,
+                    fan_out,
+                    out_activation if last else activation,
+                    shared_bias=self.shared_bias,
+                    rng=rng,
+                    names=_neuron_names(index, depth, fan_out),
+                    bias_label=f"b{index + 1}",
+                )
+            )
+
+    def __call__(self, x: Sequence[Value | float | np.ndarray]) -> Value | list[Value]:
+        """The outputs for inputs x: a list, or a single `Value` when there is one output."""
+        out = lift_inputs(x, self.nin, "MLP")
+        for layer in self.layers:
+            out = layer(out)
+        return out[0] if len(out) == 1 else out
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """layers.<l>.neurons.<j>.w.<i>, layers.<l>.neurons.<j>.b (or layers.<l>.b if shared)."""
+        return [
+            (f"layers.{index}.{name}", p)
+            for index, layer in enumerate(self.layers)
+            for name, p in layer.named_parameters()
+        ]
+
+    def parameters(self) -> list[Value]:
+        """Every layer's parameters, in order."""
+        return [p for layer in self.layers for p in layer.parameters()]
+
+    def config(self) -> dict[str, Any]:
+        """The constructor arguments (without the seed: the parameters are saved instead)."""
+        return {
+            "nin": self.nin,
+            "nouts": list(self.nouts),
+            "activation": self.activation,
+            "out_activation": self.out_activation,
+            "shared_bias": self.shared_bias,
+        }
+
+    def __repr__(self) -> str:
+        return f"MLP({self.nin}, {self.nouts}, [{', '.join(map(repr, self.layers))}])"
+
+
+def _neuron_names(index: int, depth: int, size: int) -> list[str]:
+    """h1, h2 (one hidden layer) or h1_1, h2_3 (layer_neuron); o1, o2 for the output layer."""
+    if index == depth - 1:
+        return [f"o{j + 1}" for j in range(size)]
+    if depth == 2:
+        return [f"h{j + 1}" for j in range(size)]
+    return [f"h{index + 1}_{j + 1}" for j in range(size)]

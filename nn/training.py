@@ -1,0 +1,385 @@
+"""Training: `fit` (full batch or mini-batches, in batch mode), predictions, and the two demo
+tasks behind `autodiff train {xor,moons}` (`run_task`).
+
+Batch mode puts one NumPy array per input feature through the model, so one graph (of the
+same size whatever the number of samples) serves the whole batch.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from autodiff import Value, no_grad
+
+from . import datasets, losses
+from .modules import MLP, Module
+from .optim import Adam, Optimizer
+
+__all__ = [
+    "History", "fit", "evaluate", "predict", "predict_classes", "accuracy", "run_task", "TASKS",
+]
+
+LossFn = Callable[[Any, Any], Value]
+
+
+@dataclass
+class History:
+    """The loss after each epoch: `train` (mean over the epoch's batches) and `test`."""
+
+    train: list[float] = field(default_factory=list)
+    test: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def __len__(self) -> int:
+        return len(self.train)
+
+
+def _loss_fn(loss: LossFn | str) -> LossFn:
+    if isinstance(loss, str):
+        fn = getattr(losses, loss, None) if loss in losses.__all__ else None
+        if fn is None or loss == "l2":
+            raise ValueError(f"unknown loss {loss!r}; choose one of "
+                             f"{', '.join(n for n in losses.__all__ if n != 'l2')}")
+        return fn
+    if not callable(loss):
+        raise TypeError(f"loss must be a function (outputs, targets) -> Value or a loss name, "
+                        f"got {type(loss).__name__}")
+    return loss
+
+
+def _data(X: Any, y: Any, nin: int, what: str) -> tuple[np.ndarray, np.ndarray]:
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y)
+    if X.ndim != 2 or X.shape[1] != nin:
+        raise ValueError(f"{what}: X must have shape (samples, {nin}), got {X.shape}")
+    if len(y) != len(X):
+        raise ValueError(f"{what}: {len(X)} samples in X but {len(y)} targets in y")
+    if len(X) == 0:
+        raise ValueError(f"{what}: no samples")
+    if not np.all(np.isfinite(X)):
+        raise ValueError(f"{what}: X holds nan or inf")
+    return X, y
+
+
+def _columns(X: np.ndarray) -> list[np.ndarray]:
+    """One array per input feature: the model's batch-mode input."""
+    return [np.ascontiguousarray(X[:, j]) for j in range(X.shape[1])]
+
+
+def fit(
+    model: Module,
+    X: Any,
+    y: Any,
+    loss: LossFn | str,
+    optimizer: Optimizer,
+    epochs: int = 100,
+    batch_size: int | None = None,
+    *,
+    test: tuple[Any, Any] | None = None,
+    seed: int | None = 0,
+    progress: bool | None = None,
+    compiled: bool = False,
+) -> History:
+    """Train `model` on (X, y) in batch mode; return the loss history per epoch.
+
+    `loss(outputs, targets)` gets the model's output for a batch (a Value, or a list of them)
+    and the batch's rows of y. `batch_size=None` trains on the full batch; otherwise the
+    samples are reshuffled (by `seed`) every epoch and cut into mini-batches. `test=(X, y)`
+    adds the test loss after each epoch. `progress`: True shows a tqdm bar, False never,
+    None (the default) shows it only once a run has taken more than a second.
+
+    `compiled=True` records the loss graph once, with the parameters and the data as its
+    inputs, compiles it (`autodiff.compile_graph`, NumPy backend) and trains by calling the
+    compiled function: the same arithmetic without rebuilding the graph every step. An MLP's
+    graph has the same shape for every batch, so one recording serves the whole run.
+    """
+    nin = _input_count(model)
+    X, y = _data(X, y, nin, "fit")
+    loss_fn = _loss_fn(loss)
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"optimizer must be an nn optimizer (SGD, Adam), "
+                        f"got {type(optimizer).__name__}")
+    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
+        raise ValueError(f"epochs must be a whole number >= 1, got {epochs!r}")
+    n = len(X)
+    if batch_size is not None and (
+        isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer))
+        or batch_size < 1
+    ):
+        raise ValueError(f"batch_size must be a whole number >= 1 or None, got {batch_size!r}")
+    full = batch_size is None or batch_size >= n
+    test_data = None
+    if test is not None:
+        X_test, y_test = _data(*test, nin, "fit test data")
+        test_data = (_columns(X_test), y_test)
+
+    rng = np.random.default_rng(seed)
+    features = _columns(X)
+    step = (_CompiledStep if compiled else _Step)(model, loss_fn, optimizer)
+    history = History()
+    start = time.perf_counter()
+    epoch_iter = _progress(range(int(epochs)), progress)
+    report_every = max(1, int(epochs) // 100)
+    for epoch in epoch_iter:
+        if full:
+            train_loss = step(features, y)
+        else:
+            order = rng.permutation(n)
+            total = 0.0
+            for begin in range(0, n, batch_size):
+                idx = order[begin : begin + batch_size]
+                total += step(_columns(X[idx]), y[idx]) * len(idx)
+            train_loss = total / n
+        history.train.append(train_loss)
+        if test_data is not None:
+            history.test.append(evaluate(model, loss_fn, *test_data))
+        if epoch_iter is not None and hasattr(epoch_iter, "set_postfix_str") and (
+            epoch % report_every == 0 or epoch == epochs - 1
+        ):
+            epoch_iter.set_postfix_str(f"loss {train_loss:.4g}", refresh=False)
+    if hasattr(epoch_iter, "close"):
+        epoch_iter.close()
+    history.seconds = time.perf_counter() - start
+    return history
+
+
+def _input_count(model: Module) -> int:
+    if isinstance(model, MLP):
+        return model.nin
+    if hasattr(model, "neurons"):
+        return len(model.neurons[0].w)
+    if hasattr(model, "w") and isinstance(model.w, list):
+        return len(model.w)
+    raise TypeError(f"fit trains an MLP, a Layer or a Neuron, got {type(model).__name__}")
+
+
+def _scalar_loss(value: Any) -> Value:
+    if type(value) is not Value or type(value.data) is not float:
+        raise ValueError("the loss must return one scalar Value (reduce a batch with .mean())")
+    return value
+
+
+class _Step:
+    """One gradient step on one batch, building the graph anew; returns the loss before it."""
+
+    def __init__(self, model: Module, loss_fn: LossFn, optimizer: Optimizer) -> None:
+        self.model, self.loss_fn, self.optimizer = model, loss_fn, optimizer
+
+    def __call__(self, features: list, y: Any) -> float:
+        value = _scalar_loss(self.loss_fn(self.model(features), y))
+        self.optimizer.zero_grad()
+        value.backward()
+        self.optimizer.step()
+        return value.data
+
+
+class _CompiledStep(_Step):
+    """The same step through a compiled graph, recorded on the first batch it sees.
+
+    The data become inputs of the graph as leaves: one per input feature and one per target
+    column; for softmax cross-entropy, one 0/1 indicator per class (the one-hot labels).
+    """
+
+    function: Any = None
+
+    def __call__(self, features: list, y: Any) -> float:
+        if self.function is None:
+            self._record(features, y)
+        values = [p.data for p in self.params] + list(features) + self._targets(y)
+        value, grads = self.function(*values)
+        self.optimizer.zero_grad()  # as the uncompiled step: grads of anything else are 0
+        for p, g in zip(self.params, grads):
+            p.grad = g
+        self.optimizer.step()
+        return float(value)
+
+    def _targets(self, y: Any) -> list:
+        y = np.asarray(y)
+        if self.classes:
+            return [(y == k).astype(float) for k in range(self.classes)]
+        y = y.astype(float)
+        return [y] if y.ndim == 1 else [np.ascontiguousarray(c) for c in y.T]
+
+    def _record(self, features: list, y: Any) -> None:
+        from autodiff import compile_graph
+
+        self.params = self.model.parameters()
+        xs = [Value(f, label=f"x{j + 1}") for j, f in enumerate(features)]
+        out = self.model(xs)
+        outputs = 1 if type(out) is Value else len(out)
+        self.classes = outputs if self.loss_fn is losses.softmax_cross_entropy else 0
+        ts = [Value(t, label=f"t{k + 1}") for k, t in enumerate(self._targets(y))]
+        root = _scalar_loss(self.loss_fn(out, ts if self.classes or len(ts) > 1 else ts[0]))
+        self.function = compile_graph(root, [*self.params, *xs, *ts], backend="numpy",
+                                      wrt=self.params)
+
+
+def evaluate(model: Module, loss: LossFn | str, X: Any, y: Any) -> float:
+    """The loss on (X, y) without recording a graph; X as rows or as per-feature columns."""
+    loss_fn = _loss_fn(loss)
+    features = _columns(np.asarray(X, dtype=float)) if _is_rows(X) else X
+    with no_grad():
+        return float(loss_fn(model(features), y).data)
+
+
+def _is_rows(X: Any) -> bool:
+    return isinstance(X, np.ndarray) and X.ndim == 2
+
+
+def _progress(iterable: range, progress: bool | None):
+    if progress is False:
+        return iterable
+    from tqdm.auto import tqdm  # loaded only when a bar may be shown
+
+    # delay: a short run finishes before the bar would appear, so it never clutters output.
+    return tqdm(iterable, desc="training", unit="epoch", file=sys.stderr,
+                delay=0.0 if progress else 1.0, leave=bool(progress))
+
+
+def predict(model: Module, X: Any) -> np.ndarray:
+    """The model's outputs for the rows of X, shape (samples, outputs), without a graph."""
+    X = np.asarray(X, dtype=float)
+    if X.ndim != 2:
+        raise ValueError(f"predict: X must have shape (samples, features), got {X.shape}")
+    with no_grad():
+        out = model(_columns(X))
+    outs = [out] if type(out) is Value else list(out)
+    return np.column_stack([np.broadcast_to(np.asarray(o.data, dtype=float), (len(X),))
+                            for o in outs])
+
+
+def predict_classes(model: Module, X: Any) -> np.ndarray:
+    """Class indices: the largest output, or (one output) 1 where the score is > 0, else 0."""
+    scores = predict(model, X)
+    if scores.shape[1] == 1:
+        return (scores[:, 0] > 0.0).astype(int)
+    return np.argmax(scores, axis=1)
+
+
+def accuracy(model: Module, X: Any, y: Any) -> float:
+    """The fraction of samples classified right (labels 0..C-1, or -1/+1 for one output)."""
+    y = np.asarray(y)
+    predicted = predict_classes(model, X)
+    if np.any(y < 0):  # ±1 labels, as the hinge loss wants them
+        predicted = 2 * predicted - 1
+    return float(np.mean(predicted == y))
+
+
+# --- the demo tasks behind `autodiff train` ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Task:
+    """A demo: its data, its network, and its default training settings."""
+
+    name: str
+    hidden: tuple[int, ...]
+    activation: str
+    epochs: int
+    lr: float
+    about: str
+
+
+TASKS: dict[str, Task] = {
+    "xor": Task("xor", (8,), "tanh", 200, 0.05,
+                "XOR: 4 points, MLP 2-8-2 (tanh), softmax cross-entropy, Adam"),
+    "moons": Task("moons", (16, 16), "relu", 150, 0.03,
+                  "two moons: 200 points (noise 0.1), MLP 2-16-16-2 (relu), "
+                  "softmax cross-entropy, Adam, 150 train / 50 test"),
+}
+
+
+def run_task(
+    task: str,
+    *,
+    epochs: int | None = None,
+    lr: float | None = None,
+    seed: int = 0,
+    plot: str | None = None,
+) -> dict:
+    """Train one demo task with a progress bar; print and return its loss and accuracy."""
+    if task not in TASKS:
+        raise ValueError(f"unknown task {task!r}; choose one of: {', '.join(TASKS)}")
+    spec = TASKS[task]
+    if epochs is None:
+        epochs = spec.epochs
+    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
+        raise ValueError(f"--epochs must be a whole number >= 1, got {epochs!r}")
+    if lr is None:
+        lr = spec.lr
+    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not (
+        math.isfinite(lr) and lr > 0
+    ):
+        raise ValueError(f"--lr must be a number > 0, got {lr!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"--seed must be a whole number >= 0, got {seed!r}")
+    if plot is not None:
+        from .plot import check_plot_target
+
+        check_plot_target(plot)  # fail before training, not after
+
+    if task == "xor":
+        X_train, y_train = datasets.xor()
+        X_test = y_test = None
+        scaler = None
+    else:
+        X, y = datasets.make_moons(200, 0.1, seed=seed)
+        X_train, X_test, y_train, y_test = datasets.train_test_split(X, y, 0.25, seed=seed)
+        scaler = datasets.Standardizer.fit(X_train)
+        X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
+
+    model = MLP(2, [*spec.hidden, 2], activation=spec.activation, out_activation="linear",
+                seed=seed)
+    history = fit(model, X_train, y_train, losses.softmax_cross_entropy,
+                  Adam(model.parameters(), lr=float(lr)), epochs=int(epochs),
+                  test=None if X_test is None else (X_test, y_test), seed=seed, progress=True)
+
+    final_loss = evaluate(model, losses.softmax_cross_entropy, X_train, y_train)
+    train_accuracy = accuracy(model, X_train, y_train)
+    result: dict[str, Any] = {
+        "loss": final_loss,
+        "accuracy": train_accuracy,
+        "train_accuracy": train_accuracy,
+        "history": {"train": history.train, "test": history.test},
+        "seconds": history.seconds,
+        "model": model,
+    }
+    line = (f"{task}: {int(epochs)} epochs in {history.seconds:.2f} s; final loss "
+            f"{final_loss:.4g}, accuracy {_percent(train_accuracy, len(y_train))}")
+    if X_test is not None:
+        test_accuracy = accuracy(model, X_test, y_test)
+        result["accuracy"] = test_accuracy
+        result["test_accuracy"] = test_accuracy
+        result["test_loss"] = evaluate(model, losses.softmax_cross_entropy, X_test, y_test)
+        line = (f"{task}: {int(epochs)} epochs in {history.seconds:.2f} s; final loss "
+                f"{final_loss:.4g} (test {result['test_loss']:.4g}), test accuracy "
+                f"{_percent(test_accuracy, len(y_test))}, training accuracy "
+                f"{_percent(train_accuracy, len(y_train))}")
+    print(line)
+    accuracy_text = (f"test accuracy {_percent(result['accuracy'], len(y_test))}"
+                     if X_test is not None else
+                     f"accuracy {_percent(train_accuracy, len(y_train))}")
+    if plot is not None:
+        from .plot import plot_training
+
+        plot_training(
+            plot, model, history,
+            train=(X_train, y_train),
+            test=None if X_test is None else (X_test, y_test),
+            scaler=scaler,
+            title=spec.about,
+            subtitle=f"Decision boundary; {accuracy_text}",
+        )
+        print(f"wrote {plot}")
+    return result
+
+
+def _percent(fraction: float, n: int) -> str:
+    return f"{100 * fraction:.1f}% ({round(fraction * n)}/{n})"

@@ -1,0 +1,261 @@
+"""The command line: textbook numbers, files written, and clean exit-2 errors for bad input."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import nn.training
+from autodiff.cli import main
+
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz `dot` not installed")
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def assert_clean_error(code: int, err: str, *fragments: str) -> None:
+    assert code == 2
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1, err
+    for fragment in fragments:
+        assert fragment in err
+
+
+@pytest.fixture
+def no_dot(tmp_path, monkeypatch):
+    """A PATH without Graphviz's `dot`."""
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+
+
+# --- trace ------------------------------------------------------------------------------------
+
+
+def test_trace_prints_the_textbook_numbers(capsys):
+    code, out, err = run(capsys, "trace")
+    assert code == 0 and err == ""
+    lines = [line.strip() for line in out.splitlines()]
+    for expected in (
+        "net_h1  = 0.37750000",
+        "out_h1  = 0.59326999",
+        "out_o1  = 0.75136507",
+        "out_o2  = 0.77292847",
+        "E_total = 0.29837111",
+        "dE_total/dw5 = 0.74136507 × 0.18681560 × 0.59326999 = 0.08216704",
+        "dE_total/dw6 = 0.74136507 × 0.18681560 × 0.59688438 = 0.08266763",
+        "dE_total/dw7 = -0.21707153 × 0.17551005 × 0.59326999 = -0.02260254",
+        "dE_total/dw1 = 0.00066840 - 0.00022983 = 0.00043857",
+        "w1 = 0.14978072",
+        "w5 = 0.35891648",
+        "w8 = 0.56137012",
+        "E_total = 0.29102777 (was 0.29837111)",
+    ):
+        assert expected in lines, expected
+    # Every labeled node's gradient has its line; the biases stay as they were.
+    for name in ("w2", "w3", "w4", "w8", "b1", "b2", "out_h1", "net_o2", "i1"):
+        assert any(line.startswith(f"dE_total/d{name} = ") for line in lines), name
+    assert not any(line.startswith("b1 = ") for line in lines[lines.index(
+        "After one SGD step (lr 0.5; the biases stay as they are, as in the textbook)"):])
+
+
+@needs_dot
+def test_trace_out_writes_graph_and_page(capsys, tmp_path):
+    out_dir = tmp_path / "out"
+    code, out, _ = run(capsys, "trace", "--out", str(out_dir), "--highlight", "w5")
+    assert code == 0
+    svg = (out_dir / "graph.svg").read_text(encoding="utf-8")
+    assert "<svg" in svg and "grad 0.0822" in svg and "#7b2cbf" in svg
+    page = (out_dir / "trace.html").read_text(encoding="utf-8")
+    assert "<svg" in page and "0.08216704" in page and "src=" not in page
+    assert f"Wrote {out_dir / 'graph.svg'} and {out_dir / 'trace.html'}" in out
+
+
+def test_trace_without_graphviz_writes_dot_and_a_hint(capsys, tmp_path, no_dot):
+    code, out, err = run(capsys, "trace", "--out", str(tmp_path / "out"))
+    assert code == 0
+    assert (tmp_path / "out" / "graph.dot").read_text().startswith("digraph")
+    assert not (tmp_path / "out" / "graph.svg").exists()
+    page = (tmp_path / "out" / "trace.html").read_text(encoding="utf-8")
+    assert "0.08216704" in page and "Graphviz" in page  # the steps work without the picture
+    assert len(err.strip().splitlines()) == 1 and "install" in err and "graphviz" in err
+    assert "E_total = 0.29102777" in out
+
+
+def test_trace_bad_highlight_and_unwritable_out(capsys, tmp_path):
+    code, _, err = run(capsys, "trace", "--highlight", "w9")
+    assert_clean_error(code, err, "w9")
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    code, _, err = run(capsys, "trace", "--out", str(blocker / "sub"))
+    assert_clean_error(code, err, "autodiff trace")
+
+
+# --- draw -------------------------------------------------------------------------------------
+
+
+def test_draw_prints_each_gradient(capsys):
+    code, out, err = run(capsys, "draw", "x*y + exp(x)", "--at", "x=1,y=2")
+    assert code == 0 and err == ""
+    assert out.splitlines() == [
+        "f = x*y + exp(x) = 4.71828183",
+        "df/dx = 4.71828183",  # y + e
+        "df/dy = 1.00000000",  # x
+    ]
+
+
+@needs_dot
+@pytest.mark.parametrize("suffix, start", [(".svg", b"<?xml"), (".png", b"\x89PNG"),
+                                           (".dot", b"digraph")])
+def test_draw_writes_the_file_by_suffix(capsys, tmp_path, suffix, start):
+    target = tmp_path / f"graph{suffix}"
+    code, out, _ = run(capsys, "draw", "tanh(w*x + b)", "--at", "w=-1.5,x=0.5,b=0.3",
+                       "-o", str(target))
+    assert code == 0 and target.read_bytes().startswith(start)
+    assert f"Wrote {target}" in out
+
+
+def test_draw_without_graphviz_writes_dot(capsys, tmp_path, no_dot):
+    code, out, err = run(capsys, "draw", "x**2", "--at", "x=3", "-o", str(tmp_path / "g.svg"))
+    assert code == 0 and "df/dx = 6.00000000" in out
+    assert (tmp_path / "g.dot").read_text().startswith("digraph")
+    assert "Graphviz" in err and len(err.strip().splitlines()) == 1
+
+
+HOSTILE = [
+    "__import__('os').system('touch pwned')",
+    "open('pwned', 'w')",
+    "exec('open(\"pwned\", \"w\")')",
+    "eval('1')",
+    "x.__class__",
+    "x.real",
+    "print(x)",
+    "lambda: 1",
+    "(lambda q: q)(x)",
+    "[x for x in range(3)]",
+    "(x for x in y)",
+    "{x: 1}",
+    "x if x else 1",
+    "x; import os",
+    "import os",
+    "(x + 1",
+    "x + 1)",
+    "exp(x",
+    "x +",
+    "",
+    "x" + " + x" * 6000,  # longer than any formula needs
+    "x+" * 3000 + "x",  # more nodes than any formula needs
+    "(" * 500 + "x" + ")" * 500,
+]
+
+# Formulas that parse but whose value is beyond reason, with what the message must name.
+ABSURD = [
+    ("9**9**9**9", "finite"),
+    ("2**2**2**2**2**2", "finite"),
+    ("exp(1000)", "exp"),
+    ("10**400", "finite"),
+    ("1/0", "division by zero"),
+    ("log(0)", "log"),
+    ("sqrt(-1)", "sqrt"),
+]
+
+
+@pytest.mark.parametrize("expr", HOSTILE, ids=range(len(HOSTILE)))
+def test_draw_rejects_hostile_formulas(capsys, tmp_path, monkeypatch, expr):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(os, "system", lambda *a: pytest.fail("os.system was called"))
+    code, out, err = run(capsys, "draw", expr, "--at", "x=1", "-o", "g.dot")
+    assert_clean_error(code, err, "autodiff draw")
+    assert out == ""
+    assert list(tmp_path.iterdir()) == []  # no side effect, not even the drawing
+
+
+@pytest.mark.parametrize("expr, named", ABSURD)
+def test_draw_turns_overflow_into_a_clean_error(capsys, tmp_path, monkeypatch, expr, named):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, "draw", expr, "-o", "g.dot")
+    assert_clean_error(code, err, "autodiff draw", named)
+    assert out == "" and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("at", ["x=1e999", "x=nan", "x", "x=1,x=2", "y=1", "x=1;y=2", "x=0x10"])
+def test_draw_rejects_bad_points(capsys, at):
+    code, _, err = run(capsys, "draw", "x*2", "--at", at)
+    assert_clean_error(code, err, "autodiff draw")
+
+
+def test_draw_rejects_a_bad_suffix_and_an_undefined_derivative(capsys, tmp_path):
+    code, _, err = run(capsys, "draw", "x", "--at", "x=1", "-o", str(tmp_path / "g.gif"))
+    assert_clean_error(code, err, ".svg, .png or .dot")
+    code, _, err = run(capsys, "draw", "sqrt(x)", "--at", "x=0")
+    assert_clean_error(code, err, "sqrt")
+
+
+def test_python_m_autodiff_rejects_an_import_in_a_subprocess(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "autodiff", "draw", "__import__('os').system('touch pwned')"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    assert "__import__" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+# --- usage, train, compile --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("argv", [
+    [], ["bogus"], ["draw"], ["trace", "--bogus"], ["train"], ["train", "cats"],
+    ["train", "xor", "--epochs", "many"], ["train", "xor", "--lr", "fast"],
+    ["compile", "--at", "x=1"],
+])
+def test_bad_usage_is_one_line_and_exit_2(capsys, argv):
+    code, _, err = run(capsys, *argv)
+    assert_clean_error(code, err, "autodiff")
+
+
+def test_help_exits_0(capsys):
+    code, out, _ = run(capsys, "--help")
+    assert code == 0 and "trace" in out and "draw" in out
+
+
+def test_train_passes_its_options_through(capsys, monkeypatch):
+    calls = []
+    monkeypatch.setattr(nn.training, "run_task", lambda task, **kw: calls.append((task, kw)))
+    code, _, _ = run(capsys, "train", "moons", "--epochs", "3", "--lr", "0.1", "--seed", "7",
+                     "--plot", "p.png")
+    assert code == 0
+    assert calls == [("moons", {"epochs": 3, "lr": 0.1, "seed": 7, "plot": "p.png"})]
+    code, _, _ = run(capsys, "train", "xor")
+    assert calls[-1] == ("xor", {})
+
+
+def test_train_runs_for_real_and_rejects_bad_values(capsys):
+    code, out, _ = run(capsys, "train", "xor", "--epochs", "2", "--seed", "0")
+    assert code == 0 and "accuracy" in out
+    code, _, err = run(capsys, "train", "xor", "--epochs", "0")
+    assert_clean_error(code, err, "--epochs")
+    code, _, err = run(capsys, "train", "xor", "--lr", "-1")
+    assert_clean_error(code, err, "--lr")
+
+
+def test_compile_prints_source(capsys):
+    code, out, _ = run(capsys, "compile")
+    assert code == 0 and "def " in out and "w8" in out
+    code, out, _ = run(capsys, "compile", "x*y", "--at", "x=1,y=2")
+    assert code == 0 and "def " in out
+    code, _, err = run(capsys, "compile", "x*", "--at", "x=1")
+    assert_clean_error(code, err, "autodiff compile")
+    code, _, err = run(capsys, "compile", "__import__('os')")
+    assert_clean_error(code, err, "autodiff compile")

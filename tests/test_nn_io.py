@@ -1,0 +1,182 @@
+"""nn.save / nn.load: readable JSON, bit-for-bit round trips, atomic writes, clear refusals."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import struct
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import nn
+from nn import MLP, Conv2d, Layer, Neuron
+
+
+def bits(x: float) -> bytes:
+    return struct.pack("<d", x)
+
+
+any_finite = st.floats(allow_nan=False, allow_infinity=False)
+
+
+@settings(max_examples=30, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(any_finite, min_size=13, max_size=13))
+def test_round_trip_is_bit_for_bit(tmp_path, values):
+    model = MLP(2, [3, 1], activation="tanh", out_activation="sigmoid", seed=0)
+    model.load_state_dict(dict(zip(model.state_dict(), values)))
+    path = tmp_path / "model.json"
+    nn.save(model, path)
+    again = nn.load(path)
+    assert type(again) is MLP and again.config() == model.config()
+    assert [bits(v) for v in again.state_dict().values()] == [bits(v) for v in values]
+
+
+def test_tricky_floats_survive(tmp_path):
+    model = MLP(1, [1, 1])
+    tricky = [0.1, 5e-324, -0.0, 1 / 3]
+    model.load_state_dict(dict(zip(model.state_dict(), tricky)))
+    nn.save(model, tmp_path / "m.json")
+    assert [bits(v) for v in nn.load(tmp_path / "m.json").state_dict().values()] == [
+        bits(v) for v in tricky]
+
+
+def test_file_is_human_readable_json_with_the_architecture(tmp_path):
+    model = nn.examples.mazur().model
+    path = tmp_path / "mazur.json"
+    nn.save(model, str(path))
+    text = path.read_text()
+    assert text.count("\n") > 10  # indented, one entry a line
+    document = json.loads(text)
+    assert document["format"] == "autodiff-nn-model" and document["version"] == 1
+    assert document["model"] == "MLP"
+    assert document["config"] == {"nin": 2, "nouts": [2, 2], "activation": "sigmoid",
+                                  "out_activation": "sigmoid", "shared_bias": True}
+    assert document["parameters"]["layers.0.neurons.0.w.0"] == 0.15
+    assert document["parameters"]["layers.1.b"] == 0.6
+    loaded = nn.load(path)
+    x = [0.05, 0.10]
+    assert [o.data for o in loaded(x)] == [o.data for o in model(x)]
+
+
+@pytest.mark.parametrize(
+    "model",
+    [Conv2d(2, 3, (2, 1), stride=(1, 2), padding=1, seed=0), Layer(3, 2, "tanh", seed=0),
+     Neuron(4, "sigmoid", seed=0), MLP(3, [4, 4, 2], shared_bias=True, seed=0)],
+    ids=["Conv2d", "Layer", "Neuron", "MLP"],
+)
+def test_every_module_kind_round_trips(tmp_path, model):
+    nn.save(model, tmp_path / "m.json")
+    loaded = nn.load(tmp_path / "m.json")
+    assert type(loaded) is type(model)
+    assert loaded.config() == model.config()
+    assert loaded.state_dict() == model.state_dict()
+
+
+def test_load_into_an_existing_model(tmp_path):
+    source = MLP(2, [3, 1], seed=1)
+    nn.save(source, tmp_path / "m.json")
+    target = MLP(2, [3, 1], seed=2)
+    same = nn.load(tmp_path / "m.json", into=target)
+    assert same is target and target.state_dict() == source.state_dict()
+    other = MLP(2, [4, 1], seed=2)
+    before = other.state_dict()
+    with pytest.raises(ValueError, match="does not match"):
+        nn.load(tmp_path / "m.json", into=other)
+    assert other.state_dict() == before
+
+
+def test_a_crash_mid_write_leaves_the_old_file(tmp_path, monkeypatch):
+    path = tmp_path / "model.json"
+    old = MLP(2, [2, 1], seed=0)
+    nn.save(old, path)
+    good = path.read_bytes()
+
+    def crash(fd):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "fsync", crash)
+    with pytest.raises(OSError, match="disk full"):
+        nn.save(MLP(2, [5, 5, 1], seed=1), path)
+    assert path.read_bytes() == good
+    assert os.listdir(tmp_path) == ["model.json"]  # no temporary file left behind
+    assert nn.load(path).state_dict() == old.state_dict()
+
+
+def test_an_interrupted_write_leaves_no_file(tmp_path, monkeypatch):
+    path = tmp_path / "new.json"
+
+    def interrupt(src, dst):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        nn.save(MLP(2, [2]), path)
+    assert os.listdir(tmp_path) == []
+
+
+def test_saved_file_keeps_readable_permissions(tmp_path):
+    nn.save(MLP(2, [1]), tmp_path / "m.json")
+    assert (tmp_path / "m.json").stat().st_mode & 0o444 == 0o444
+
+
+def _write(tmp_path, text):
+    path = tmp_path / "bad.json"
+    path.write_text(text) if isinstance(text, str) else path.write_bytes(text)
+    return path
+
+
+def _good_document():
+    model = MLP(2, [2, 1], seed=0)
+    return {"format": "autodiff-nn-model", "version": 1, "model": "MLP",
+            "config": model.config(), "parameters": model.state_dict()}
+
+
+@pytest.mark.parametrize(
+    "corrupt, message",
+    [
+        (lambda text: text[: len(text) // 2], "not valid JSON"),
+        (lambda text: "", "not valid JSON"),
+        (lambda text: b"\xff\xfe\x00garbage", "not a text file"),
+        (lambda text: json.dumps([1, 2, 3]), "not a saved model"),
+        (lambda text: text.replace('"version": 1', '"version": 2'), "version 2"),
+        (lambda text: text.replace('"model": "MLP"', '"model": "Transformer"'), "unknown model"),
+        (lambda text: text.replace('"nin": 2', '"nin": -2'), "architecture"),
+        (lambda text: text.replace('"nin": 2', '"nin": 3'), "missing"),
+        (lambda text: text.replace('"layers.1.neurons.0.b": 0.0', '"layers.1.neurons.0.b": NaN'),
+         "not finite"),
+        (lambda text: text.replace('"layers.1.neurons.0.b": 0.0', '"layers.1.neurons.0.c": 0.0'),
+         "unexpected"),
+        (lambda text: text.replace('"layers.1.neurons.0.b": 0.0', '"layers.1.neurons.0.b": "x"'),
+         "must be a number"),
+    ],
+)
+def test_corrupt_or_mismatched_files_give_clear_errors(tmp_path, corrupt, message):
+    text = json.dumps(_good_document(), indent=2)
+    assert '"layers.1.neurons.0.b": 0.0' in text
+    path = _write(tmp_path, corrupt(text))
+    with pytest.raises(ValueError, match=message) as info:
+        nn.load(path)
+    assert str(path) in str(info.value)
+
+
+def test_missing_file_and_directory(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        nn.load(tmp_path / "nothing.json")
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        nn.save(MLP(2, [1]), tmp_path / "no" / "such" / "dir.json")
+
+
+def test_only_known_modules_and_finite_parameters_are_saved(tmp_path):
+    class Custom(nn.Module):
+        pass
+
+    with pytest.raises(TypeError, match="can write"):
+        nn.save(Custom(), tmp_path / "c.json")
+    model = MLP(1, [1])
+    model.parameters()[0].data = math.inf  # only possible by assigning data directly
+    with pytest.raises(ValueError, match="finite"):
+        nn.save(model, tmp_path / "m.json")
+    assert not (tmp_path / "m.json").exists()

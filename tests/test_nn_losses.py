@@ -1,0 +1,205 @@
+"""Losses: values, gradients (finite differences, closed forms), stability, batch averaging."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from autodiff import Value, gradcheck
+from nn import losses
+
+small = st.floats(-5.0, 5.0, allow_nan=False)
+
+
+def sigmoid(z: float) -> float:
+    return 1 / (1 + math.exp(-z)) if z >= 0 else math.exp(z) / (1 + math.exp(z))
+
+
+# --- values -------------------------------------------------------------------------------------
+
+
+def test_half_sse_and_mse_values():
+    y = [Value(0.75), Value(0.25)]
+    assert losses.half_sse(y, [0.01, 0.99]).data == pytest.approx(
+        0.5 * 0.74**2 + 0.5 * 0.74**2, abs=1e-15)
+    assert losses.mse(y, [0.01, 0.99]).data == pytest.approx((0.74**2 + 0.74**2) / 2, abs=1e-15)
+    assert losses.mse(Value(3.0), 1.0).data == 4.0
+    assert losses.half_sse(Value(3.0), 1.0).data == 2.0
+    assert losses.half_sse(y, np.array([0.01, 0.99])).data == losses.half_sse(y, [0.01, 0.99]).data
+
+
+def test_hinge_and_l2_values():
+    assert losses.hinge(Value(0.3), 1.0).data == pytest.approx(0.7)
+    assert losses.hinge(Value(0.3), -1).data == pytest.approx(1.3)
+    assert losses.hinge(Value(2.0), 1.0).data == 0.0
+    ps = [Value(1.0), Value(-2.0), Value(0.5)]
+    total = losses.l2(ps)
+    assert total.data == 5.25
+    total.backward()
+    assert [p.grad for p in ps] == [2.0, -4.0, 1.0]
+    assert losses.l2([]).data == 0.0
+
+
+@settings(max_examples=40)
+@given(small, st.sampled_from([0, 1]))
+def test_binary_cross_entropy_value_and_gradient(z, t):
+    logit = Value(z)
+    loss = losses.binary_cross_entropy(logit, t)
+    p = sigmoid(z)
+    assert loss.data == pytest.approx(-(t * math.log(p) + (1 - t) * math.log(1 - p)), abs=1e-12)
+    loss.backward()
+    assert logit.grad == pytest.approx(p - t, abs=1e-12)
+
+
+def test_binary_cross_entropy_gradient_at_zero_is_sigmoid_minus_target():
+    for t in (0, 1):
+        z = Value(0.0)
+        losses.binary_cross_entropy(z, t).backward()
+        assert z.grad == 0.5 - t  # the kinks of |z| cancel: exact, not just close
+
+
+@pytest.mark.parametrize("z", [1e308, -1e308, 1000.0, -1000.0, 745.0, -745.0, 40.0])
+def test_binary_cross_entropy_is_stable_at_extreme_logits(z):
+    for t in (0, 1):
+        logit = Value(z)
+        loss = losses.binary_cross_entropy(logit, t)
+        expected = max(z, 0.0) - t * z  # softplus(z) - t z, to within e^-|z|
+        assert loss.data == pytest.approx(expected, rel=1e-15, abs=1e-15)
+        loss.backward()
+        assert logit.grad == pytest.approx(sigmoid(z) - t, abs=1e-15)
+
+
+@settings(max_examples=40)
+@given(st.lists(small, min_size=2, max_size=5), st.data())
+def test_softmax_cross_entropy_gradient_is_p_minus_onehot(zs, data):
+    label = data.draw(st.integers(0, len(zs) - 1))
+    logits = [Value(z) for z in zs]
+    loss = losses.softmax_cross_entropy(logits, label)
+    e = np.exp(np.array(zs) - max(zs))
+    p = e / e.sum()
+    assert loss.data == pytest.approx(-math.log(p[label]), abs=1e-12)
+    loss.backward()
+    onehot = np.eye(len(zs))[label]
+    np.testing.assert_allclose([z.grad for z in logits], p - onehot, atol=1e-15)
+
+
+def test_softmax_cross_entropy_is_stable_at_extreme_logits():
+    logits = [Value(1000.0), Value(-1000.0), Value(0.0)]
+    loss = losses.softmax_cross_entropy(logits, 1)
+    assert loss.data == pytest.approx(2000.0)
+    loss.backward()
+    assert [z.grad for z in logits] == pytest.approx([1.0, -1.0, 0.0])
+    assert losses.softmax_cross_entropy([Value(1e300), Value(0.0)], 0).data == 0.0
+    # batch mode too
+    zs = [Value(np.array([800.0, -800.0])), Value(np.array([-800.0, 800.0]))]
+    loss = losses.softmax_cross_entropy(zs, np.array([0, 0]))
+    assert loss.data == pytest.approx(800.0)  # (0 + 1600) / 2
+
+
+def test_softmax_cross_entropy_batch_gradient_is_p_minus_onehot_over_n():
+    rng = np.random.default_rng(0)
+    Z = rng.normal(size=(3, 7)) * 4  # 3 classes, 7 samples
+    labels = rng.integers(0, 3, size=7)
+    zs = [Value(row) for row in Z]
+    loss = losses.softmax_cross_entropy(zs, labels)
+    P = np.exp(Z - Z.max(axis=0))
+    P /= P.sum(axis=0)
+    assert loss.data == pytest.approx(-np.mean(np.log(P[labels, np.arange(7)])), abs=1e-12)
+    loss.backward()
+    onehot = np.eye(3)[labels].T
+    for k in range(3):
+        np.testing.assert_allclose(zs[k].grad, (P[k] - onehot[k]) / 7, atol=1e-15)
+
+
+def test_softmax_cross_entropy_takes_one_hot_values():
+    Z = np.array([[0.5, -1.0, 2.0], [1.5, 0.0, -2.0]])
+    labels = np.array([1, 0, 0])
+    by_int = losses.softmax_cross_entropy([Value(z) for z in Z], labels).data
+    onehot = [Value((labels == k).astype(float)) for k in range(2)]
+    assert losses.softmax_cross_entropy([Value(z) for z in Z], onehot).data == pytest.approx(
+        by_int, abs=1e-15)
+
+
+# --- finite differences ---------------------------------------------------------------------------
+
+
+@settings(max_examples=30)
+@given(st.lists(small, min_size=3, max_size=3), st.lists(small, min_size=3, max_size=3))
+def test_every_loss_passes_gradcheck(ys, ts):
+    assert gradcheck(lambda a, b, c: losses.half_sse([a, b, c], ts), ys)
+    assert gradcheck(lambda a, b, c: losses.mse([a, b, c], ts), ys)
+    assert gradcheck(lambda a, b, c: losses.softmax_cross_entropy([a, b, c], 2), ys)
+    assert gradcheck(lambda a, b, c: losses.l2([a, b, c]), ys)
+    assert gradcheck(lambda a: losses.binary_cross_entropy(a, 1), ys[:1])
+    assert gradcheck(lambda a: losses.binary_cross_entropy(a * 1.0, 0), ys[1:2])
+    if abs(1 - ys[0]) > 1e-3:  # away from the hinge's kink
+        assert gradcheck(lambda a: losses.hinge(a, 1.0), ys[:1])
+
+
+# --- batch mode: the mean of the per-sample losses ------------------------------------------------
+
+
+@settings(max_examples=25)
+@given(st.lists(st.tuples(small, small), min_size=1, max_size=8), st.data())
+def test_batch_mode_averages_the_per_sample_losses(rows, data):
+    n = len(rows)
+    a = np.array([r[0] for r in rows])
+    b = np.array([r[1] for r in rows])
+    t01 = np.array(data.draw(st.lists(st.sampled_from([0, 1]), min_size=n, max_size=n)))
+    pm = 2.0 * t01 - 1.0
+    t_real = np.array(data.draw(st.lists(small, min_size=n, max_size=n)))
+    cases = [
+        (lambda y, t: losses.half_sse([y[0], y[1]], [t, t]), t_real),
+        (lambda y, t: losses.mse([y[0], y[1]], [t, 2 * t]), t_real),
+        (lambda y, t: losses.softmax_cross_entropy([y[0], y[1]], t), t01),
+        (lambda y, t: losses.binary_cross_entropy(y[0], t), t01),
+        (lambda y, t: losses.hinge(y[1], t), pm),
+    ]
+    for loss, targets in cases:
+        batch = loss([Value(a), Value(b)], targets)
+        assert type(batch.data) is float
+        singles = [loss([Value(float(a[i])), Value(float(b[i]))], targets[i].item())
+                   for i in range(n)]
+        expected = sum(s.data for s in singles) / n
+        assert batch.data == pytest.approx(expected, rel=1e-12, abs=1e-12)
+
+
+def test_batch_loss_gradient_on_parameters_is_the_mean_of_per_sample_gradients():
+    w = Value(0.7)
+    x = np.array([0.5, -1.0, 2.0, 0.0])
+    t = np.array([1.0, 0.0, 1.0, 1.0])
+    losses.mse(w * Value(x), t).backward()
+    expected = np.mean(2 * (w.data * x - t) * x)
+    assert w.grad == pytest.approx(expected, abs=1e-15)
+
+
+# --- refusals -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "call, error, text",
+    [
+        (lambda: losses.softmax_cross_entropy([Value(1.0), Value(2.0)], 2), ValueError, "label 2"),
+        (lambda: losses.softmax_cross_entropy([Value(1.0), Value(2.0)], -1), ValueError, "-1"),
+        (lambda: losses.softmax_cross_entropy([Value(1.0), Value(2.0)], True), TypeError, "int"),
+        (lambda: losses.softmax_cross_entropy([Value(1.0), Value(2.0)], 1.0), TypeError, "int"),
+        (lambda: losses.softmax_cross_entropy([Value(1.0)], 0), ValueError, "2 logits"),
+        (lambda: losses.softmax_cross_entropy([Value(np.zeros(3)), Value(np.zeros(3))],
+                                              np.array([0, 1])), ValueError, "2 labels"),
+        (lambda: losses.binary_cross_entropy(Value(0.0), 0.5), ValueError, "0 or 1"),
+        (lambda: losses.binary_cross_entropy(0.0, 1), TypeError, "Value"),
+        (lambda: losses.hinge(Value(0.0), 0), ValueError, "-1 or 1"),
+        (lambda: losses.hinge(Value(np.zeros(2)), np.array([1.0, 0.0])), ValueError, "-1 or 1"),
+        (lambda: losses.half_sse([Value(1.0), Value(2.0)], [1.0]), ValueError, "2 outputs"),
+        (lambda: losses.mse([1.0, 2.0], [1.0, 2.0]), TypeError, "Value"),
+        (lambda: losses.mse(Value(1.0), "a"), (TypeError, ValueError), "target"),
+        (lambda: losses.l2([Value(1.0), 2.0]), TypeError, "parameter 1"),
+    ],
+)
+def test_refusals(call, error, text):
+    with pytest.raises(error, match=text):
+        call()

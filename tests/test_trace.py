@@ -1,0 +1,235 @@
+"""trace(): the recorded passes, and explain(): the chain rule, checked on the textbook network."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from autodiff import Value
+from autodiff.trace import Explanation, Trace, format_number, trace
+from nn.examples import mazur
+
+
+@pytest.fixture
+def textbook() -> Trace:
+    return trace(mazur().loss())
+
+
+# --- the record -------------------------------------------------------------------------------
+
+
+def test_public_names_come_from_the_package():
+    import autodiff
+
+    root = Value(2.0, "x") * Value(3.0, "y")
+    tr = autodiff.trace(root)
+    assert isinstance(tr, autodiff.Trace)
+    from autodiff import Trace as PublicTrace
+    from autodiff import trace as public_trace
+
+    assert isinstance(public_trace(root), PublicTrace)
+
+
+def test_forward_steps_are_the_evaluation_order(textbook):
+    steps = textbook.forward
+    assert steps[-1].node is textbook.root
+    seen = set()
+    for step in steps:
+        assert all(x in seen for x in step.inputs)  # inputs come first
+        assert step.op == step.node.op
+        assert step.inputs == step.node.inputs
+        assert step.value == step.node.data
+        seen.add(step.node)
+    values = {s.node.label: s.value for s in steps if s.node.label}
+    assert values["net_h1"] == pytest.approx(0.3775)
+    assert values["out_h1"] == pytest.approx(0.593269992, abs=1e-9)
+    assert values["out_o1"] == pytest.approx(0.75136507, abs=1e-8)
+    assert values["E_total"] == pytest.approx(0.298371109, abs=1e-9)
+
+
+def test_backward_steps_record_upstream_local_and_contribution(textbook):
+    first = textbook.backward[0]
+    assert first.node is textbook.root and first.upstream == 1.0
+    for step in textbook.backward:
+        assert step.upstream == step.node.grad  # a node passes on its complete gradient
+        assert len(step.edges) == len(step.node.inputs)
+        for edge, child, local in zip(step.edges, step.node.inputs, step.node.local_grads):
+            assert edge.input is child and edge.local == local
+            assert edge.contribution == local * step.upstream
+    # Summing every contribution a node received gives its gradient.
+    received: dict = {}
+    for step in textbook.backward:
+        for edge in step.edges:
+            received[edge.input] = received.get(edge.input, 0.0) + edge.contribution
+    w5 = textbook.node("w5")
+    assert received[w5] == w5.grad == pytest.approx(0.082167041, abs=1e-9)
+
+
+def test_trace_zeroes_the_gradients_first():
+    example = mazur()
+    loss = example.loss()
+    loss.backward()
+    loss.backward()  # gradients now doubled
+    tr = trace(loss)
+    assert tr.node("w5").grad == pytest.approx(0.082167041, abs=1e-9)
+    assert tr.grad("w1") == pytest.approx(0.000438568, abs=1e-9)
+
+
+def test_node_lookup_errors_name_the_problem(textbook):
+    with pytest.raises(KeyError, match="no node labeled 'w9'.*w1"):
+        textbook.node("w9")
+    a = Value(1.0, "a")
+    twice = Value(2.0, "a") * a
+    with pytest.raises(KeyError, match="2 nodes are labeled 'a'"):
+        trace(twice).node("a")
+    with pytest.raises(TypeError, match="label"):
+        textbook.node(3)
+    with pytest.raises(ValueError, match="not a node of this graph"):
+        textbook.explain(Value(1.0, "elsewhere"))
+    with pytest.raises(TypeError, match="needs a Value"):
+        trace(1.0)
+
+
+def test_text_and_html_tables(textbook):
+    text = str(textbook)
+    assert text.startswith("Forward pass")
+    assert "Backward pass" in text
+    assert "out_o1" in text and "0.18681560" in text and "0.08216704" in text
+    page = textbook._repr_html_()
+    assert page.count("<table>") == 2 and "0.08216704" in page
+    # Labels are escaped, never markup.
+    odd = Value(1.0, "<b>x</b>") * 2.0
+    assert "&lt;b&gt;x&lt;/b&gt;" in trace(odd)._repr_html_()
+    assert "Trace of" in repr(textbook)
+
+
+# --- explain ---------------------------------------------------------------------------------
+
+
+def test_explain_w5_is_the_textbook_line(textbook):
+    explanation = textbook.explain("w5")
+    assert isinstance(explanation, Explanation)
+    assert str(explanation) == "dE_total/dw5 = 0.74136507 × 0.18681560 × 0.59326999 = 0.08216704"
+    (path,) = explanation.paths
+    # dE_total/dE_o1 = 1 is kept as a factor, only left out of the printed line.
+    assert [f.name for f in path.factors] == [
+        "dE_total/dE_o1", "dE_o1/dout_o1", "dout_o1/dnet_o1", "dnet_o1/dw5"]
+    assert [f.local for f in path.factors][0] == 1.0
+    # The factor across the unlabeled nodes of E_o1 = ½ (target - out_o1)² is their product.
+    assert path.factors[1].local == pytest.approx(0.74136507, abs=1e-8)
+    assert explanation.total == textbook.node("w5").grad
+
+
+def test_explain_w1_sums_two_paths(textbook):
+    explanation = textbook.explain("w1")
+    assert len(explanation.paths) == 2
+    assert [p.names for p in explanation.paths] == [
+        ["E_total", "E_o1", "out_o1", "net_o1", "out_h1", "net_h1", "w1"],
+        ["E_total", "E_o2", "out_o2", "net_o2", "out_h1", "net_h1", "w1"],
+    ]
+    assert sum(p.product for p in explanation.paths) == pytest.approx(explanation.total)
+    assert explanation.total == pytest.approx(textbook.node("w1").grad, rel=1e-12)
+    assert format_number(explanation.total) == "0.00043857"
+    lines = str(explanation).splitlines()
+    assert lines[0] == "dE_total/dw1 = 0.00066840 - 0.00022983 = 0.00043857"
+    assert lines[2].strip() == (
+        "0.74136507 × 0.18681560 × 0.40000000 × 0.24130071 × 0.05000000 = 0.00066840")
+
+
+def test_explain_a_node_one_step_away_and_the_root(textbook):
+    assert str(textbook.explain("E_o1")) == "dE_total/dE_o1 = 1.00000000"
+    assert str(textbook.explain("net_o1")) == (
+        "dE_total/dnet_o1 = 0.74136507 × 0.18681560 = 0.13849856")
+    assert str(textbook.explain("E_total")) == "dE_total/dE_total = 1.00000000"
+
+
+def test_a_reused_node_is_one_factor_with_the_summed_derivative():
+    x = Value(3.0, "x")
+    y = x * x
+    y.label = "y"
+    explanation = trace(y).explain(x)
+    (path,) = explanation.paths
+    assert path.factors[0].local == 6.0  # d(x·x)/dx = 2x, both edges between the same labels
+    assert explanation.total == x.grad == 6.0
+
+
+def test_a_diamond_has_one_path_per_branch():
+    a = Value(0.7, "a")
+    b = a.tanh()
+    b.label = "b"
+    c = a.exp()
+    c.label = "c"
+    d = b * c
+    d.label = "d"
+    explanation = trace(d).explain("a")
+    assert [p.names for p in explanation.paths] == [["d", "b", "a"], ["d", "c", "a"]]
+    expected = (1 - math.tanh(0.7) ** 2) * math.exp(0.7) + math.tanh(0.7) * math.exp(0.7)
+    assert explanation.total == pytest.approx(expected, rel=1e-12)
+
+
+def test_too_many_paths_are_refused_with_advice():
+    x = Value(1.0, "x")
+    node = x
+    for i in range(12):  # each level doubles the number of labeled paths: 2**12
+        left = node * 1.0
+        left.label = f"l{i}"
+        right = node * 1.0
+        right.label = f"r{i}"
+        node = left + right
+        node.label = f"s{i}"
+    tr = trace(node)
+    with pytest.raises(ValueError, match="4,096 paths.*max_paths"):
+        tr.explain("x")
+    assert tr.explain("x", max_paths=5000).total == x.grad == 4096.0
+
+
+def test_batch_mode_explain_sums_over_samples():
+    w = Value(0.5, "w")
+    xs = Value(np.array([1.0, 2.0, 3.0]), "x")
+    loss = (w * xs).tanh().sum()
+    loss.label = "L"
+    tr = trace(loss)
+    explanation = tr.explain(w)
+    assert explanation.total == pytest.approx(w.grad, rel=1e-12)
+    expected = float(np.sum((1 - np.tanh(0.5 * np.array([1.0, 2.0, 3.0])) ** 2) * [1, 2, 3]))
+    assert w.grad == pytest.approx(expected, rel=1e-12)
+    assert "shape (3,)" in str(tr)
+
+
+@st.composite
+def graphs(draw):
+    """A random graph of + * tanh sigmoid over three leaves, some nodes labeled."""
+    leaves = [Value(draw(st.floats(-2, 2)), f"x{i}") for i in range(3)]
+    nodes = list(leaves)
+    for k in range(draw(st.integers(1, 12))):
+        kind = draw(st.sampled_from(["+", "*", "tanh", "sigmoid"]))
+        a = nodes[draw(st.integers(0, len(nodes) - 1))]
+        if kind in "+*":
+            b = nodes[draw(st.integers(0, len(nodes) - 1))]
+            node = a + b if kind == "+" else a * b
+        else:
+            node = getattr(a, kind)()
+        if draw(st.booleans()):
+            node.label = f"n{k}"
+        nodes.append(node)
+    return nodes[-1], leaves
+
+
+@given(graphs())
+def test_explain_total_is_the_gradient_on_random_graphs(case):
+    root, leaves = case
+    tr = trace(root)
+    for leaf in leaves:
+        if leaf not in tr._index:
+            continue
+        explanation = tr.explain(leaf)
+        assert explanation.total == pytest.approx(leaf.grad, rel=1e-9, abs=1e-12)
+
+
+def test_format_number():
+    assert format_number(0.082167041) == "0.08216704"
+    assert format_number(-0.0) == "0.00000000"
+    assert format_number(1.5e-7) == "1.50000000e-07"
+    assert format_number(np.array([1.0, 3.0])).startswith("shape (2,), mean 2.00000000")
