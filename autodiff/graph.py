@@ -50,9 +50,9 @@ StepHook = Callable[[Value, object, tuple], None]
 def backward(root: Value, on_step: StepHook | None = None) -> list[Value]:
     """Add d(root)/d(node) to every node's `grad`; return the nodes in topological order.
 
-    Gradients flow through a scratch slot `_g` that starts at zero on every call, and are
-    added to `grad` once per node at the end of its turn, so calling backward twice on the same
-    graph adds the same gradients twice (as PyTorch does) instead of compounding them.
+    Gradients flow through a scratch slot `_g` (0.0 at rest) and reach `grad` only once the
+    whole pass has succeeded, so a failed pass changes no `grad`, and calling backward twice on
+    the same graph adds the same gradients twice (as PyTorch does) instead of compounding them.
     `on_step(node, upstream, contributions)`, if given, sees each step (the tracer uses it).
     """
     if type(root.data) is not float:
@@ -64,31 +64,52 @@ def backward(root: Value, on_step: StepHook | None = None) -> list[Value]:
     # rescan it over and over while we walk it, so it pauses here and resumes as it was.
     with gc_paused():
         order = topological_order(root)
-        for node in order:
-            node._g = 0.0
         root._g = 1.0
-        for node in reversed(order):
-            g = node._g
-            node.grad = node.grad + g
-            inputs = node.inputs
-            if not inputs:
-                continue
-            if on_step is None:
-                for child, local in zip(inputs, node._local):
-                    c = local * g
-                    if type(c) is not float:
-                        c = _reduce_to(c, child.data)
-                    child._g += c
-            else:
-                contributions = []
-                for child, local in zip(inputs, node._local):
-                    c = local * g
-                    if type(c) is not float:
-                        c = _reduce_to(c, child.data)
-                    child._g += c
-                    contributions.append(c)
-                on_step(node, g, tuple(contributions))
+        try:
+            for node in reversed(order):
+                g = node._g
+                # Every consumer has been processed, so g is final: check it once, here.
+                if type(g) is float:
+                    if g - g != 0.0:
+                        raise _not_finite(node, g)
+                elif not np.isfinite(g).all():
+                    raise _not_finite(node, g)
+                inputs = node.inputs
+                if not inputs:
+                    continue
+                if on_step is None:
+                    for child, local in zip(inputs, node._local):
+                        c = local * g
+                        if type(c) is not float:
+                            c = _reduce_to(c, child.data)
+                        child._g += c
+                else:
+                    contributions = []
+                    for child, local in zip(inputs, node._local):
+                        c = local * g
+                        if type(c) is not float:
+                            c = _reduce_to(c, child.data)
+                        child._g += c
+                        contributions.append(c)
+                    on_step(node, g, tuple(contributions))
+            for node in order:
+                node.grad = node.grad + node._g
+                node._g = 0.0
+        except BaseException:
+            for node in order:
+                node._g = 0.0
+            raise
     return order
+
+
+def _not_finite(node: Value, g) -> ArithmeticError:
+    where = f"node {node.label!r}" if node.label else f"an unlabeled {node.op or 'leaf'} node"
+    shown = g if type(g) is float else "in some samples"
+    return OverflowError(
+        f"backward: the gradient reaching {where} is not finite ({shown});"
+        " a local derivative or a product of them overflowed the float range (dividing by a"
+        " number near zero does this). No grad was changed; rescale the computation."
+    )
 
 
 def _reduce_to(contribution, like):

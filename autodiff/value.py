@@ -47,6 +47,7 @@ class Value:
         self._op: Op | None = None
         self._local: tuple = ()
         self._n: float | None = None
+        self._g = 0.0  # scratch for backward(); 0.0 whenever no backward pass is running
 
     # --- what a reader asks of a node ---------------------------------------------------------
 
@@ -189,23 +190,24 @@ _MEAN = ops.MEAN.kernel(1, False)
 
 def linear(weights: Sequence[Value], inputs: Sequence[Value | float], bias: Value) -> Value:
     """w0·x0 + w1·x1 + … + b as one node (a neuron's `net`); inputs are (w…, x…, b)."""
-    if len(weights) != len(inputs):
-        raise ValueError(f"linear: {len(weights)} weights but {len(inputs)} inputs")
-    nodes = (*weights, *[x if type(x) is Value else _lift(x) for x in inputs], bias)
-    if type(bias) is not Value:
-        nodes = (*nodes[:-1], _lift(bias))
-    arity = len(nodes)
-    kernel = ops.LINEAR._kernels.get((arity, False)) or ops.LINEAR.kernel(arity, False)
+    k = len(weights)
+    if k != len(inputs):
+        raise ValueError(f"linear: {k} weights but {len(inputs)} inputs")
+    nodes = (
+        *[w if type(w) is Value else _lift(w) for w in weights],
+        *[x if type(x) is Value else _lift(x) for x in inputs],
+        bias if type(bias) is Value else _lift(bias),
+    )
     values = [v.data for v in nodes]
-    # The linear kernel is only * and +, so it also runs on arrays; the result's type tells.
-    try:
+    # Batch mode shows in the inputs x (one array per feature); weights are scalars.
+    if type(values[k]) is float and type(values[-1]) is float:
+        arity = 2 * k + 1
+        kernel = ops.LINEAR._kernels.get((arity, False)) or ops.LINEAR.kernel(arity, False)
         out, local = kernel(*values)
-    except ArithmeticError:
-        out, local = math.inf, ()
-    if type(out) is float:
-        if out - out != 0.0:  # inf or nan: the sum overflowed
-            raise _error(ops.LINEAR, nodes, None)
-        return _node(ops.LINEAR, nodes, out, local)
+        if type(out) is float:
+            if out - out != 0.0:  # inf or nan: the sum overflowed
+                raise _error(ops.LINEAR, nodes, None)
+            return _node(ops.LINEAR, nodes, out, local)
     return _array_result(ops.LINEAR, nodes, None)
 
 
@@ -219,6 +221,7 @@ def _node(op: Op, inputs: tuple, out, local, n: float | None = None) -> Value:
     node.label = ""
     node._op = op
     node._n = n
+    node._g = 0.0
     if _grad_enabled[0]:
         node.inputs = inputs
         node._local = local
@@ -245,6 +248,7 @@ def _binary(op: Op, kernel, a: Value, b: Value) -> Value:
         node.label = ""
         node._op = op
         node._n = None
+        node._g = 0.0
         if _grad_enabled[0]:
             node.inputs = (a, b)
             node._local = local
@@ -313,12 +317,11 @@ def _error(op: Op, inputs: tuple, n: float | None) -> Exception:
     if not op.in_domain(values, n):
         message = f"{op.name}: {op.domain_message}; got {where}{exponent}"
         return op.domain_error(message)
-    if op.domain_error is OverflowError or op.domain == "":
-        return OverflowError(
-            f"{op.name}: the result overflows the float range for {where}{exponent}; "
-            "scale the inputs down"
-        )
-    return op.domain_error(f"{op.name}: no finite result for {where}{exponent}")
+    # Inside the domain, a non-finite result from finite inputs can only be an overflow.
+    return OverflowError(
+        f"{op.name}: the result is not finite (it overflows the float range) for "
+        f"{where}{exponent}; scale the inputs down"
+    )
 
 
 class _UndefinedDerivative:

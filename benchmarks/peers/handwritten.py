@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-
 from workloads import Chain, Mazur, Moons, Outcome, moons_lr
 
 NAME = "handwritten"

@@ -6,7 +6,6 @@ import math
 
 from micrograd.engine import Value
 from micrograd.nn import MLP
-
 from workloads import Chain, Mazur, Moons, Outcome, moons_lr
 
 NAME = "micrograd"

@@ -1,0 +1,306 @@
+"""Compiled backprop: a recorded graph written out as one plain Python function, then run.
+
+`compile_graph(root, inputs)` writes the graph as `value_and_grad(*inputs) -> (value, grads)`
+(see `codegen`: a forward block, one statement per node, then a backward block, one statement
+per gradient, named after the labels) and compiles that text once; the `CompiledGraph` it
+returns is then called with new input values as often as needed.
+
+Its answers are the engine's: the same operations in the same order, so the same floats to the
+last bit. The differences, all at the edges:
+- the engine starts each gradient sum at +0.0, the compiled code at its first term, so a
+  gradient that is exactly zero may come out as -0.0;
+- the compiled code checks the answer, not each step: an overflow that the answer does not
+  show (tanh of an inf) goes unnoticed, where the engine raises OverflowError;
+- it differentiates only what leads to an input in `wrt`; the engine also pushes gradients into
+  constants, and raises if a constant's local derivative is undefined (x / c with c tiny).
+Wherever the fast function raises or answers inf or nan, the graph is rebuilt with the engine
+at those values (`CompiledGraph.reference`), so errors are the engine's, naming op and node.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Sequence
+
+import numpy as np
+
+from . import ops
+from .codegen import FUNCTION_NAME, describe_node, name_list, write_program
+from .graph import topological_order
+from .value import Value, _set_grad_enabled, linear
+
+__all__ = ["compile_graph", "CompiledGraph", "source_for_formula"]
+
+BACKENDS = ("python", "numpy")
+_RUN_ERRORS = (ArithmeticError, ValueError, TypeError)
+_FLOAT = np.dtype(float)
+
+
+class CompiledGraph:
+    """A graph compiled to one Python function: `compiled(*values) -> (value, grads)`.
+
+    `source` is the function's text and `function` the function itself (no checks: the
+    fastest way to call it). Calling the `CompiledGraph` checks the answer: where the fast
+    path raises or gives inf or nan, the graph is rebuilt with the engine at those values
+    (`reference`), so errors read exactly as the engine's, naming the op and the node.
+    `input_names` and `wrt_names` are the function's parameters and the gradients it returns.
+    """
+
+    def __init__(self, *, source: str, function, backend: str, input_names: list[str],
+                 wrt_names: list[str], root_name: str, tape: list[tuple],
+                 wrt_positions: list[int], array_inputs: list[bool], uniform: bool,
+                 fixed_shape: tuple | None, node_count: int) -> None:
+        self.source = source
+        self.function = function
+        self.backend = backend
+        self.input_names = input_names
+        self.wrt_names = wrt_names
+        self.root_name = root_name
+        self.node_count = node_count
+        self._tape = tape
+        self._wrt_positions = wrt_positions
+        self._array_inputs = array_inputs
+        self._array_grads = [array_inputs[k] for k in wrt_positions]
+        self._uniform = uniform  # numpy: all arrays share one shape, so inputs must too
+        self._fixed_shape = fixed_shape  # numpy: the shape of the constant arrays, if any
+
+    def __call__(self, *values):
+        """(value, grads) at these input values; grads follow `wrt_names`."""
+        if self.backend == "numpy":
+            return self._call_numpy(values)
+        try:
+            result = self.function(*values)
+            check = result[0] + sum(result[1])
+            # A float (not an int or a NumPy scalar passed through), and finite: no inf or nan.
+            if type(result[0]) is float and check - check == 0.0:
+                return result
+        except _RUN_ERRORS:
+            pass
+        for name, value in zip(self.input_names, values):
+            if isinstance(value, np.ndarray) and value.ndim:
+                raise TypeError(
+                    f"input {name!r} is an array, but this graph was compiled for numbers "
+                    "(backend='python'); record the graph with arrays and compile it with "
+                    "backend='numpy' to run it on a batch"
+                )
+        return self.reference(*values)
+
+    def backward(self, nodes: Sequence[Value]) -> float:
+        """Run at the `.data` of `nodes` (the inputs, in order) and add each gradient to the
+        `.grad` of its wrt node, as `root.backward()` would; return the value.
+
+        The step of a training loop: `zero_grad()`, `loss = compiled.backward(params)`,
+        `optimizer.step()`, with no graph built at all.
+        """
+        self._check_count(nodes)
+        value, grads = self(*[node.data for node in nodes])
+        for k, g in zip(self._wrt_positions, grads):
+            node = nodes[k]
+            node.grad = node.grad + g
+        return value
+
+    def reference(self, *values) -> tuple:
+        """(value, grads) from the engine itself: the graph rebuilt at `values`, then backward()."""
+        self._check_count(values)
+        previous = _set_grad_enabled(True)  # even inside no_grad(): we need the graph
+        try:
+            nodes: list[Value] = []
+            inputs: dict[int, Value] = {}
+            for entry in self._tape:
+                if entry[0] == "input":
+                    node = inputs[entry[1]] = Value(values[entry[1]], label=entry[2])
+                elif entry[0] == "constant":
+                    node = Value(entry[1], label=entry[2])
+                else:
+                    _, op, positions, n, label = entry
+                    node = _apply(op, [nodes[j] for j in positions], n)
+                    node.label = label
+                nodes.append(node)
+        finally:
+            _set_grad_enabled(previous)
+        nodes[-1].backward()
+        return nodes[-1].data, [inputs[k].grad for k in self._wrt_positions]
+
+    def __repr__(self) -> str:
+        return (
+            f"<CompiledGraph {FUNCTION_NAME}({name_list(self.input_names)}) -> "
+            f"{self.root_name}, {len(self.wrt_names)} gradients, {self.node_count} nodes, "
+            f"backend={self.backend!r}>"
+        )
+
+    def _repr_markdown_(self) -> str:
+        return f"```python\n{self.source}```"
+
+    def _check_count(self, values: tuple) -> None:
+        if len(values) != len(self.input_names):
+            raise TypeError(
+                f"the compiled graph takes {len(self.input_names)} values "
+                f"({name_list(self.input_names)}), got {len(values)}"
+            )
+
+    # --- the numpy backend -------------------------------------------------------------------
+
+    def _call_numpy(self, values: tuple):
+        prepared = self._prepare(values)
+        try:
+            with np.errstate(all="ignore"):  # as in the engine; the answer is checked below
+                value, grads = self.function(*prepared)
+            if self._finite(value, grads):
+                return value, grads
+        except _RUN_ERRORS:
+            pass
+        return self.reference(*prepared)
+
+    def _finite(self, value: float, grads: list) -> bool:
+        check = value
+        for g, is_array in zip(grads, self._array_grads):
+            if not is_array:
+                check += g
+            elif not np.isfinite(g).all():
+                return False
+        return check - check == 0.0
+
+    def _prepare(self, values: tuple) -> list:
+        """Each value as the kind it was recorded as: a float, or a float array."""
+        self._check_count(values)
+        prepared = []
+        shape = self._fixed_shape
+        for name, value, is_array in zip(self.input_names, values, self._array_inputs):
+            kind = type(value)
+            if kind is float and not is_array:  # the common cases first, with no conversion
+                prepared.append(value)
+                continue
+            if kind is np.ndarray and is_array and value.dtype == _FLOAT and value.ndim:
+                if shape is None or not self._uniform:
+                    shape = value.shape
+                if value.shape == shape:
+                    prepared.append(value)
+                    continue
+            if isinstance(value, bool) or not isinstance(
+                value, (int, float, np.number, np.ndarray)
+            ):
+                raise TypeError(f"input {name!r} must be a number or a NumPy array, got "
+                                f"{type(value).__name__}")
+            array = np.asarray(value, dtype=float)
+            if not is_array:
+                if array.ndim:
+                    raise TypeError(
+                        f"input {name!r} was a number when the graph was recorded, so it takes "
+                        f"a number, got an array of shape {array.shape}; record the graph "
+                        "with an array there to compile it for arrays"
+                    )
+                prepared.append(float(array))
+                continue
+            if array.ndim == 0:
+                raise TypeError(f"input {name!r} was an array when the graph was recorded, so "
+                                "it takes an array (of any batch size), got a number")
+            if self._uniform:
+                if shape is None:
+                    shape = array.shape
+                elif array.shape != shape:
+                    raise ValueError(
+                        f"input {name!r} has shape {array.shape}, but the other arrays of this "
+                        f"graph have shape {shape}; give every array the same shape"
+                    )
+            prepared.append(array)
+        return prepared
+
+
+# --- compiling ---------------------------------------------------------------------------------
+
+
+def compile_graph(root: Value, inputs: Sequence[Value], *, backend: str = "python",
+                  wrt: Sequence[Value] | None = None) -> CompiledGraph:
+    """Write root's graph as one Python function of `inputs` and compile it.
+
+    Every leaf not in `inputs` becomes a constant. The function returns `(value, grads)`:
+    root's value and d root / d input for each input in `wrt` (default: all of `inputs`),
+    in that order. `backend="numpy"` compiles a batch-mode graph: inputs recorded as arrays
+    take arrays (of any batch size), inputs recorded as numbers take numbers.
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"compile_graph needs a Value as root, got {type(root).__name__}")
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
+    inputs = _check_nodes(inputs, "inputs")
+    wrt = inputs if wrt is None else _check_nodes(wrt, "wrt")
+    if type(root.data) is not float:
+        raise ValueError(
+            f"compile_graph needs a scalar root, but it holds an array of shape "
+            f"{root.data.shape} (batch mode); reduce it first with .sum() or .mean()"
+        )
+    order = topological_order(root)
+    program = write_program(root, order, inputs, wrt, backend)
+    code = compile(program.source, f"<compiled {program.root_name}>", "exec")  # our own text
+    exec(code, program.namespace)  # defines the one function, nothing else
+    index = {id(node): k for k, node in enumerate(inputs)}
+    return CompiledGraph(
+        source=program.source, function=program.namespace[FUNCTION_NAME], backend=backend,
+        input_names=program.input_names, wrt_names=program.wrt_names,
+        root_name=program.root_name, tape=_tape(order, index),
+        wrt_positions=[index[id(node)] for node in wrt], array_inputs=program.array_inputs,
+        uniform=program.uniform, fixed_shape=program.fixed_shape, node_count=len(order),
+    )
+
+
+def source_for_formula(expr: str | None, at: dict[str, float]) -> str:
+    """The compiled source for a formula at a point, or (expr None) the 2-2-2 textbook example."""
+    if expr is None:
+        from nn import examples  # the command line's example; the engine never needs nn
+
+        example = examples.mazur()
+        return compile_graph(example.loss(), list(example.weights())).source
+    from .formula import build_graph
+
+    root, leaves = build_graph(expr, at)
+    return compile_graph(root, list(leaves.values())).source
+
+
+def _check_nodes(nodes, what: str) -> list[Value]:
+    if isinstance(nodes, Value) or not isinstance(nodes, Sequence) or isinstance(nodes, str):
+        raise TypeError(
+            f"compile_graph: {what} must be a list of Values, got {type(nodes).__name__}"
+            + ("; wrap one Value in a list" if isinstance(nodes, Value) else "")
+        )
+    seen: set[int] = set()
+    for k, node in enumerate(nodes):
+        if not isinstance(node, Value):
+            raise TypeError(f"compile_graph: {what}[{k}] must be a Value, got "
+                            f"{type(node).__name__}")
+        if id(node) in seen:
+            raise ValueError(f"compile_graph: {what}[{k}] ({describe_node(node)}) is listed twice")
+        seen.add(id(node))
+    return list(nodes)
+
+
+def _tape(order: list[Value], input_index: dict[int, int]) -> list[tuple]:
+    """The graph as plain records, to rebuild it with the engine (`reference`)."""
+    position = {id(node): k for k, node in enumerate(order)}
+    records = []
+    for node in order:
+        if id(node) in input_index:
+            records.append(("input", input_index[id(node)], node.label))
+        elif not node.inputs:
+            records.append(("constant", node.data, node.label))
+        else:
+            inputs = [position[id(c)] for c in node.inputs]
+            records.append(("op", node._op, inputs, node._n, node.label))
+    return records
+
+
+def _apply(op: ops.Op, args: list[Value], n: float | None) -> Value:
+    """The engine's own operation for a table entry, through the public API."""
+    if op == ops.LINEAR:
+        k = (len(args) - 1) // 2
+        return linear(args[:k], args[k : 2 * k], args[-1])
+    if op.param:
+        return args[0] ** n
+    if op.name in _OPERATORS:
+        return _OPERATORS[op.name](*args)
+    return getattr(args[0], op.name)()
+
+
+_OPERATORS = {
+    "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
+    "**": operator.pow, "neg": operator.neg,
+}

@@ -1,0 +1,1 @@
+"""One module per implementation; each maps its names to one function per workload (RUNS)."""
