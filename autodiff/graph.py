@@ -23,6 +23,7 @@ def topological_order(root: Value) -> list[Value]:
     # An explicit stack instead of recursion: a chain of a million nodes is fine.
     # A node is popped twice: first it is expanded (pushed back, with its inputs above it),
     # then, once everything above it (its inputs) has been emitted, it is emitted itself.
+    # Leaves skip the second visit (half the nodes of a typical graph are leaves).
     stack = [root]
     push = stack.append
     pop = stack.pop
@@ -38,7 +39,13 @@ def topological_order(root: Value) -> list[Value]:
             continue
         expand(node)
         push(node)
-        for child in reversed(node.inputs):  # reversed: inputs come out in argument order
+        inputs = node.inputs
+        for child in inputs:
+            # A leaf needs no second visit: it is emitted at once, in argument order.
+            if not child.inputs and child not in expanded:
+                expand(child)
+                emit(child)
+        for child in reversed(inputs):  # reversed: inputs come out in argument order
             if child not in expanded:
                 push(child)
     return order
@@ -68,29 +75,29 @@ def backward(root: Value, on_step: StepHook | None = None) -> list[Value]:
         try:
             for node in reversed(order):
                 g = node._g
+                inputs = node.inputs
                 # Every consumer has been processed, so g is final: check it once, here.
                 if type(g) is float:
                     if g - g != 0.0:
                         raise _not_finite(node, g)
+                    if inputs and on_step is None:
+                        # A scalar node's local derivatives already have its inputs' shapes
+                        # (a reduction's is ones_like(input)): nothing to sum, the fast path.
+                        for child, local in zip(inputs, node._local):
+                            child._g += local * g
+                        continue
                 elif not np.isfinite(g).all():
                     raise _not_finite(node, g)
-                inputs = node.inputs
                 if not inputs:
                     continue
-                if on_step is None:
-                    for child, local in zip(inputs, node._local):
-                        c = local * g
-                        if type(c) is not float:
-                            c = _reduce_to(c, child.data)
-                        child._g += c
-                else:
-                    contributions = []
-                    for child, local in zip(inputs, node._local):
-                        c = local * g
-                        if type(c) is not float:
-                            c = _reduce_to(c, child.data)
-                        child._g += c
-                        contributions.append(c)
+                contributions = []
+                for child, local in zip(inputs, node._local):
+                    c = local * g
+                    if type(c) is not float:
+                        c = _reduce_to(c, child.data)
+                    child._g += c
+                    contributions.append(c)
+                if on_step is not None:
                     on_step(node, g, tuple(contributions))
             for node in order:
                 node.grad = node.grad + node._g

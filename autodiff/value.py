@@ -193,22 +193,22 @@ def linear(weights: Sequence[Value], inputs: Sequence[Value | float], bias: Valu
     k = len(weights)
     if k != len(inputs):
         raise ValueError(f"linear: {k} weights but {len(inputs)} inputs")
-    nodes = (
-        *[w if type(w) is Value else _lift(w) for w in weights],
-        *[x if type(x) is Value else _lift(x) for x in inputs],
-        bias if type(bias) is Value else _lift(bias),
-    )
+    nodes = tuple([v if type(v) is Value else _lift(v) for v in (*weights, *inputs, bias)])
     values = [v.data for v in nodes]
     # Batch mode shows in the inputs x (one array per feature); weights are scalars.
     if type(values[k]) is float and type(values[-1]) is float:
-        arity = 2 * k + 1
-        kernel = ops.LINEAR._kernels.get((arity, False)) or ops.LINEAR.kernel(arity, False)
+        kernel = _LINEAR_KERNELS.get(len(nodes))
+        if kernel is None:
+            kernel = _LINEAR_KERNELS[len(nodes)] = ops.LINEAR.kernel(len(nodes), False)
         out, local = kernel(*values)
         if type(out) is float:
             if out - out != 0.0:  # inf or nan: the sum overflowed
                 raise _error(ops.LINEAR, nodes, None)
             return _node(ops.LINEAR, nodes, out, local)
     return _array_result(ops.LINEAR, nodes, None)
+
+
+_LINEAR_KERNELS: dict[int, object] = {}  # one compiled kernel per neuron width
 
 
 # --- making nodes ------------------------------------------------------------------------------
@@ -369,8 +369,15 @@ def _short(x) -> str:
 
 def _lift(x) -> Value:
     """A constant operand as a leaf node (a number, or an array in batch mode)."""
-    if type(x) is Value:
-        return x
+    if type(x) is float and x - x == 0.0:  # the common case, without Value()'s checks
+        node = _new(Value)
+        node.data = x
+        node.grad = 0.0
+        node.label = ""
+        node.inputs = node._local = ()
+        node._op = node._n = None
+        node._g = 0.0
+        return node
     return Value(x)
 
 
