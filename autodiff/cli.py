@@ -272,7 +272,7 @@ def _run_draw(args: argparse.Namespace) -> int:
 # --- train and compile ------------------------------------------------------------------------
 
 
-@_failing((ValueError, OSError), "autodiff train")
+@_failing((ValueError, OSError, ImportError), "autodiff train")
 def _run_train(args: argparse.Namespace) -> int:
     from nn.training import run_task
 
