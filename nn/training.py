@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from autodiff import Value, no_grad
+from autodiff import Value, gc_paused, no_grad
 
 from . import datasets, losses
 from .modules import MLP, Module
@@ -173,10 +173,13 @@ class _Step:
         self.model, self.loss_fn, self.optimizer = model, loss_fn, optimizer
 
     def __call__(self, features: list, y: Any) -> float:
-        value = _scalar_loss(self.loss_fn(self.model(features), y))
-        self.optimizer.zero_grad()
-        value.backward()
-        self.optimizer.step()
+        # The step's graph is acyclic and dies with the step: the cyclic collector need
+        # not rescan it while it grows (it is resumed, as it was, right after).
+        with gc_paused():
+            value = _scalar_loss(self.loss_fn(self.model(features), y))
+            self.optimizer.zero_grad()
+            value.backward()
+            self.optimizer.step()
         return value.data
 
 
