@@ -243,13 +243,8 @@ def compile_graph(root: Value, inputs: Sequence[Value], *, backend: str = "pytho
     )
 
 
-def source_for_formula(expr: str | None, at: dict[str, float]) -> str:
-    """The compiled source for a formula at a point, or (expr None) the 2-2-2 textbook example."""
-    if expr is None:
-        from nn import examples  # the command line's example; the engine never needs nn
-
-        example = examples.mazur()
-        return compile_graph(example.loss(), list(example.weights())).source
+def source_for_formula(expr: str, at: dict[str, float]) -> str:
+    """The compiled source of a formula (the `autodiff draw` grammar) at a point."""
     from .formula import build_graph
 
     root, leaves = build_graph(expr, at)

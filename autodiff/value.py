@@ -275,8 +275,22 @@ def _array_result(op: Op, inputs: tuple, n: float | None) -> Value:
     """The batch-mode path: the same op text, run on NumPy arrays, checked for non-finite values."""
     values = [v.data for v in inputs]
     args = values if n is None else [*values, n]
+    for v in inputs:
+        # `data` is a plain attribute (optimizers assign to it): check what was put there.
+        if not isinstance(v.data, (float, np.ndarray, np.floating)):
+            raise TypeError(
+                f"{op.name}: {_describe_kind(v)} holds data of type {type(v.data).__name__}; "
+                "a Value's data must be a float or a NumPy float array"
+            )
     with np.errstate(all="ignore"):
-        out, local = op.kernel(len(inputs), True)(*args)
+        try:
+            out, local = op.kernel(len(inputs), True)(*args)
+        except ValueError:  # NumPy: shapes that do not broadcast
+            shapes = ", ".join(f"{_describe_kind(v)} of shape {np.shape(v.data)}" for v in inputs)
+            raise ValueError(
+                f"{op.name}: batch shapes do not match ({shapes}); every batch array must "
+                "have one value per sample, the same number of samples"
+            ) from None
         if not np.all(np.isfinite(out)):
             raise _error(op, inputs, n)
         # Only ops with a restricted domain (/, log, sqrt, **) can have an infinite derivative.
@@ -314,6 +328,12 @@ def _error(op: Op, inputs: tuple, n: float | None) -> Exception:
     values = [v.data for v in inputs]
     where = ", ".join(_describe(v) for v in inputs)
     exponent = f" with exponent {n!r}" if n is not None else ""
+    for v in inputs:
+        if not np.all(np.isfinite(v.data)):
+            return ValueError(
+                f"{op.name}: {_describe_kind(v)} holds a value that is not finite "
+                f"({_short(v.data)}); was its data set directly?"
+            )
     if not op.in_domain(values, n):
         message = f"{op.name}: {op.domain_message}; got {where}{exponent}"
         return op.domain_error(message)
@@ -353,6 +373,10 @@ def _undefined_locals(op: Op, inputs: tuple, n: float | None) -> tuple:
 def _describe(v: Value) -> str:
     value = _short(v.data)
     return f"node {v.label!r} = {value}" if v.label else f"an unlabeled node of value {value}"
+
+
+def _describe_kind(v: Value) -> str:
+    return f"node {v.label!r}" if v.label else "an unlabeled node"
 
 
 def _short(x) -> str:

@@ -252,7 +252,10 @@ def test_train_runs_for_real_and_rejects_bad_values(capsys):
 
 def test_compile_prints_source(capsys):
     code, out, _ = run(capsys, "compile")
-    assert code == 0 and "def " in out and "w8" in out
+    assert code == 0 and "def value_and_grad(w1, w2, w3, w4, w5, w6, w7, w8):" in out
+    assert "dE_total_dw5 = dE_total_dnet_o1 * out_h1" in out
+    code, out, _ = run(capsys, "compile", "x*y", "--at", "x=1", "--at", "y=2")
+    assert code == 0 and "def value_and_grad(x, y):" in out
     code, out, _ = run(capsys, "compile", "x*y", "--at", "x=1,y=2")
     assert code == 0 and "def " in out
     code, _, err = run(capsys, "compile", "x*", "--at", "x=1")

@@ -151,3 +151,20 @@ def test_batch_gradient_overflow_is_not_silent():
     with pytest.raises((OverflowError, ValueError), match="not finite"):
         ((xs * 1e-200) / w / w).sum().backward()
     assert w.grad == 0.0
+
+
+def test_bad_data_assigned_directly_is_named():
+    v = Value(1.0, "v")
+    v.data = "x"
+    with pytest.raises(TypeError, match=r"node 'v' holds data of type str"):
+        v * 2
+    v.data = math.nan
+    with pytest.raises(ValueError, match=r"node 'v' holds a value that is not finite"):
+        v * 2
+
+
+def test_batch_shape_mismatch_names_the_nodes():
+    a = Value(np.ones(3), "a")
+    b = Value(np.ones(4), "b")
+    with pytest.raises(ValueError, match=r"\+: batch shapes do not match.*'a' of shape \(3,\)"):
+        a + b
