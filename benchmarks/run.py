@@ -35,12 +35,21 @@ IN_VENV_FLAG = "BENCHMARKS_IN_VENV"
 
 # Each peer module maps its implementation names to one function per workload (its RUNS).
 PEERS = {
-    "peers.ours": ("ours", "ours-batch"),
+    "peers.ours": ("ours", "ours+gc_paused", "ours-batch"),
+    "peers.ours_compiled": ("ours-compiled", "ours-batch-compiled"),
     "peers.micrograd_impl": ("micrograd",),
     "peers.torch_impl": ("torch",),
     "peers.handwritten": ("handwritten",),
 }
 IMPLEMENTATIONS = tuple(impl for impls in PEERS.values() for impl in impls)  # row order
+# The implementations that do not run every workload (the others run all three); only used
+# to say which rows are missing when a peer module cannot be imported.
+PARTIAL = {
+    "ours+gc_paused": ("moons",),
+    "ours-batch": ("moons",),
+    "ours-compiled": ("mazur", "moons"),
+    "ours-batch-compiled": ("moons",),
+}
 
 
 # --- the environment ---------------------------------------------------------------------
@@ -115,10 +124,30 @@ class Row:
     nodes: int | None = None  # nodes in one graph (one training step's, or the chain's)
     graphs: int = 1
     peak: int | None = None
+    peak_of_setup: bool = False  # the memory run recorded and compiled only (peers' MEMORY)
+    setups: list[float] = field(default_factory=list)  # recording + compiling, per timed run
 
     @property
     def time(self) -> float | None:
         return statistics.median(self.times) if self.times else None
+
+    def notes(self) -> list[str]:
+        """For a compiled row: the share of time/run spent compiling, the time per step."""
+        notes = []
+        if self.setups and self.times:
+            setup = statistics.median(self.setups)
+            step = statistics.median(t - s for t, s in zip(self.times, self.setups)) / self.graphs
+            notes.append(
+                f"{self.workload} / {self.impl}: time/run includes recording and compiling the "
+                f"graph once, {_seconds(setup)} ({100 * setup / self.time:.0f}%); after that, "
+                f"{_seconds(step)} per step ({self.graphs:,} steps)"
+            )
+        if self.peak_of_setup and self.peak is not None:
+            notes.append(
+                f"{self.workload} / {self.impl}: {SETUP_MARK} peak MB covers recording and "
+                "compiling only; tracemalloc makes a function this long too slow to run"
+            )
+        return notes
 
 
 def load_rows(workloads: list[str], impls: list[str], no_torch: bool) -> list[Row]:
@@ -143,7 +172,7 @@ def load_rows(workloads: list[str], impls: list[str], no_torch: bool) -> list[Ro
             if impl in found and workload in found[impl].RUNS[impl]:
                 peer = found[impl]
                 rows.append(Row(workload, impl, peer.RUNS[impl][workload], peer))
-            elif impl in missing and (impl != "ours-batch" or workload == "moons"):
+            elif impl in missing and workload in PARTIAL.get(impl, (workload,)):
                 rows.append(Row(workload, impl, status=missing[impl]))
     return rows
 
@@ -166,6 +195,8 @@ def run_workload(rows: list[Row], spec: object, expected: float, repeats: int) -
             row.value, row.graphs = outcome.value, outcome.graphs
             row.times.append(seconds)
             row.gc_times.append(in_gc)
+            if outcome.setup is not None:
+                row.setups.append(outcome.setup)
             if row.nodes is None and outcome.root is not None:
                 row.nodes = row.peer.count_nodes(outcome.root)
             del outcome  # drop the graph before the next run
@@ -175,13 +206,17 @@ def run_workload(rows: list[Row], spec: object, expected: float, repeats: int) -
             )
     for row in rows:
         if not row.status and getattr(row.peer, "MEMORY_TRACED", True):
-            row.peak = peak_memory(lambda row=row: row.fn(spec))
+            fn = getattr(row.peer, "MEMORY", {}).get(row.impl, {}).get(row.workload)
+            row.peak_of_setup = fn is not None
+            row.peak = peak_memory(lambda fn=fn or row.fn: fn(spec))
             print(
                 f"  {row.workload}/{row.impl} peak memory: {row.peak / 1e6:.1f} MB", file=sys.stderr
             )
 
 
 # --- reporting ---------------------------------------------------------------------------
+
+SETUP_MARK = "†"  # by a peak that covers recording and compiling only
 
 HEADER = (
     "workload",
@@ -201,6 +236,8 @@ HEADER = (
 def _seconds(s: float | None) -> str:
     if s is None:
         return "—"
+    if s < 0.001:
+        return f"{s * 1e6:.1f} µs"
     return f"{s:.3f} s" if s >= 1 else f"{s * 1e3:.1f} ms"
 
 
@@ -224,7 +261,9 @@ def table(rows: list[Row]) -> list[tuple[str, ...]]:
                 _seconds(t),
                 f"{nodes:,}" if nodes else "—",
                 f"{nodes * r.graphs / t:,.0f}" if nodes and t else "—",
-                f"{r.peak / 1e6:.2f}" if r.peak is not None else ("n/a" if r.times else "—"),
+                f"{r.peak / 1e6:.2f}{SETUP_MARK if r.peak_of_setup else ''}"
+                if r.peak is not None
+                else ("n/a" if r.times else "—"),
                 f"{r.peak / nodes:,.0f}" if r.peak is not None and nodes else "—",
                 f"{100 * sum(r.gc_times) / sum(r.times):.1f}" if r.times else "—",
                 ratio_mg,
@@ -243,14 +282,16 @@ def plain(cells: list[tuple[str, ...]]) -> str:
     return "\n".join([fmt(HEADER), "  ".join("-" * w for w in widths), *map(fmt, cells)])
 
 
-def markdown(cells: list[tuple[str, ...]], about: list[str]) -> str:
-    """results.md: what ran where, then the table."""
+def markdown(cells: list[tuple[str, ...]], about: list[str], notes: list[str]) -> str:
+    """results.md: what ran where, then the table and the notes on its compiled rows."""
     from workloads import WORKLOADS
 
     lines = ["# Benchmark results", "", *(f"- {line}" for line in about), ""]
     lines += [f"- `{name}`: {text}" for name, text in WORKLOADS.items()]
     lines += ["", "| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
     lines += ["| " + " | ".join(row) + " |" for row in cells]
+    if notes:
+        lines += ["", *(f"- {note}" for note in notes)]
     lines += ["", "See README.md in this folder for how to read each column.", ""]
     return "\n".join(lines)
 
@@ -340,11 +381,14 @@ def main(argv: list[str] | None = None) -> int:
             return 1
 
     cells = table(rows)
+    notes = [note for r in rows for note in r.notes()]
     about = environment(repeats)
     print("\n".join(about))
     print(plain(cells))
+    if notes:
+        print("\n".join(notes))
     if not names:
-        (HERE / "results.md").write_text(markdown(cells, about), encoding="utf-8")
+        (HERE / "results.md").write_text(markdown(cells, about, notes), encoding="utf-8")
         print(f"written: {HERE / 'results.md'}")
     return 0
 

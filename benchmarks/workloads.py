@@ -99,7 +99,8 @@ class Outcome:
 
     value: float  # final loss (mazur, moons) or d x_final / d x0 (chain)
     root: object = None  # the last graph's output node, to count its nodes after timing
-    graphs: int = 1  # how many graphs of that size the run built (one per training step)
+    graphs: int = 1  # how many graphs of that size the run built or ran (one per step)
+    setup: float | None = None  # seconds of the run spent recording and compiling, if any
 
 
 WORKLOADS: dict[str, str] = {
