@@ -85,9 +85,33 @@ def literal(x: float) -> str:
     return f"({text})" if text.startswith("-") else text
 
 
+_CALL_START = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\(")
+
+
+def _is_one_call(text: str) -> bool:
+    """Whether `text` is one call such as `step(t5)`: the first "(" closes at the very end.
+
+    A fast path for `operand` (most local derivatives are calls or names); our generated text
+    holds no string literals, so counting brackets is exact.
+    """
+    start = _CALL_START.match(text)
+    if start is None or not text.endswith(")"):
+        return False
+    depth = 0
+    for k in range(start.end() - 1, len(text)):
+        char = text[k]
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0:
+                return k == len(text) - 1
+    return False
+
+
 def operand(text: str) -> str:
     """`text` as the right operand of `*`: parenthesised unless it is one name, number or call."""
-    if text.isidentifier():
+    if text.isidentifier() or _is_one_call(text):
         return text
     node = ast.parse(text, mode="eval").body
     if isinstance(node, (ast.Name, ast.Call)):
