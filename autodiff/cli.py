@@ -32,7 +32,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with `argv` (default: sys.argv[1:]); return the exit status."""
     parser = _build_parser()
     try:
-        args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+        args = parser.parse_args(_formula_first(list(sys.argv[1:] if argv is None else argv)))
         if args.command is None:
             raise _UsageError(
                 "autodiff: choose a command: trace, draw, train or compile (see autodiff --help)"
@@ -55,6 +55,34 @@ def main(argv: Sequence[str] | None = None) -> int:
         except (OSError, ValueError):
             pass
         return 1
+
+
+_OPTIONS_WITH_VALUE = {"--at", "-o", "--output"}
+_FLAGS = {"-h", "--help"}
+
+
+def _formula_first(argv: list[str]) -> list[str]:
+    """Let a formula start with a minus: `autodiff draw "-x**2" --at x=1`.
+
+    argparse would take "-x**2" for an option; a leading space keeps it a formula (the parser
+    ignores spaces), so a user need not know about `--`.
+    """
+    if not argv or argv[0] not in ("draw", "compile"):
+        return argv
+    fixed = argv[:1]
+    expects_value = False
+    for arg in argv[1:]:
+        if arg == "--":  # everything after it is positional already
+            return fixed + argv[len(fixed):]
+        if expects_value:
+            expects_value = False
+        elif arg in _OPTIONS_WITH_VALUE:
+            expects_value = True
+        elif arg.startswith("-") and arg not in _FLAGS and not arg.startswith("--") \
+                and arg.split("=")[0] not in _OPTIONS_WITH_VALUE and not arg.startswith("-o"):
+            arg = " " + arg
+        fixed.append(arg)
+    return fixed
 
 
 def _build_parser() -> _Parser:

@@ -262,3 +262,10 @@ def test_compile_prints_source(capsys):
     assert_clean_error(code, err, "autodiff compile")
     code, _, err = run(capsys, "compile", "__import__('os')")
     assert_clean_error(code, err, "autodiff compile")
+
+
+def test_a_formula_may_start_with_a_minus(capsys, tmp_path):
+    code, out, _ = run(capsys, "draw", "-x**2", "--at", "x=3", "-o", str(tmp_path / "g.dot"))
+    assert code == 0 and "= -9.00000000" in out and "df/dx = -6.00000000" in out
+    code, out, _ = run(capsys, "compile", "-x*y", "--at", "x=1,y=2")
+    assert code == 0 and "def value_and_grad(x, y):" in out
