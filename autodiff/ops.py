@@ -134,29 +134,24 @@ class Op:
 
     def kernel(self, arity: int, array: bool) -> Callable:
         """A compiled `f(*inputs[, n]) -> (out, locals)` for floats or for NumPy arrays."""
-        key = (arity, array)
-        fn = self._kernels.get(key)
-        if fn is None:
-            args = self._arg_names(arity)
-            params = list(args) + (["n"] if self.param else [])
-            fwd = self.forward_text(args, None)
-            locs = self.local_texts(args, "out", None)
-            source = f"lambda {', '.join(params)}: ((out := {fwd}), ({', '.join(locs)},))"
-            namespace = ARRAY_NAMESPACE if array else SCALAR_NAMESPACE
-            fn = eval(compile(source, f"<op {self.name}>", "eval"), dict(namespace))  # our text
-            self._kernels[key] = fn
-        return fn
+        return self._compiled("both", arity, array)
 
     def forward_kernel(self, arity: int, array: bool) -> Callable:
         """A compiled `f(*inputs[, n]) -> out`, to check where the forward value alone fails."""
-        key = ("forward", arity, array)
+        return self._compiled("forward", arity, array)
+
+    def _compiled(self, what: str, arity: int, array: bool) -> Callable:
+        key = (what, arity, array)
         fn = self._kernels.get(key)
         if fn is None:
             args = self._arg_names(arity)
-            params = list(args) + (["n"] if self.param else [])
-            source = f"lambda {', '.join(params)}: {self.forward_text(args, None)}"
+            params = ", ".join(list(args) + (["n"] if self.param else []))
+            body = self.forward_text(args, None)
+            if what == "both":
+                body = f"((out := {body}), ({', '.join(self.local_texts(args, 'out', None))},))"
             namespace = ARRAY_NAMESPACE if array else SCALAR_NAMESPACE
-            fn = eval(compile(source, f"<op {self.name}>", "eval"), dict(namespace))
+            source = f"lambda {params}: {body}"
+            fn = eval(compile(source, f"<op {self.name}>", "eval"), dict(namespace))  # our text
             self._kernels[key] = fn
         return fn
 
