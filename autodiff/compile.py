@@ -19,15 +19,13 @@ at those values (`CompiledGraph.reference`), so errors are the engine's, naming 
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Sequence
 
 import numpy as np
 
-from . import ops
 from .codegen import FUNCTION_NAME, describe_node, name_list, write_program
 from .graph import topological_order
-from .value import Value, _set_grad_enabled, linear
+from .value import Value, _set_grad_enabled, apply_op
 
 __all__ = ["compile_graph", "CompiledGraph", "source_for_formula"]
 
@@ -113,7 +111,7 @@ class CompiledGraph:
                     node = Value(entry[1], label=entry[2])
                 else:
                     _, op, positions, n, label = entry
-                    node = _apply(op, [nodes[j] for j in positions], n)
+                    node = apply_op(op, [nodes[j] for j in positions], n)
                     node.label = label
                 nodes.append(node)
         finally:
@@ -281,21 +279,3 @@ def _tape(order: list[Value], input_index: dict[int, int]) -> list[tuple]:
             inputs = [position[id(c)] for c in node.inputs]
             records.append(("op", node._op, inputs, node._n, node.label))
     return records
-
-
-def _apply(op: ops.Op, args: list[Value], n: float | None) -> Value:
-    """The engine's own operation for a table entry, through the public API."""
-    if op == ops.LINEAR:
-        k = (len(args) - 1) // 2
-        return linear(args[:k], args[k : 2 * k], args[-1])
-    if op.param:
-        return args[0] ** n
-    if op.name in _OPERATORS:
-        return _OPERATORS[op.name](*args)
-    return getattr(args[0], op.name)()
-
-
-_OPERATORS = {
-    "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
-    "**": operator.pow, "neg": operator.neg,
-}

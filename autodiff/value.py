@@ -20,7 +20,7 @@ import numpy as np
 from . import ops
 from .ops import Op
 
-__all__ = ["Value", "linear"]
+__all__ = ["Value", "linear", "apply_op"]
 
 _new = object.__new__
 _grad_enabled = [True]  # a one-element list so `no_grad` can flip it without `global`
@@ -209,6 +209,24 @@ def linear(weights: Sequence[Value], inputs: Sequence[Value | float], bias: Valu
 
 
 _LINEAR_KERNELS: dict[int, object] = {}  # one compiled kernel per neuron width
+
+
+def apply_op(op: Op, inputs: Sequence[Value], n: float | None = None) -> Value:
+    """The node `op` makes from `inputs` (and its constant `n`), as the operators make it.
+
+    For tools that hold an op table entry rather than an operator, e.g. the compiler when it
+    rebuilds a graph: the same checks, kernels and errors as `a * b` or `a.exp()`.
+    """
+    inputs = tuple(v if type(v) is Value else _lift(v) for v in inputs)
+    if op is ops.LINEAR:
+        k = (len(inputs) - 1) // 2
+        return linear(inputs[:k], inputs[k : 2 * k], inputs[-1])
+    if len(inputs) != op.arity:
+        raise ValueError(f"{op.name} takes {op.arity} inputs, got {len(inputs)}")
+    kernel = op.kernel(op.arity, False)
+    if op.arity == 2:
+        return _binary(op, kernel, *inputs)
+    return _unary(op, kernel, inputs[0], _exponent(n) if op.param else None)
 
 
 # --- making nodes ------------------------------------------------------------------------------

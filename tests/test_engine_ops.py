@@ -184,3 +184,16 @@ def test_repr_is_informative():
     v = Value(2.0, "x") * 3
     assert "op='*'" in repr(v) and "6.0" in repr(v)
     assert "label='x'" in repr(Value(1.0, "x"))
+
+
+def test_apply_op_makes_the_same_node_as_the_operators():
+    from autodiff.ops import ADD, LINEAR, POW, TANH
+    from autodiff.value import apply_op
+
+    a, b = Value(2.0, "a"), Value(-3.0, "b")
+    assert apply_op(ADD, [a, b]).data == (a + b).data and apply_op(ADD, [a, b]).inputs == (a, b)
+    assert apply_op(TANH, [a]).data == a.tanh().data
+    assert apply_op(POW, [b], 2).data == 9.0 and apply_op(POW, [b], 2).exponent == 2.0
+    assert apply_op(LINEAR, [a, b, 1.0, 2.0, 0.5]).data == 2.0 * 1.0 + -3.0 * 2.0 + 0.5
+    with pytest.raises(ValueError, match="takes 2 inputs"):
+        apply_op(ADD, [a])
