@@ -19,7 +19,7 @@ import numpy as np
 
 from autodiff import Value, linear
 
-__all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "lift_inputs"]
+__all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "lift_inputs", "zero_grads"]
 
 # Each activation, as the Value method that applies it (None: the identity).
 ACTIVATIONS: dict[str, Any] = {
@@ -28,6 +28,12 @@ ACTIVATIONS: dict[str, Any] = {
     "sigmoid": Value.sigmoid,
     "linear": None,
 }
+
+
+def zero_grads(params: Iterable[Value]) -> None:
+    """Set each parameter's gradient to zero: 0.0, or zeros of its shape in batch mode."""
+    for p in params:
+        p.grad = 0.0 if type(p.data) is float else np.zeros_like(p.data)
 
 
 class Module:
@@ -43,8 +49,7 @@ class Module:
 
     def zero_grad(self) -> None:
         """Reset every parameter's gradient to zero (gradients accumulate across backward())."""
-        for p in self.parameters():
-            p.grad = 0.0 if type(p.data) is float else np.zeros_like(p.data)
+        zero_grads(self.parameters())
 
     def state_dict(self) -> dict[str, float]:
         """{dotted name: value} for every parameter."""

@@ -14,6 +14,8 @@ import numpy as np
 
 from autodiff import Value
 
+from .modules import zero_grads
+
 __all__ = ["Optimizer", "SGD", "Adam"]
 
 
@@ -59,8 +61,7 @@ class Optimizer:
 
     def zero_grad(self) -> None:
         """Reset every parameter's gradient to zero."""
-        for p in self.params:
-            p.grad = 0.0 if type(p.data) is float else np.zeros_like(p.data)
+        zero_grads(self.params)
 
     def step(self) -> None:
         """Update every parameter from its gradient."""
