@@ -190,8 +190,8 @@ _ARRAY_PREFIX = "np_"  # in the numpy backend, array nodes call np_exp(...), sca
 
 
 def _batch_sum(c) -> float:
-    """A batch contribution to a scalar node, summed as the engine sums it (np.sum)."""
-    return float(np.add.reduce(c, axis=None))
+    """A batch contribution to a scalar node, summed by the engine's own reduction."""
+    return _reduce_to(c, 0.0)
 
 
 _OWN_HELPERS: dict[str, object] = {
