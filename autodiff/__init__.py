@@ -1,11 +1,15 @@
-"""autodiff: a scalar reverse-mode autodiff engine where every gradient can be traced and drawn."""
+"""autodiff: a scalar reverse-mode autodiff engine where every gradient can be traced and drawn.
+
+Layers, each importing only those before it: `engine` (the op table, `Value`, backward),
+`check` (finite differences), `see` (trace, explain, draw, the step-through page), `compile`
+(straight-line code), and on top, after `nn`, the command line `cli`.
+"""
 
 from .check import GradcheckError, gradcheck, numerical_grad
 from .compile import CompiledGraph, compile_graph
-from .draw import draw_graph
-from .graph import gc_paused, no_grad, topological_order
-from .trace import Trace, trace
-from .value import Value, linear
+from .engine.backward import gc_paused, no_grad, topological_order
+from .engine.value import Value, linear
+from .see import Trace, draw_graph, trace
 
 __all__ = [
     "Value",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from .graph import no_grad
-from .value import Value
+from .engine.backward import no_grad
+from .engine.value import Value
 
 __all__ = ["numerical_grad", "gradcheck", "GradcheckError"]
 

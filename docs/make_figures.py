@@ -19,7 +19,7 @@ import graphviz
 
 from autodiff import draw_graph, trace
 from nn.examples import mazur
-from nn.training import run_task
+from nn.tasks import run_task
 
 DOCS = Path(__file__).resolve().parent
 PNG_DPI = "144"  # 1.5 × Graphviz's default, so the PNG stays sharp when a page scales it

@@ -1,7 +1,7 @@
 """nn: neurons, layers, MLPs, a naive Conv2d, losses, optimizers, data sets and training,
 all built from `autodiff.Value`s so every gradient can be traced, drawn and checked."""
 
-from . import datasets, examples, losses, training
+from . import datasets, examples, losses, tasks, training  # noqa: F401 (submodules users reach)
 from .conv import Conv2d
 from .modules import MLP, Layer, Module, Neuron
 from .optim import SGD, Adam, Optimizer

@@ -232,7 +232,7 @@ def test_help_exits_0(capsys):
 
 def test_train_passes_its_options_through(capsys, monkeypatch):
     calls = []
-    monkeypatch.setattr(nn.training, "run_task", lambda task, **kw: calls.append((task, kw)))
+    monkeypatch.setattr(nn.tasks, "run_task", lambda task, **kw: calls.append((task, kw)))
     code, _, _ = run(capsys, "train", "moons", "--epochs", "3", "--lr", "0.1", "--seed", "7",
                      "--plot", "p.png")
     assert code == 0

@@ -12,9 +12,9 @@ from hypothesis import given, reject, settings
 from hypothesis import strategies as st
 
 from autodiff import Value, linear, no_grad, topological_order
-from autodiff.compile import CompiledGraph, compile_graph, source_for_formula
-from autodiff.formula import build_graph
-from autodiff.ops import Op
+from autodiff.cli.formula import build_graph, source_for_formula
+from autodiff.compile import CompiledGraph, compile_graph
+from autodiff.engine.ops import Op
 
 # --- helpers -------------------------------------------------------------------------------------
 

@@ -7,9 +7,10 @@ import graphviz
 import numpy as np
 import pytest
 
-from autodiff import Value, linear, ops
-from autodiff.draw import draw_graph
-from autodiff.trace import trace
+from autodiff import Value, linear
+from autodiff.engine import ops
+from autodiff.see.draw import draw_graph
+from autodiff.see.trace import trace
 from nn import MLP
 from nn.examples import mazur
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from autodiff import GradcheckError, Value, gradcheck, linear, no_grad, numerical_grad
-from autodiff.ops import OPS
+from autodiff.engine.ops import OPS
 
 
 def grads_of(f, *xs):
@@ -187,8 +187,8 @@ def test_repr_is_informative():
 
 
 def test_apply_op_makes_the_same_node_as_the_operators():
-    from autodiff.ops import ADD, LINEAR, POW, TANH
-    from autodiff.value import apply_op
+    from autodiff.engine.ops import ADD, LINEAR, POW, TANH
+    from autodiff.engine.value import apply_op
 
     a, b = Value(2.0, "a"), Value(-3.0, "b")
     assert apply_op(ADD, [a, b]).data == (a + b).data and apply_op(ADD, [a, b]).inputs == (a, b)

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autodiff.formula import (
+from autodiff.cli.formula import (
     FUNCTIONS,
     MAX_LENGTH,
     MAX_NESTING,
@@ -21,7 +21,7 @@ from autodiff.formula import (
     parse_assignments,
     parse_formula,
 )
-from autodiff.graph import topological_order
+from autodiff.engine.backward import topological_order
 
 
 def evaluate(text: str, **values: float) -> float:

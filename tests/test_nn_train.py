@@ -10,7 +10,8 @@ import pytest
 import nn
 from autodiff import Value
 from nn import MLP, SGD, Adam, datasets, losses
-from nn.training import accuracy, evaluate, predict, predict_classes, run_task
+from nn.tasks import run_task
+from nn.training import accuracy, evaluate, predict, predict_classes
 
 
 def moons_split(seed: int = 0):

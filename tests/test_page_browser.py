@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from autodiff.page import TracePage, page_data, page_html
-from autodiff.trace import format_number, trace
+from autodiff.engine.numbers import format_number
+from autodiff.see.page import TracePage, page_data, page_html
+from autodiff.see.trace import trace
 from nn.examples import mazur
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -8,7 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from autodiff import Value
-from autodiff.trace import Explanation, Trace, format_number, trace
+from autodiff.engine.numbers import format_number
+from autodiff.see.trace import Explanation, Trace, trace
 from nn.examples import mazur
 
 

@@ -17,8 +17,9 @@ from collections.abc import Iterable, Mapping
 import graphviz
 import numpy as np
 
-from .graph import topological_order
-from .value import Value
+from ..engine.backward import topological_order
+from ..engine.numbers import short_number
+from ..engine.value import Value
 
 __all__ = ["draw_graph", "MAX_NODES"]
 
@@ -399,14 +400,6 @@ def _fill(grad, scale: float) -> str:
     rgb = _POSITIVE if g > 0 else _NEGATIVE
     mixed = [round(255 + (c - 255) * strength) for c in rgb]
     return "#{:02x}{:02x}{:02x}".format(*mixed)
-
-
-def short_number(x: float, digits: int) -> str:
-    """`digits` decimals, or `digits` significant digits where decimals would lose the number."""
-    x = float(x)
-    if x == 0.0 or 10.0 ** -(digits - 1) <= abs(x) < 1e6:
-        return f"{x:.{digits}f}" if x != 0.0 else "0"
-    return f"{x:.{digits}g}"
 
 
 def _lines(prefix: str, x, digits: int) -> list[str]:

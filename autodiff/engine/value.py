@@ -164,7 +164,7 @@ class Value:
 
     def backward(self) -> None:
         """Add d(self)/d(node) to the `grad` of every node in self's graph, once each."""
-        from .graph import backward
+        from .backward import backward
 
         backward(self)
 

@@ -21,7 +21,8 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 
-from .value import Value
+from ..compile import compile_graph
+from ..engine.value import Value
 
 __all__ = [
     "FUNCTIONS",
@@ -638,3 +639,9 @@ class _Builder:
 
 def _negative_number(node: Node) -> bool:
     return node.kind == "unary" and node.text == "-" and node.args[0].kind == "number"
+
+
+def source_for_formula(expr: str, at: dict[str, float]) -> str:
+    """The compiled source of a formula at a point (what `autodiff compile EXPR` prints)."""
+    root, leaves = build_graph(expr, at)
+    return compile_graph(root, list(leaves.values())).source

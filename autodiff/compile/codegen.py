@@ -31,9 +31,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import ops
-from .graph import _reduce_to
-from .value import Value
+from ..engine import ops
+from ..engine.backward import _reduce_to
+from ..engine.value import Value
 
 __all__ = ["Program", "write_program", "Names", "identifier", "literal", "FUNCTION_NAME",
            "describe_node", "name_list"]

@@ -14,11 +14,13 @@ import json
 import re
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
-import numpy as np
+from ..engine.numbers import format_number, short_number
+from .draw import draw_graph
 
-from .draw import draw_graph, short_number
-from .trace import Trace, format_number
+# A see.trace.Trace. Not imported: the trace imports its page, and imports run one way.
+Trace = Any
 
 __all__ = ["TracePage", "page_html", "page_data", "GRAPHVIZ_HINT", "MAX_PAGE_NODES"]
 
@@ -35,7 +37,7 @@ PICTURE_NODES = 300  # value nodes drawn in the page's picture (the steps cover 
 
 def page_data(tr: Trace) -> dict:
     """The trace as plain data for the page: nodes, and the state after each step."""
-    if not isinstance(tr, Trace):
+    if not all(hasattr(tr, a) for a in ("forward", "backward", "explain")):
         raise TypeError(f"page_data needs a Trace, got {type(tr).__name__}")
     if len(tr.forward) > MAX_PAGE_NODES:
         raise ValueError(
@@ -81,7 +83,7 @@ def page_data(tr: Trace) -> dict:
             running[j] = running.get(j, 0.0) + edge.contribution
             final_at[j] = k
             after = running[j]
-            changes.append([j, format_number(after), _short(after)])
+            changes.append([j, format_number(after), short_number(after, _DIGITS)])
             edges.append({
                 "input": j,
                 "edge": f"e{i}_{e}",
@@ -101,12 +103,6 @@ def page_data(tr: Trace) -> dict:
     for i, node in enumerate(nodes):
         node["finalAt"] = final_at.get(i, 0 if not node["inputs"] else len(steps) - 1)
     return {"root": root, "rootName": tr.name(tr.root), "nodes": nodes, "steps": steps}
-
-
-def _short(x) -> str:
-    if isinstance(x, np.ndarray) and x.ndim > 0:
-        return f"mean {short_number(float(x.mean()), _DIGITS)}"
-    return short_number(x, _DIGITS)
 
 
 def page_html(tr: Trace, *, title: str | None = None, **draw_options) -> str:

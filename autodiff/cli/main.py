@@ -12,6 +12,15 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import graphviz
+
+from ..compile import compile_graph
+from ..engine.numbers import format_number
+from ..see.draw import draw_graph
+from ..see.page import GRAPHVIZ_HINT, page_html
+from ..see.trace import trace
+from .formula import FormulaError, build_graph, parse_assignments, source_for_formula
+
 __all__ = ["main"]
 
 _DRAW_SUFFIXES = (".svg", ".png", ".dot")
@@ -159,7 +168,6 @@ def _run_trace(args: argparse.Namespace) -> int:
     from nn import SGD
     from nn.examples import mazur
 
-    from .trace import format_number, trace
 
     example = mazur()
     loss = example.loss()
@@ -204,7 +212,6 @@ def _run_trace(args: argparse.Namespace) -> int:
 
 
 def _print_values(pairs: list[tuple[str, object]]) -> None:
-    from .trace import format_number
 
     width = max((len(name) for name, _ in pairs), default=0)
     for name, value in pairs:
@@ -225,8 +232,6 @@ def _gradient_order(tr, example) -> list:
 
 
 def _write_trace_files(tr, example, out: Path, highlight: str | None) -> list[Path]:
-    from .draw import draw_graph
-    from .page import page_html
 
     out.mkdir(parents=True, exist_ok=True)
     lit = tr.explain(highlight) if highlight else ()
@@ -242,9 +247,6 @@ def _write_trace_files(tr, example, out: Path, highlight: str | None) -> list[Pa
 
 def _render(dot, path: Path) -> Path:
     """Write the drawing at `path` by its suffix; without Graphviz, the .dot and a hint."""
-    import graphviz
-
-    from .page import GRAPHVIZ_HINT
 
     if path.suffix == ".dot":
         path.write_text(dot.source, encoding="utf-8")
@@ -265,8 +267,6 @@ def _render(dot, path: Path) -> Path:
 
 
 def _run_draw(args: argparse.Namespace) -> int:
-    from .formula import FormulaError, build_graph, parse_assignments
-    from .trace import format_number
 
     output = Path(args.output) if args.output else None
     if output is not None and output.suffix.lower() not in _DRAW_SUFFIXES:
@@ -288,7 +288,6 @@ def _run_draw(args: argparse.Namespace) -> int:
     for leaf_name, leaf in leaves.items():
         print(f"d{name}/d{leaf_name} = {format_number(leaf.grad)}")
     if output is not None:
-        from .draw import draw_graph
 
         dot = draw_graph(root, title=f"{name} = {args.expr.strip()}")
         try:
@@ -304,7 +303,7 @@ def _run_draw(args: argparse.Namespace) -> int:
 
 @_failing((ValueError, OSError, ImportError), "autodiff train")
 def _run_train(args: argparse.Namespace) -> int:
-    from nn.training import run_task
+    from nn.tasks import run_task
 
     options = {key: getattr(args, key) for key in ("epochs", "lr", "seed", "plot")
                if getattr(args, key) is not None}
@@ -313,8 +312,6 @@ def _run_train(args: argparse.Namespace) -> int:
 
 
 def _run_compile(args: argparse.Namespace) -> int:
-    from .compile import compile_graph, source_for_formula
-    from .formula import FormulaError, parse_assignments
 
     if args.expr is None:
         if args.at is not None:

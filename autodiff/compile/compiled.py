@@ -23,11 +23,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ..engine.backward import topological_order
+from ..engine.value import Value, _set_grad_enabled, apply_op
 from .codegen import FUNCTION_NAME, describe_node, name_list, write_program
-from .graph import topological_order
-from .value import Value, _set_grad_enabled, apply_op
 
-__all__ = ["compile_graph", "CompiledGraph", "source_for_formula"]
+__all__ = ["compile_graph", "CompiledGraph"]
 
 BACKENDS = ("python", "numpy")
 _RUN_ERRORS = (ArithmeticError, ValueError, TypeError)
@@ -239,14 +239,6 @@ def compile_graph(root: Value, inputs: Sequence[Value], *, backend: str = "pytho
         wrt_positions=[index[id(node)] for node in wrt], array_inputs=program.array_inputs,
         uniform=program.uniform, fixed_shape=program.fixed_shape, node_count=len(order),
     )
-
-
-def source_for_formula(expr: str, at: dict[str, float]) -> str:
-    """The compiled source of a formula (the `autodiff draw` grammar) at a point."""
-    from .formula import build_graph
-
-    root, leaves = build_graph(expr, at)
-    return compile_graph(root, list(leaves.values())).source
 
 
 def _check_nodes(nodes, what: str) -> list[Value]:

@@ -13,8 +13,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .graph import backward, topological_order
-from .value import Value
+from ..engine.backward import backward, topological_order
+from ..engine.numbers import format_number
+from ..engine.value import Value
+from .page import TracePage
 
 __all__ = [
     "trace",
@@ -29,23 +31,6 @@ __all__ = [
 ]
 
 MAX_PATHS = 1000  # explain() refuses graphs with more root-to-node paths than this
-
-
-def format_number(x, digits: int = 8) -> str:
-    """A number with `digits` decimals (the textbook's style); an array as shape and summary."""
-    if isinstance(x, np.ndarray) and x.ndim > 0:
-        if x.size == 0:
-            return f"shape {x.shape}, empty"
-        mean = format_number(float(x.mean()), digits)
-        low, high = format_number(float(x.min()), digits), format_number(float(x.max()), digits)
-        return f"shape {x.shape}, mean {mean}, range [{low}, {high}]"
-    x = float(x)
-    if x == 0.0:
-        return f"{0.0:.{digits}f}"  # also turns -0.0 into 0.0
-    # Tiny or huge numbers would print as 0.00000000 or a wall of digits: scientific instead.
-    if abs(x) < 10.0 ** -(digits // 2) or abs(x) >= 1e12:
-        return f"{x:.{digits}e}"
-    return f"{x:.{digits}f}"
 
 
 def _snapshot(x):
@@ -224,8 +209,6 @@ class Trace:
 
     def page(self, **draw_options):
         """The step-through page (`page.TracePage`): shows in Jupyter, `.save(path)` writes it."""
-        from .page import TracePage
-
         return TracePage(self, **draw_options)
 
 
