@@ -7,8 +7,8 @@ Layers, each importing only those before it: `engine` (the op table, `Value`, ba
 
 from .check import GradcheckError, gradcheck, numerical_grad
 from .compile import CompiledGraph, compile_graph
-from .engine.backward import gc_paused, no_grad, topological_order
-from .engine.value import Value, linear
+from .engine.backward import gc_paused, topological_order
+from .engine.value import Value, linear, no_grad
 from .see import Trace, draw_graph, trace
 
 __all__ = [

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from .engine.backward import no_grad
-from .engine.value import Value
+from .engine.value import Value, no_grad
 
 __all__ = ["numerical_grad", "gradcheck", "GradcheckError"]
 

@@ -249,7 +249,7 @@ def test_an_op_the_table_lacks_fails_at_compile_time():
     x = Value(2.0, "x")
     cube = Op("cube", "³", "a³", "a * a * a", ("3.0 * a * a",))
     node = x * x
-    node._op = cube  # a node made by an op outside the table
+    node.op_entry = cube  # a node made by an op outside the table
     node.inputs = (x,)
     out = node + 1.0
     with pytest.raises(ValueError, match=r"'cube'.*not in the op table"):

@@ -37,9 +37,9 @@ def test_page_data_replays_the_backward_pass(textbook):
     b2_grads = [c[1] for s in data["steps"] for c in s["changes"] if c[0] == b2]
     assert b2_grads == ["-0.03809824", "0.10040033"]  # the running sum, then the total
     assert data["nodes"][b2]["grad"] == format_number(textbook.node("b2").grad)
-    # Local-derivative formulas come from the op table, written with the nodes' names.
+    # Local-derivative formulas come from the op table's reader text, with the nodes' names.
     step = next(s for s in data["steps"][1:] if data["nodes"][s["node"]]["name"] == "out_o1")
-    assert step["edges"][0]["localText"] == "out_o1 * (1.0 - out_o1)"
+    assert step["edges"][0]["localText"] == "out_o1·(1 − out_o1)"  # as a textbook writes it
     assert step["upstream"] == "0.74136507" and step["edges"][0]["local"] == "0.18681560"
 
 

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..engine import ops
-from ..engine.backward import _reduce_to
+from ..engine.backward import unbroadcast
 from ..engine.value import Value
 
 __all__ = ["Program", "write_program", "Names", "identifier", "literal", "FUNCTION_NAME",
@@ -191,12 +191,12 @@ _ARRAY_PREFIX = "np_"  # in the numpy backend, array nodes call np_exp(...), sca
 
 def _batch_sum(c) -> float:
     """A batch contribution to a scalar node, summed by the engine's own reduction."""
-    return _reduce_to(c, 0.0)
+    return unbroadcast(c, 0.0)
 
 
 _OWN_HELPERS: dict[str, object] = {
     "batch_sum": _batch_sum,
-    "reduce_to": _reduce_to,
+    "reduce_to": unbroadcast,
     "zeros_like": np.zeros_like,
 }
 _ARRAY_HELPERS = {_ARRAY_PREFIX + k: v for k, v in ops.ARRAY_NAMESPACE.items()}
@@ -311,7 +311,7 @@ class _Writer:
                 )
             if not node.inputs:
                 continue
-            op = node._op
+            op = node.op_entry
             if op is None or op not in _TABLE:
                 name = getattr(op, "name", None) or "?"
                 raise ValueError(
@@ -433,10 +433,10 @@ class _Writer:
         if self.root.inputs:
             lines.append("    # forward pass: each node once, after its inputs")
         for node in self.forward_order():
-            op, name = node._op, self.var[id(node)]
+            op, name = node.op_entry, self.var[id(node)]
             args = [self.atom[id(c)] for c in node.inputs]
-            text = op.forward_text(args, node._n)
-            local = op.local_texts(args, name, node._n)
+            text = op.forward_text(args, node.exponent)
+            local = op.local_texts(args, name, node.exponent)
             local_arrays = [False] * len(args)
             if self.numpy and self.array_kernel(node):
                 text = _array_helpers(text)
@@ -526,10 +526,10 @@ def _array_helpers(text: str) -> str:
 def _kinds(node: Value) -> tuple[object, list[bool]]:
     """The engine's array kernel at the recorded values: its output, and which locals are arrays."""
     args = [c.data for c in node.inputs]
-    if node._op.param:
-        args.append(node._n)
+    if node.op_entry.param:
+        args.append(node.exponent)
     with np.errstate(all="ignore"):
-        out, local = node._op.kernel(len(node.inputs), True)(*args)
+        out, local = node.op_entry.kernel(len(node.inputs), True)(*args)
     return out, [type(d) is not float for d in local]
 
 

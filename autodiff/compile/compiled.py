@@ -24,7 +24,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..engine.backward import topological_order
-from ..engine.value import Value, _set_grad_enabled, apply_op
+from ..engine.value import Value, apply_op, set_grad_enabled
 from .codegen import FUNCTION_NAME, describe_node, name_list, write_program
 
 __all__ = ["compile_graph", "CompiledGraph"]
@@ -100,7 +100,7 @@ class CompiledGraph:
     def reference(self, *values) -> tuple:
         """(value, grads) from the engine itself: the graph rebuilt at `values`, then backward()."""
         self._check_count(values)
-        previous = _set_grad_enabled(True)  # even inside no_grad(): we need the graph
+        previous = set_grad_enabled(True)  # even inside no_grad(): we need the graph
         try:
             nodes: list[Value] = []
             inputs: dict[int, Value] = {}
@@ -115,7 +115,7 @@ class CompiledGraph:
                     node.label = label
                 nodes.append(node)
         finally:
-            _set_grad_enabled(previous)
+            set_grad_enabled(previous)
         nodes[-1].backward()
         return nodes[-1].data, [inputs[k].grad for k in self._wrt_positions]
 
@@ -269,5 +269,5 @@ def _tape(order: list[Value], input_index: dict[int, int]) -> list[tuple]:
             records.append(("constant", node.data, node.label))
         else:
             inputs = [position[id(c)] for c in node.inputs]
-            records.append(("op", node._op, inputs, node._n, node.label))
+            records.append(("op", node.op_entry, inputs, node.exponent, node.label))
     return records

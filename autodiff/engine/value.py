@@ -1,462 +1,237 @@
 """`Value`: one node of a recorded computation graph, with its forward value and gradient.
 
-Each operator below is one short method naming its entry in the op table (`ops.py`), where the
-forward formula and the local derivatives sit side by side. A node stores its inputs as a tuple
-and its local derivatives as numbers (computed with the forward value, so `backward()` is
-plain multiply-and-add), never a closure: a graph has no reference cycles and is freed as soon
-as its root goes out of scope.
+Each operator names its row of the op table (`ops.py`), where the forward value and the local
+derivatives sit side by side; `_make` is the one place a node is made. A node keeps its inputs
+as a tuple and its local derivatives as numbers, never a closure: a graph has no reference
+cycles and is freed as soon as its root goes out of scope. `backward()` is in `backward.py`.
 
-Scalars stay Python floats on a fast path; a node may instead hold a NumPy array with one value
-per sample (batch mode), and then the same ops run on whole arrays.
+Scalars are Python floats; in batch mode a node holds a NumPy array, one value per sample, and
+the same rows run on whole arrays.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
+import contextlib
+import threading
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-from . import ops
+from . import errors, ops
+from .backward import backward
 from .ops import Op
 
-__all__ = ["Value", "linear", "apply_op"]
-
-_new = object.__new__
-_grad_enabled = [True]  # a one-element list so `no_grad` can flip it without `global`
-
-
-def _set_grad_enabled(enabled: bool) -> bool:
-    previous = _grad_enabled[0]
-    _grad_enabled[0] = enabled
-    return previous
+__all__ = ["Value", "linear", "apply_op", "no_grad", "set_grad_enabled"]
 
 
 class Value:
     """A scalar (or, in batch mode, one value per sample) that remembers how it was computed."""
 
-    __slots__ = ("data", "grad", "label", "inputs", "_op", "_local", "_n", "_g")
+    __slots__ = ("data", "grad", "label", "inputs", "local_grads", "op_entry", "exponent", "_g")
 
     def __init__(self, data: float | np.ndarray, label: str = "") -> None:
-        self.data = _check_data(data)
-        self.grad = 0.0 if type(self.data) is float else np.zeros_like(self.data)
         if not isinstance(label, str):
             raise TypeError(f"Value label must be a str, got {type(label).__name__}")
+        self.data = _as_data(data, "Value data")
+        self.grad = 0.0 if type(self.data) is float else np.zeros_like(self.data)
         self.label = label
-        self.inputs: tuple[Value, ...] = ()
-        self._op: Op | None = None
-        self._local: tuple = ()
-        self._n: float | None = None
-        self._g = 0.0  # scratch for backward(); 0.0 whenever no backward pass is running
-
-    # --- what a reader asks of a node ---------------------------------------------------------
+        self.inputs: tuple[Value, ...] = ()    # the nodes it was computed from
+        self.local_grads: tuple = ()           # d self / d each input, from the forward pass
+        self.op_entry: Op | None = None        # its row of the op table (None for a leaf)
+        self.exponent: float | None = None     # the constant n of x ** n
+        self._g = 0.0                          # backward()'s scratch, 0.0 at rest
 
     @property
     def op(self) -> str:
         """The name of the op that made this node ("" for a leaf)."""
-        return self._op.name if self._op is not None else ""
-
-    @property
-    def local_grads(self) -> tuple:
-        """d self / d input for each input, as recorded in the forward pass."""
-        return self._local
-
-    @property
-    def exponent(self) -> float | None:
-        """The constant exponent of an `x ** n` node (None for every other node)."""
-        return self._n
+        return self.op_entry.name if self.op_entry is not None else ""
 
     @property
     def shape(self) -> tuple[int, ...]:
         """() for a scalar; the array's shape in batch mode."""
-        return () if type(self.data) is float else self.data.shape
+        return np.shape(self.data)
 
     def __repr__(self) -> str:
         name = f", label={self.label!r}" if self.label else ""
-        made = f", op={self.op!r}" if self._op is not None else ""
-        return f"Value(data={_short(self.data)}, grad={_short(self.grad)}{name}{made})"
+        made = f", op={self.op!r}" if self.op_entry is not None else ""
+        return f"Value(data={errors.show(self.data)}, grad={errors.show(self.grad)}{name}{made})"
 
     def __float__(self) -> float:
         if type(self.data) is not float:
             raise TypeError("float() of a batch-mode Value: reduce it with sum() or mean() first")
         return self.data
 
-    # --- arithmetic: each line names its op; the op table holds the math ----------------------
-
-    def __add__(self, other: Value | float) -> Value:
-        return _binary(ops.ADD, _ADD, self, other if type(other) is Value else _lift(other))
-
-    def __radd__(self, other: float) -> Value:
-        return _binary(ops.ADD, _ADD, _lift(other), self)
-
-    def __sub__(self, other: Value | float) -> Value:
-        return _binary(ops.SUB, _SUB, self, other if type(other) is Value else _lift(other))
-
-    def __rsub__(self, other: float) -> Value:
-        return _binary(ops.SUB, _SUB, _lift(other), self)
-
-    def __mul__(self, other: Value | float) -> Value:
-        return _binary(ops.MUL, _MUL, self, other if type(other) is Value else _lift(other))
-
-    def __rmul__(self, other: float) -> Value:
-        return _binary(ops.MUL, _MUL, _lift(other), self)
-
-    def __truediv__(self, other: Value | float) -> Value:
-        return _binary(ops.DIV, _DIV, self, other if type(other) is Value else _lift(other))
-
-    def __rtruediv__(self, other: float) -> Value:
-        return _binary(ops.DIV, _DIV, _lift(other), self)
+    # --- each operator names its op; the op table holds the math ---------------------------
+    def __add__(self, other):      return _make(ops.ADD, (self, _lift(other, "+")))  # noqa: E704
+    def __radd__(self, other):     return _make(ops.ADD, (_lift(other, "+"), self))  # noqa: E704
+    def __sub__(self, other):      return _make(ops.SUB, (self, _lift(other, "-")))  # noqa: E704
+    def __rsub__(self, other):     return _make(ops.SUB, (_lift(other, "-"), self))  # noqa: E704
+    def __mul__(self, other):      return _make(ops.MUL, (self, _lift(other, "*")))  # noqa: E704
+    def __rmul__(self, other):     return _make(ops.MUL, (_lift(other, "*"), self))  # noqa: E704
+    def __truediv__(self, other):  return _make(ops.DIV, (self, _lift(other, "/")))  # noqa: E704
+    def __rtruediv__(self, other): return _make(ops.DIV, (_lift(other, "/"), self))  # noqa: E704
+    def __rpow__(self, other):     return _make(ops.POW_VALUE, (_lift(other, "**"), self))  # noqa: E704,E501
+    def __neg__(self):             return _make(ops.NEG, (self,))  # noqa: E704
+    def __pos__(self):             return self  # noqa: E704
+    def __abs__(self):             return _make(ops.ABS, (self,))  # noqa: E704
 
     def __pow__(self, other: Value | float) -> Value:
+        """x ** 2 (a constant exponent) or x ** y (a Value exponent, x > 0)."""
         if type(other) is Value:
-            return _binary(ops.POW_VALUE, _POW_VALUE, self, other)
-        return _unary(ops.POW, _POW, self, _exponent(other))
+            return _make(ops.POW_VALUE, (self, other))
+        return _make(ops.POW, (self,), _exponent(other))
 
-    def __rpow__(self, other: float) -> Value:
-        return _binary(ops.POW_VALUE, _POW_VALUE, _lift(other), self)
-
-    def __neg__(self) -> Value:
-        return _unary(ops.NEG, _NEG, self)
-
-    def __pos__(self) -> Value:
-        return self
-
-    def __abs__(self) -> Value:
-        return _unary(ops.ABS, _ABS, self)
-
-    def exp(self) -> Value:
-        """e ** self."""
-        return _unary(ops.EXP, _EXP, self)
-
-    def log(self) -> Value:
-        """Natural logarithm; the input must be > 0."""
-        return _unary(ops.LOG, _LOG, self)
-
-    def tanh(self) -> Value:
-        """Hyperbolic tangent, stable for any finite input."""
-        return _unary(ops.TANH, _TANH, self)
-
-    def sigmoid(self) -> Value:
-        """1 / (1 + e ** -self), stable for any finite input."""
-        return _unary(ops.SIGMOID, _SIGMOID, self)
-
-    def relu(self) -> Value:
-        """max(0, self), with relu'(0) = 0."""
-        return _unary(ops.RELU, _RELU, self)
-
-    def sqrt(self) -> Value:
-        """Square root; the input must be >= 0."""
-        return _unary(ops.SQRT, _SQRT, self)
-
-    def abs(self) -> Value:
-        """|self|, with abs'(0) = 0."""
-        return _unary(ops.ABS, _ABS, self)
-
-    def sum(self) -> Value:
-        """The sum over the batch, a scalar node (the node itself's value for a scalar)."""
-        return _unary(ops.SUM, _SUM, self)
-
-    def mean(self) -> Value:
-        """The mean over the batch, a scalar node."""
-        return _unary(ops.MEAN, _MEAN, self)
-
-    # --- the backward pass -------------------------------------------------------------------
+    def exp(self) -> Value:     return _make(ops.EXP, (self,))      # noqa: E704
+    def log(self) -> Value:     return _make(ops.LOG, (self,))      # noqa: E704
+    def tanh(self) -> Value:    return _make(ops.TANH, (self,))     # noqa: E704
+    def sigmoid(self) -> Value: return _make(ops.SIGMOID, (self,))  # noqa: E704
+    def relu(self) -> Value:    return _make(ops.RELU, (self,))     # noqa: E704
+    def sqrt(self) -> Value:    return _make(ops.SQRT, (self,))     # noqa: E704
+    def abs(self) -> Value:     return _make(ops.ABS, (self,))      # noqa: E704
+    def sum(self) -> Value:     return _make(ops.SUM, (self,))      # noqa: E704
+    def mean(self) -> Value:    return _make(ops.MEAN, (self,))     # noqa: E704
 
     def backward(self) -> None:
         """Add d(self)/d(node) to the `grad` of every node in self's graph, once each."""
-        from .backward import backward
-
         backward(self)
-
-
-# The compiled float kernels, looked up once so each op costs one call.
-_ADD = ops.ADD.kernel(2, False)
-_SUB = ops.SUB.kernel(2, False)
-_MUL = ops.MUL.kernel(2, False)
-_DIV = ops.DIV.kernel(2, False)
-_POW_VALUE = ops.POW_VALUE.kernel(2, False)
-_POW = ops.POW.kernel(1, False)
-_NEG = ops.NEG.kernel(1, False)
-_EXP = ops.EXP.kernel(1, False)
-_LOG = ops.LOG.kernel(1, False)
-_TANH = ops.TANH.kernel(1, False)
-_SIGMOID = ops.SIGMOID.kernel(1, False)
-_RELU = ops.RELU.kernel(1, False)
-_SQRT = ops.SQRT.kernel(1, False)
-_ABS = ops.ABS.kernel(1, False)
-_SUM = ops.SUM.kernel(1, False)
-_MEAN = ops.MEAN.kernel(1, False)
 
 
 def linear(weights: Sequence[Value], inputs: Sequence[Value | float], bias: Value) -> Value:
     """w0·x0 + w1·x1 + … + b as one node (a neuron's `net`); inputs are (w…, x…, b)."""
-    k = len(weights)
-    if k != len(inputs):
-        raise ValueError(f"linear: {k} weights but {len(inputs)} inputs")
-    nodes = tuple([v if type(v) is Value else _lift(v) for v in (*weights, *inputs, bias)])
-    values = [v.data for v in nodes]
-    # Batch mode shows in the inputs x (one array per feature); weights are scalars.
-    if type(values[k]) is float and type(values[-1]) is float:
-        kernel = _LINEAR_KERNELS.get(len(nodes))
-        if kernel is None:
-            kernel = _LINEAR_KERNELS[len(nodes)] = ops.LINEAR.kernel(len(nodes), False)
-        out, local = kernel(*values)
-        if type(out) is float:
-            if out - out != 0.0:  # inf or nan: the sum overflowed
-                raise _error(ops.LINEAR, nodes, None)
-            return _node(ops.LINEAR, nodes, out, local)
-    return _array_result(ops.LINEAR, nodes, None)
+    if len(weights) != len(inputs):
+        raise ValueError(f"linear: {len(weights)} weights but {len(inputs)} inputs")
+    return _make(ops.LINEAR, tuple(_lift(v, "linear") for v in (*weights, *inputs, bias)))
 
 
-_LINEAR_KERNELS: dict[int, object] = {}  # one compiled kernel per neuron width
-
-
-def apply_op(op: Op, inputs: Sequence[Value], n: float | None = None) -> Value:
-    """The node `op` makes from `inputs` (and its constant `n`), as the operators make it.
-
-    For tools that hold an op table entry rather than an operator, e.g. the compiler when it
-    rebuilds a graph: the same checks, kernels and errors as `a * b` or `a.exp()`.
-    """
-    inputs = tuple(v if type(v) is Value else _lift(v) for v in inputs)
-    if op is ops.LINEAR:
-        k = (len(inputs) - 1) // 2
-        return linear(inputs[:k], inputs[k : 2 * k], inputs[-1])
-    if len(inputs) != op.arity:
+def apply_op(op: Op, inputs: Sequence, n: float | None = None) -> Value:
+    """The node `op` makes from `inputs` (and its constant `n`), exactly as the operators do."""
+    if op.arity >= 0 and len(inputs) != op.arity:
         raise ValueError(f"{op.name} takes {op.arity} inputs, got {len(inputs)}")
-    kernel = op.kernel(op.arity, False)
-    if op.arity == 2:
-        return _binary(op, kernel, *inputs)
-    return _unary(op, kernel, inputs[0], _exponent(n) if op.param else None)
+    return _make(op, tuple(_lift(v, op.name) for v in inputs), _exponent(n) if op.param else None)
 
 
-# --- making nodes ------------------------------------------------------------------------------
+# --- the one place a node is made --------------------------------------------------------------
+
+class _GradMode(threading.local):
+    enabled = True  # per thread: no_grad() in one thread leaves the others recording
 
 
-def _node(op: Op, inputs: tuple, out, local, n: float | None = None) -> Value:
-    node = _new(Value)
+_mode = _GradMode()
+
+
+def _make(op: Op, inputs: tuple, n: float | None = None) -> Value:
+    # The inputs' data, unrolled for one and two inputs (the common cases, and the hot path).
+    count = len(inputs)
+    if count == 2:
+        values = (inputs[0].data, inputs[1].data)
+        floats = type(values[0]) is float and type(values[1]) is float
+    else:
+        values = (inputs[0].data,) if n is None else (inputs[0].data, n)
+        if count > 1:
+            values = tuple([v.data for v in inputs])
+        floats = all(type(x) is float for x in values) if count > 1 else type(values[0]) is float
+    try:
+        if not floats:
+            raise TypeError  # batch mode (or an int set by hand): NumPy, with every check
+        out, local = op.run(*values)  # the row's `source()`, compiled for floats
+        if out - out != 0.0:
+            raise ArithmeticError  # inf or nan from finite inputs
+    except (ArithmeticError, ValueError, TypeError):
+        out, local = _make_checked(op, inputs, n)
+    node = object.__new__(Value)  # every slot set here: the hot path skips __init__'s checks
     node.data = out
     node.grad = 0.0 if type(out) is float else np.zeros_like(out)
     node.label = ""
-    node._op = op
-    node._n = n
+    node.op_entry = op
+    node.exponent = n
     node._g = 0.0
-    if _grad_enabled[0]:
+    if _mode.enabled:
         node.inputs = inputs
-        node._local = local
+        node.local_grads = local
     else:
-        node.inputs = ()
-        node._local = ()
+        node.inputs = node.local_grads = ()
     return node
 
 
-def _binary(op: Op, kernel, a: Value, b: Value) -> Value:
-    x = a.data
-    y = b.data
-    if type(x) is float and type(y) is float:
-        try:
-            out, local = kernel(x, y)
-        except (ArithmeticError, ValueError):
-            out, local = _rescue(op, (a, b), None)
-        if out - out != 0.0:  # inf or nan from finite inputs
-            out, local = _rescue(op, (a, b), None)
-        # _node(), written out: this is the hottest line of the engine.
-        node = _new(Value)
-        node.data = out
-        node.grad = 0.0
-        node.label = ""
-        node._op = op
-        node._n = None
-        node._g = 0.0
-        if _grad_enabled[0]:
-            node.inputs = (a, b)
-            node._local = local
-        else:
-            node.inputs = node._local = ()
-        return node
-    return _array_result(op, (a, b), None)
-
-
-def _unary(op: Op, kernel, a: Value, n: float | None = None) -> Value:
-    x = a.data
-    if type(x) is float:
-        try:
-            out, local = kernel(x) if n is None else kernel(x, n)
-        except (ArithmeticError, ValueError, TypeError):
-            out, local = _rescue(op, (a,), n)
-        if out - out != 0.0:
-            out, local = _rescue(op, (a,), n)
-        return _node(op, (a,), out, local, n)
-    return _array_result(op, (a,), n)
-
-
-def _array_result(op: Op, inputs: tuple, n: float | None) -> Value:
-    """The batch-mode path: the same op text, run on NumPy arrays, checked for non-finite values."""
-    values = [v.data for v in inputs]
-    args = values if n is None else [*values, n]
+def _make_checked(op: Op, inputs: tuple, n: float | None) -> tuple:
+    """Batch mode, or a float kernel that failed: the row on NumPy, then what went wrong."""
     for v in inputs:
         # `data` is a plain attribute (optimizers assign to it): check what was put there.
-        if not isinstance(v.data, (float, np.ndarray, np.floating)):
-            raise TypeError(
-                f"{op.name}: {_describe_kind(v)} holds data of type {type(v.data).__name__}; "
-                "a Value's data must be a float or a NumPy float array"
-            )
+        if type(v.data) is not float and not isinstance(v.data, np.ndarray):
+            if not errors.is_number(v.data):
+                raise TypeError(f"{op.name}: {errors.describe(v, False)} holds data of type "
+                                f"{type(v.data).__name__}; a Value's data must be a float "
+                                "or a NumPy float array")
+            v.data = _as_data(v.data, "data")  # an int put there by hand is a number all the same
+    values = [v.data for v in inputs] + ([] if n is None else [n])
     with np.errstate(all="ignore"):
         try:
-            out, local = op.kernel(len(inputs), True)(*args)
-        except ValueError:  # NumPy: shapes that do not broadcast
-            shapes = ", ".join(f"{_describe_kind(v)} of shape {np.shape(v.data)}" for v in inputs)
-            raise ValueError(
-                f"{op.name}: batch shapes do not match ({shapes}); every batch array must "
-                "have one value per sample, the same number of samples"
-            ) from None
-        if not np.all(np.isfinite(out)):
-            raise _error(op, inputs, n)
-        # Only ops with a restricted domain (/, log, sqrt, **) can have an infinite derivative.
-        if op.domain and not all(np.all(np.isfinite(d)) for d in local):
-            if not op.in_domain(values, n):
-                raise _error(op, inputs, n)
-            local = _undefined_locals(op, inputs, n)
-    if isinstance(out, np.ndarray):
-        out = out.astype(float, copy=False)
+            out, local = op.kernel(len(inputs), array=True)(*values)
+        except ValueError:  # shapes that do not broadcast
+            raise errors.batch_shapes(op, inputs) from None
+        except ArithmeticError:  # a Python float division by zero inside the row
+            raise errors.op_failed(op, inputs, n) from None
+    if not np.all(np.isfinite(out)):
+        raise errors.op_failed(op, inputs, n)
+    if not all(np.all(np.isfinite(d)) for d in local):
+        if not op.in_domain(values[:len(inputs)], n):
+            raise errors.op_failed(op, inputs, n)
+        local = errors.undefined_locals(op, inputs)  # sqrt(0) = 0, but its slope is infinite
+    elif type(values[0]) is float and not isinstance(out, np.ndarray):
+        local = tuple(float(d) for d in local)
+    return (out.astype(float, copy=False) if isinstance(out, np.ndarray) else float(out)), local
+
+
+# --- what users hand us -------------------------------------------------------------------------
+
+def _lift(x, op: str) -> Value:
+    """An operand as a node: a Value as it is, a number or an array as a constant leaf."""
+    if type(x) is Value:
+        return x
+    node = object.__new__(Value)
+    node.data = x if type(x) is float and x - x == 0.0 else _as_data(x, f"{op}: the operand")
+    node.grad = 0.0 if type(node.data) is float else np.zeros_like(node.data)
+    node.label, node.inputs, node.local_grads, node.op_entry, node.exponent = "", (), (), None, None
+    node._g = 0.0
+    return node
+
+
+def _as_data(data, where: str) -> float | np.ndarray:
+    if type(data) is float and data - data == 0.0:  # the common case first: a finite float
+        return data
+    if errors.is_number(data):
+        try:
+            value = float(data)
+        except OverflowError:
+            raise errors.bad_data(where, data) from None
+    elif isinstance(data, np.ndarray) and data.dtype.kind in "fiu":
+        if data.ndim == 0:
+            return _as_data(data.item(), where)
+        value = np.array(data, dtype=float)  # a copy: the graph must not change under us
     else:
-        out = float(out)  # a reduction (sum, mean) leaves batch mode
-    return _node(op, inputs, out, local, n)
-
-
-def _rescue(op: Op, inputs: tuple, n: float | None) -> tuple:
-    """After a float kernel failed: raise the right error, or keep the value without a derivative.
-
-    sqrt(0) is 0, but its derivative is infinite: the forward value stands, and the backward
-    pass raises only if a gradient has to flow through that node.
-    """
-    values = [v.data for v in inputs]
-    if not op.in_domain(values, n):
-        raise _error(op, inputs, n)
-    try:
-        out = op.forward_kernel(len(inputs), False)(*values, *([] if n is None else [n]))
-    except (ArithmeticError, ValueError, TypeError):
-        raise _error(op, inputs, n) from None
-    if not isinstance(out, float) or out - out != 0.0:
-        raise _error(op, inputs, n)
-    return out, _undefined_locals(op, inputs, n)
-
-
-def _error(op: Op, inputs: tuple, n: float | None) -> Exception:
-    """The exception for an op whose forward value fails, naming the op and the nodes."""
-    values = [v.data for v in inputs]
-    where = ", ".join(_describe(v) for v in inputs)
-    exponent = f" with exponent {n!r}" if n is not None else ""
-    for v in inputs:
-        if not np.all(np.isfinite(v.data)):
-            return ValueError(
-                f"{op.name}: {_describe_kind(v)} holds a value that is not finite "
-                f"({_short(v.data)}); was its data set directly?"
-            )
-    if not op.in_domain(values, n):
-        message = f"{op.name}: {op.domain_message}; got {where}{exponent}"
-        return op.domain_error(message)
-    # Inside the domain, a non-finite result from finite inputs can only be an overflow.
-    return OverflowError(
-        f"{op.name}: the result is not finite (it overflows the float range) for "
-        f"{where}{exponent}; scale the inputs down"
-    )
-
-
-class _UndefinedDerivative:
-    """Stands in for a local derivative that is infinite; using it in backward() raises."""
-
-    __slots__ = ("message",)
-
-    def __init__(self, message: str) -> None:
-        self.message = message
-
-    def __mul__(self, other):
-        raise ValueError(self.message)
-
-    __rmul__ = __mul__
-
-    def __repr__(self) -> str:
-        return "undefined"
-
-
-def _undefined_locals(op: Op, inputs: tuple, n: float | None) -> tuple:
-    where = ", ".join(_describe(v) for v in inputs)
-    message = (
-        f"{op.name}: the derivative is not finite at {where}; "
-        "the gradient cannot flow through this node"
-    )
-    return tuple(_UndefinedDerivative(message) for _ in inputs)
-
-
-def _describe(v: Value) -> str:
-    value = _short(v.data)
-    return f"node {v.label!r} = {value}" if v.label else f"an unlabeled node of value {value}"
-
-
-def _describe_kind(v: Value) -> str:
-    return f"node {v.label!r}" if v.label else "an unlabeled node"
-
-
-def _short(x) -> str:
-    if type(x) is float:
-        return repr(x)
-    x = np.asarray(x)
-    if x.size <= 6:
-        return np.array2string(x, precision=6, separator=", ")
-    return f"array(shape={x.shape}, mean={x.mean():.6g}, min={x.min():.6g}, max={x.max():.6g})"
-
-
-# --- checking what users hand us -----------------------------------------------------------------
-
-
-def _lift(x) -> Value:
-    """A constant operand as a leaf node (a number, or an array in batch mode)."""
-    if type(x) is float and x - x == 0.0:  # the common case, without Value()'s checks
-        node = _new(Value)
-        node.data = x
-        node.grad = 0.0
-        node.label = ""
-        node.inputs = node._local = ()
-        node._op = node._n = None
-        node._g = 0.0
-        return node
-    return Value(x)
+        raise errors.bad_data(where, data)
+    if not (value - value == 0.0 if type(value) is float else np.isfinite(value).all()):
+        raise ValueError(f"{where} must be finite, got {errors.show(value)}")
+    return value
 
 
 def _exponent(n) -> float:
-    if isinstance(n, bool) or not isinstance(n, (int, float, np.integer, np.floating)):
-        raise TypeError(
-            f"**: the exponent must be a number or a Value, got {type(n).__name__}"
-        )
-    n = float(n)
-    if not math.isfinite(n):
-        raise ValueError(f"**: the exponent must be finite, got {n!r}")
-    return n
+    if isinstance(n, Value) or not errors.is_number(n):
+        raise TypeError(f"**: the exponent must be a number or a Value, got {type(n).__name__}")
+    return _as_data(n, "**: the exponent")
 
 
-def _check_data(data) -> float | np.ndarray:
-    kind = type(data)
-    if kind is float:
-        value = data
-    elif kind is int or isinstance(data, (np.floating, np.integer)) and not isinstance(data, bool):
-        value = float(data)
-    elif isinstance(data, np.ndarray):
-        if data.dtype.kind not in "fiu":
-            raise TypeError(
-                f"Value data must be a float array in batch mode, got an array of {data.dtype}"
-            )
-        if data.ndim == 0:
-            value = float(data)
-        else:
-            array = np.array(data, dtype=float)  # a copy: the graph must not change under us
-            if not np.all(np.isfinite(array)):
-                raise ValueError("Value data must be finite; the array holds nan or inf")
-            return array
-    else:
-        raise TypeError(
-            f"Value data must be an int, a float, a NumPy scalar or a NumPy float array, "
-            f"got {kind.__name__}"
-        )
-    if value - value != 0.0:
-        raise ValueError(f"Value data must be finite, got {value!r}")
-    return value
+def set_grad_enabled(enabled: bool) -> bool:
+    """Record inputs (True) or not, in this thread; returns the previous setting."""
+    previous, _mode.enabled = _mode.enabled, bool(enabled)
+    return previous
+
+
+@contextlib.contextmanager
+def no_grad() -> Iterator[None]:
+    """Inside this block (in this thread), results record no inputs: nothing to differentiate."""
+    previous = set_grad_enabled(False)
+    try:
+        yield
+    finally:
+        set_grad_enabled(previous)

@@ -20,6 +20,7 @@ import numpy as np
 from ..engine.backward import topological_order
 from ..engine.numbers import short_number
 from ..engine.value import Value
+from . import reading
 
 __all__ = ["draw_graph", "MAX_NODES"]
 
@@ -434,16 +435,16 @@ def _emit_node(graph, node: Value, i: int, root: Value, show_grad: bool, digits:
         style = "rounded,filled,bold" if node is root else "rounded,filled"
         graph.node(f"v{i}", label, id=f"v{i}", shape="box", style=style, fillcolor=fill,
                    margin="0.08,0.03", **border)
-    op = node._op
+    op = node.op_entry
     if op is not None and node.inputs:
-        symbol = op.draw_symbol(node.exponent)
+        symbol = reading.symbol(op, node.exponent)
         shape = "circle" if len(symbol) <= 3 else "box"
         graph.node(f"o{i}", html.escape(symbol), id=f"o{i}", shape=shape,
                    style="filled,rounded", fillcolor="#eef0f3",
                    color=_HIGHLIGHT if node in lit else "#8a93a0",
                    penwidth="2" if node in lit else "1", fontsize="10", width="0.3",
-                   height="0.3", margin="0.03,0.01", tooltip=html.escape(op.describe(
-                       node.exponent)))
+                   height="0.3", margin="0.03,0.01", tooltip=html.escape(reading.reads(
+                       op, n=node.exponent)))
 
 
 def _emit_edges(dot, order, index, shown, lit, show_local, digits) -> None:

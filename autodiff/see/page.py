@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..engine.numbers import format_number, short_number
+from . import reading
 from .draw import draw_graph
 
 # A see.trace.Trace. Not imported: the trace imports its page, and imports run one way.
@@ -50,14 +51,14 @@ def page_data(tr: Trace) -> dict:
     nodes = []
     for step in tr.forward:
         node = step.node
-        op = node._op
+        op = node.op_entry
         nodes.append({
             "name": tr.name(node),
             "labeled": bool(node.label),
             "constant": not node.inputs and not node.label,
             "op": node.op,
-            "symbol": op.draw_symbol(node.exponent) if op is not None else "",
-            "describe": op.describe(node.exponent) if op is not None else "",
+            "symbol": reading.symbol(op, node.exponent) if op is not None else "",
+            "describe": reading.reads(op, n=node.exponent) if op is not None else "",
             "data": format_number(step.value),
             "grad": format_number(tr.grad(node)),
             "inputs": [index[x] for x in step.inputs],
@@ -76,7 +77,7 @@ def page_data(tr: Trace) -> dict:
         node = step.node
         i = index[node]
         names = [tr.name(x) for x in node.inputs]
-        texts = node._op.local_texts(names, tr.name(node), node.exponent)
+        texts = reading.reads_local(node.op_entry, names, tr.name(node), node.exponent)
         edges, changes = [], []
         for e, (edge, text) in enumerate(zip(step.edges, texts)):
             j = index[edge.input]
@@ -95,7 +96,7 @@ def page_data(tr: Trace) -> dict:
         steps.append({
             "node": i,
             "upstream": format_number(step.upstream),
-            "forward": f"{tr.name(node)} = {node._op.forward_text(names, node.exponent)}",
+            "forward": f"{tr.name(node)} = {reading.reads(node.op_entry, names, node.exponent)}",
             "value": nodes[i]["data"],
             "edges": edges,
             "changes": changes,

@@ -16,6 +16,7 @@ import numpy as np
 from ..engine.backward import backward, topological_order
 from ..engine.numbers import format_number
 from ..engine.value import Value
+from . import reading
 from .page import TracePage
 
 __all__ = [
@@ -214,10 +215,10 @@ class Trace:
 
 def _op_text(node: Value) -> str:
     """The op's name; with its constant for `x ** n` ('**2')."""
-    op = node._op
+    op = node.op_entry
     if op is None:
         return ""
-    return op.draw_symbol(node.exponent) if op.param else op.name
+    return reading.symbol(op, node.exponent) if op.param else op.name
 
 
 def _text_table(rows: list[list[str]], numeric: set[int]) -> str:
