@@ -21,3 +21,14 @@ def pytest_runtest_makereport(item, call):
     if os.environ.get("CI") and report.skipped and call.when in ("setup", "call"):
         report.outcome = "failed"
         report.longrepr = f"skipped in CI, where nothing may be skipped: {report.longrepr}"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector):
+    outcome = yield
+    report = outcome.get_result()
+    # The same for a whole test file skipped at import (pytest.importorskip("torch")):
+    # CI installs the optional extras, so a missing one fails the run.
+    if os.environ.get("CI") and report.skipped:
+        report.outcome = "failed"
+        report.longrepr = f"skipped in CI, where nothing may be skipped: {report.longrepr}"
