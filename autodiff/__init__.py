@@ -8,6 +8,7 @@ Layers, each importing only those before it: `engine` (the op table, `Value`, ba
 from .check import GradcheckError, gradcheck, numerical_grad
 from .compile import CompiledGraph, compile_graph
 from .engine.backward import gc_paused, topological_order
+from .engine.higher import grad, hessian, jvp
 from .engine.value import Value, linear, no_grad
 from .see import Trace, draw_graph, trace
 
@@ -17,6 +18,9 @@ __all__ = [
     "no_grad",
     "gc_paused",
     "topological_order",
+    "grad",
+    "hessian",
+    "jvp",
     "numerical_grad",
     "gradcheck",
     "GradcheckError",

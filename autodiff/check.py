@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from .engine.higher import hessian
 from .engine.value import Value, no_grad
 
 __all__ = ["numerical_grad", "gradcheck", "GradcheckError"]
@@ -59,24 +60,51 @@ def gradcheck(
     eps: float = 1e-6,
     atol: float = 1e-5,
     rtol: float = 1e-3,
+    order: int = 1,
 ) -> bool:
-    """True if backward() agrees with central differences at xs; else raise GradcheckError."""
-    analytic = analytic_grad(f, xs)
-    numeric = numerical_grad(f, xs, eps)
-    mismatches = [
-        (i, a, n)
-        for i, (a, n) in enumerate(zip(analytic, numeric))
-        if not abs(a - n) <= atol + rtol * abs(n)
-    ]
+    """True if backward() agrees with central differences at xs; else raise GradcheckError.
+
+    With `order=2`, the second derivatives (`hessian`) are checked too, against central
+    differences of the engine's own gradient.
+    """
+    if order not in (1, 2):
+        raise ValueError(f"gradcheck: order must be 1 or 2, got {order!r}")
+    checks = [("input", [(i,) for i in range(len(xs))], analytic_grad(f, xs),
+               numerical_grad(f, xs, eps))]
+    if order == 2:
+        pairs = [(i, j) for i in range(len(xs)) for j in range(len(xs))]
+        second = hessian(lambda *v: _scalar_output(f, list(v)), xs)
+        numeric = _numerical_hessian(f, xs, eps)
+        checks.append(("second derivative", pairs, [second[i][j] for i, j in pairs],
+                       [numeric[i][j] for i, j in pairs]))
+    lines, mismatches = [], []
+    for what, where, analytic, numeric in checks:
+        for k, a, n in zip(where, analytic, numeric):
+            if not abs(a - n) <= atol + rtol * abs(n):
+                mismatches.append((k[0] if len(k) == 1 else k, a, n))
+                names = " ".join(f"x{i} = {float(xs[i])!r}" for i in k)
+                lines.append(f"{what} {', '.join(map(str, k))} (d/{'d'.join(f'x{i}' for i in k)}"
+                             f" at {names}): analytic {a!r}, numeric {n!r}, "
+                             f"difference {abs(a - n):.3g}")
     if mismatches:
-        lines = [
-            f"input {i} (x{i} = {float(xs[i])!r}): analytic {a!r}, numeric {n!r}, "
-            f"difference {abs(a - n):.3g}"
-            for i, a, n in mismatches
-        ]
+        total = sum(len(c[1]) for c in checks)
         raise GradcheckError(
-            f"gradcheck failed for {len(mismatches)} of {len(analytic)} inputs "
+            f"gradcheck failed for {len(mismatches)} of {total} "
+            f"{'derivatives' if order == 2 else 'inputs'} "
             f"(atol={atol}, rtol={rtol}, eps={eps}):\n  " + "\n  ".join(lines),
             mismatches,
         )
     return True
+
+
+def _numerical_hessian(f: Function, xs: Sequence[float], eps: float) -> list[list[float]]:
+    """Central differences of the engine's gradient: row i is d grad / d xi."""
+    point = [float(x) for x in xs]
+    rows = []
+    for i in range(len(point)):
+        up, down = point.copy(), point.copy()
+        up[i] += eps
+        down[i] -= eps
+        g_up, g_down = analytic_grad(f, up), analytic_grad(f, down)
+        rows.append([(a - b) / (2.0 * eps) for a, b in zip(g_up, g_down)])
+    return rows

@@ -10,7 +10,7 @@ import numpy as np
 
 from . import errors
 
-__all__ = ["topological_order", "backward", "unbroadcast", "gc_paused"]
+__all__ = ["topological_order", "backward", "chain_rule", "unbroadcast", "gc_paused"]
 
 
 def topological_order(root) -> list:
@@ -56,37 +56,49 @@ def backward(root, on_step: Callable | None = None) -> list:
     # rescan it over and over while we walk it.
     with gc_paused():
         order = topological_order(root)
-        root._g = 1.0
         try:
-            for node in reversed(order):  # every user of a node comes before the node
-                g = node._g  # final: every user has added its share
-                if (g - g != 0.0) if type(g) is float else not np.isfinite(g).all():
-                    raise errors.not_finite_gradient(node, g)
-                if not node.inputs:
-                    continue  # a leaf: its gradient is complete, nothing flows further
-                shares = [] if on_step is not None else None  # only the tracer wants them
-                for child, local in zip(node.inputs, node.local_grads):
-                    # The chain rule: d root/d child += d node/d child · d root/d node.
-                    c = local * g
-                    if type(c) is not float:
-                        c = unbroadcast(c, child.data)  # batch mode: back to the child's shape
-                    child._g += c
-                    if shares is not None:
-                        shares.append(c)
-                if shares is not None:
-                    on_step(node, g, shares)
+            chain_rule(order, on_step=on_step)
             for node in order:
                 node.grad = node.grad + node._g
-                node._g = 0.0
-        except BaseException:
+        finally:
             for node in order:
-                node._g = 0.0
-            raise
+                node._g = None  # at rest again, whatever happened
     return order
+
+
+def chain_rule(order: list, local_grads: Callable | None = None,
+               on_step: Callable | None = None) -> None:
+    """Leave d root/d node in each node's `_g`, root = order[-1]; the caller resets them.
+
+    `local_grads(node)`, if given, stands in for the recorded local derivatives: gradients of
+    gradients evaluate them on `Value`s, so that the gradients are nodes of a new graph.
+    """
+    order[-1]._g = 1.0
+    for node in reversed(order):  # every user of a node comes before the node
+        g = node._g  # final: every user has added its share
+        if (g - g != 0.0) if type(g) is float else not np.isfinite(getattr(g, "data", g)).all():
+            raise errors.not_finite_gradient(node, g)
+        if not node.inputs:
+            continue  # a leaf: its gradient is complete, nothing flows further
+        shares = [] if on_step is not None else None  # only the tracer wants them
+        local = node.local_grads if local_grads is None else local_grads(node)
+        for child, d in zip(node.inputs, local):
+            # The chain rule: d root/d child += d node/d child · d root/d node.
+            c = d * g
+            if type(c) is not float:
+                c = unbroadcast(c, child.data)  # batch mode: back to the child's shape
+            child._g = c if child._g is None else child._g + c
+            if shares is not None:
+                shares.append(c)
+        if shares is not None:
+            on_step(node, g, shares)
 
 
 def unbroadcast(contribution, like):
     """Sum a broadcast contribution back to the shape of the node that receives it."""
+    if hasattr(contribution, "local_grads"):  # a Value, in a graph of gradients
+        scalar = type(like) is not np.ndarray and type(contribution.data) is not float
+        return contribution.sum() if scalar else contribution
     if type(like) is not np.ndarray:
         return float(np.sum(contribution))
     contribution = np.asarray(contribution, dtype=float)

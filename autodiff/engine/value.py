@@ -39,7 +39,7 @@ class Value:
         self.local_grads: tuple = ()           # d self / d each input, from the forward pass
         self.op_entry: Op | None = None        # its row of the op table (None for a leaf)
         self.exponent: float | None = None     # the constant n of x ** n
-        self._g = 0.0                          # backward()'s scratch, 0.0 at rest
+        self._g = None                         # backward()'s scratch, None at rest
 
     @property
     def op(self) -> str:
@@ -144,7 +144,7 @@ def _make(op: Op, inputs: tuple, n: float | None = None) -> Value:
     node.label = ""
     node.op_entry = op
     node.exponent = n
-    node._g = 0.0
+    node._g = None
     if _mode.enabled:
         node.inputs = inputs
         node.local_grads = local
@@ -192,7 +192,7 @@ def _lift(x, op: str) -> Value:
     node.data = x if type(x) is float and x - x == 0.0 else _as_data(x, f"{op}: the operand")
     node.grad = 0.0 if type(node.data) is float else np.zeros_like(node.data)
     node.label, node.inputs, node.local_grads, node.op_entry, node.exponent = "", (), (), None, None
-    node._g = 0.0
+    node._g = None
     return node
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..engine.backward import backward, topological_order
+from ..engine.higher import forward_sweep
 from ..engine.numbers import format_number
 from ..engine.value import Value
 from . import reading
@@ -24,6 +25,7 @@ __all__ = [
     "Trace",
     "ForwardStep",
     "BackwardStep",
+    "TangentStep",
     "Edge",
     "Explanation",
     "Path",
@@ -70,6 +72,15 @@ class BackwardStep:
     edges: tuple[Edge, ...]
 
 
+@dataclass(frozen=True, eq=False)
+class TangentStep:
+    """One node of a forward-mode sweep: its tangent, the sum of local derivative × tangent."""
+
+    node: Value
+    tangent: float | np.ndarray
+    terms: tuple[tuple[Value, float | np.ndarray, float | np.ndarray], ...]  # (input, local, term)
+
+
 def trace(root: Value) -> Trace:
     """Zero the gradients of root's graph, run the backward pass while recording it."""
     if not isinstance(root, Value):
@@ -101,6 +112,24 @@ class Trace:
         self.backward = backward
         self._index = {step.node: i for i, step in enumerate(forward)}
         self._grads = {step.node: _snapshot(step.node.grad) for step in forward}
+
+    def forward_mode(self, direction: dict) -> list[TangentStep]:
+        """Forward mode on this graph: every node's tangent along `direction`, a dict from
+        leaves (or their labels) to numbers, in evaluation order; the root's is the
+        directional derivative, the gradient dotted with the direction."""
+        seeds = {}
+        for key, v in direction.items():
+            node = self.node(key) if isinstance(key, str) else key
+            self.index(node)  # a node of this graph, or a clear error
+            seeds[node] = v
+        steps = {}
+
+        def record(node, tangent, terms):
+            steps[node] = TangentStep(node, _snapshot(tangent), tuple(
+                (x, _snapshot(d), _snapshot(t))
+                for x, d, t in zip(node.inputs, node.local_grads, terms)))
+        tangents = forward_sweep(self.nodes, seeds, on_step=record)
+        return [steps.get(n) or TangentStep(n, _snapshot(tangents[n]), ()) for n in self.nodes]
 
     # --- finding nodes -------------------------------------------------------------------------
 

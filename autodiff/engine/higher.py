@@ -1,0 +1,134 @@
+"""Derivatives of derivatives, and forward mode, from the same op table rows.
+
+`grad(..., create_graph=True)` runs the backward pass of `backward.py` with each local
+derivative evaluated on `Value`s (the rows' third namespace), so the gradients are nodes of a
+new graph: differentiate them again, trace them, draw them. `jvp` pushes tangents the other
+way, inputs to output, one sweep in evaluation order, with the same local derivatives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from . import errors, ops
+from .backward import chain_rule, gc_paused, topological_order, unbroadcast
+from .value import Value
+
+__all__ = ["grad", "hessian", "jvp", "forward_sweep"]
+
+
+def _value_namespace() -> dict[str, object]:
+    """The rows' helpers on `Value`s, so that a local derivative is a node of a new graph."""
+    def piecewise(name: str) -> Callable:
+        # relu's step, abs's sign, a reduction's ones: constant pieces, so a new leaf (their
+        # derivative is 0, at a kink too).
+        f, g = ops.SCALAR_NAMESPACE[name], ops.ARRAY_NAMESPACE[name]
+        return lambda v: Value(f(v.data) if type(v.data) is float else g(v.data))
+    return {
+        "exp": Value.exp, "log": Value.log, "tanh": Value.tanh, "sqrt": Value.sqrt,
+        "sigmoid": Value.sigmoid, "relu": Value.relu, "fabs": Value.abs, "total": Value.sum,
+        "power": lambda a, n: a ** n, "size": lambda v: float(np.size(v.data)),
+        "step": piecewise("step"), "sign": piecewise("sign"), "ones": piecewise("ones"),
+    }
+
+
+ops.NAMESPACES["value"] = _value_namespace()
+
+
+def _local_values(node: Value) -> tuple:
+    """The node's local derivatives as `Value`s: its row's code run on its inputs and itself."""
+    for d in node.local_grads:
+        if isinstance(d, errors.UndefinedDerivative):
+            raise ValueError(d.message)
+    op = node.op_entry
+    kernel = op.kernel(len(node.inputs), namespace="value")
+    n = [node.exponent] if op.param else []
+    return kernel(*node.inputs, *n, node)
+
+
+def grad(output: Value, inputs: Sequence[Value], *, create_graph: bool = False) -> list:
+    """d output / d each input, in input order, leaving every `.grad` as it is.
+
+    Plain numbers by default; with `create_graph=True`, `Value`s of a new graph built from the
+    op table's local derivatives, to be differentiated again, traced or drawn. An input that
+    does not reach `output` gets 0.
+    """
+    if not isinstance(output, Value):
+        raise TypeError(f"grad: the output must be a Value, got {type(output).__name__}")
+    inputs = list(inputs)
+    for k, x in enumerate(inputs):
+        if not isinstance(x, Value):
+            raise TypeError(f"grad: inputs[{k}] must be a Value, got {type(x).__name__}")
+    if type(output.data) is not float:
+        raise errors.not_scalar("grad()", np.shape(output.data))
+    with gc_paused():
+        order = topological_order(output)
+        try:
+            chain_rule(order, local_grads=_local_values if create_graph else None)
+            found = [x._g for x in inputs]
+        finally:
+            for node in order:
+                node._g = None
+    results = []
+    for x, g in zip(inputs, found):
+        if g is None:  # x does not reach the output
+            g = 0.0 if type(x.data) is float else np.zeros_like(x.data)
+        if create_graph and not isinstance(g, Value):
+            g = Value(g)  # a constant derivative (d(x + y)/dx = 1) as a leaf of the new graph
+        results.append(g)
+    return results
+
+
+def hessian(f: Callable[..., Value], xs: Sequence[float]) -> list[list[float]]:
+    """The second derivatives d²f / dxi dxj of the scalar `f(*Values)` at the point `xs`."""
+    values = [Value(x, f"x{i}") for i, x in enumerate(xs)]
+    out = f(*values)
+    if not isinstance(out, Value):
+        raise TypeError(f"hessian: f must return a Value, got {type(out).__name__}")
+    first = grad(out, values, create_graph=True)
+    return [[float(h) for h in grad(g, values)] for g in first]
+
+
+def forward_sweep(order: list[Value], seeds: dict[Value, object],
+                  on_step: Callable | None = None) -> dict[Value, object]:
+    """Forward mode: each node's tangent, d node along the seeds' direction, in evaluation order.
+
+    A node's tangent is the sum over its inputs of local derivative × the input's tangent: the
+    same numbers as the backward pass, multiplied left to right instead of right to left.
+    `on_step(node, tangent, terms)`, if given, sees each step.
+    """
+    tangent: dict[Value, object] = {}
+    for node in order:
+        if not node.inputs:
+            tangent[node] = seeds.get(node, 0.0)
+            continue
+        terms = []
+        for x, d in zip(node.inputs, node.local_grads):
+            t = d * tangent[x]  # the chain rule, left to right
+            terms.append(t if type(t) is float else unbroadcast(t, node.data))
+        total = terms[0]
+        for t in terms[1:]:
+            total = total + t
+        tangent[node] = total
+        if on_step is not None:
+            on_step(node, total, terms)
+    return tangent
+
+
+def jvp(f: Callable[..., Value], xs: Sequence[float], vs: Sequence[float]) -> tuple:
+    """Forward mode: `(f(xs), the derivative of f at xs along vs)`, in one sweep."""
+    if len(xs) != len(vs):
+        raise ValueError(f"jvp: {len(xs)} inputs but {len(vs)} tangents; give one per input")
+    values = [Value(x, f"x{i}") for i, x in enumerate(xs)]
+    out = f(*values)
+    if not isinstance(out, Value):
+        raise TypeError(f"jvp: f must return a Value, got {type(out).__name__}")
+    seeds = {}
+    for x, v in zip(values, vs):
+        if not errors.is_number(v) and not isinstance(v, np.ndarray):
+            raise TypeError(f"jvp: a tangent must be a number, got {type(v).__name__}")
+        seeds[x] = float(v) if errors.is_number(v) else np.asarray(v, dtype=float)
+    tangents = forward_sweep(topological_order(out), seeds)
+    return out.data, tangents[out]
