@@ -7,9 +7,11 @@ Layers, each importing only those before it: `engine` (the op table, `Value`, ba
 
 from .check import GradcheckError, gradcheck, numerical_grad
 from .compile import CompiledGraph, compile_graph
-from .engine.backward import gc_paused, topological_order
+from .engine.backward import topological_order
+from .engine.collector import gc_paused
 from .engine.higher import grad, hessian, jvp
-from .engine.value import Value, linear, no_grad
+from .engine.linear import linear
+from .engine.value import Value, no_grad
 from .see import Trace, draw_graph, trace
 
 __all__ = [

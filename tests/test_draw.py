@@ -9,6 +9,7 @@ import pytest
 
 from autodiff import Value, linear
 from autodiff.engine import ops
+from autodiff.engine.linear import LINEAR
 from autodiff.see import reading
 from autodiff.see.draw import draw_graph
 from autodiff.see.trace import trace
@@ -62,7 +63,7 @@ def test_op_nodes_read_their_symbol_from_the_op_table(textbook):
             line = lines[f"o{tr.index(node)}"]
             assert reading.symbol(node.op_entry, node.exponent) in line
     symbols = " ".join(lines.values())
-    assert ops.SIGMOID.symbol in symbols and "**2" in symbols and ops.LINEAR.symbol in symbols
+    assert ops.SIGMOID.symbol in symbols and "**2" in symbols and LINEAR.symbol in symbols
     # Each op node sits between its inputs and its output.
     net = tr.index(tr.node("net_o1"))
     assert any(f"o{net} -> v{net}" in e for e in edges(draw_graph(loss)))

@@ -71,12 +71,14 @@ def test_adam_matches_formula_with_bias_correction(betas, decay):
 @settings(max_examples=30)
 @given(st.floats(-1e3, 1e3, allow_nan=False).filter(lambda g: abs(g) > 1e-3))
 def test_adam_first_step_is_lr_in_the_gradients_direction(g):
-    """With bias correction, m̂ / √v̂ = g / |g| on the first step, whatever g's size."""
+    """With bias correction, m̂ / (√v̂ + eps) = g / (|g| + eps) on the first step, whatever g's
+    size: a step of lr in the gradient's direction, but for eps."""
     p = Value(0.0)
     opt = Adam([p], lr=0.05)
     p.grad = g
     opt.step()
-    assert p.data == pytest.approx(-0.05 * math.copysign(1.0, g), rel=1e-6)
+    assert p.data == pytest.approx(-0.05 * g / (abs(g) + 1e-8), rel=1e-12)
+    assert p.data == pytest.approx(-0.05 * math.copysign(1.0, g), rel=1e-5)
 
 
 def test_parameters_stay_python_floats():

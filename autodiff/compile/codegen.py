@@ -33,6 +33,7 @@ import numpy as np
 
 from ..engine import ops
 from ..engine.backward import unbroadcast
+from ..engine.linear import LINEAR
 from ..engine.value import Value
 
 __all__ = ["Program", "write_program", "Names", "identifier", "literal", "FUNCTION_NAME",
@@ -226,7 +227,7 @@ def write_program(root: Value, order: list[Value], inputs: list[Value], wrt: lis
     return writer.build()
 
 
-_TABLE = ops.OPS
+_TABLE = (*ops.OPS, LINEAR)  # every row a graph can hold
 _checked_texts: set[tuple] = set()
 
 
@@ -316,7 +317,7 @@ class _Writer:
                 name = getattr(op, "name", None) or "?"
                 raise ValueError(
                     f"compile_graph: {describe_node(node)} is made by op {name!r}, which is not in "
-                    "the op table (OPS in autodiff/ops.py); add it there, with its forward "
+                    "the op table (OPS in autodiff/engine/ops.py); add it there, with its forward "
                     "text and local derivatives, to compile graphs that use it"
                 )
             arity = len(node.inputs)

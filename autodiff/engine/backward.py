@@ -2,128 +2,83 @@
 
 from __future__ import annotations
 
-import contextlib
-import gc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import numpy as np
 
 from . import errors
 
-__all__ = ["topological_order", "backward", "chain_rule", "unbroadcast", "gc_paused"]
-
 
 def topological_order(root) -> list:
     """Every node of root's graph once, inputs before the nodes made from them, root last."""
-    if not hasattr(root, "inputs") or not hasattr(root, "local_grads"):
+    if not hasattr(root, "local_grads"):
         raise TypeError(f"topological_order needs a Value, got {type(root).__name__}")
-    order, expanded, placed = [], set(), set()
-    # An explicit stack, not recursion: a chain of a million nodes is fine. A node is popped
-    # twice: first it is expanded (pushed back under its inputs), then, once its inputs are
-    # placed, it is placed itself. Leaves are placed at once, in argument order.
-    stack = [root]
-    push, pop, place, expand = stack.append, stack.pop, order.append, expanded.add  # hot loop
-    while stack:
-        node = pop()
-        if node in expanded:
-            if node not in placed:
-                placed.add(node)
-                place(node)
-            continue
-        expand(node)
-        push(node)
-        inputs = node.inputs
-        for child in inputs:
-            if not child.inputs and child not in expanded:
-                expand(child)
-                place(child)
-        for child in reversed(inputs):  # reversed: popped, and so placed, in order
-            if child not in expanded:
-                push(child)
+    order, expanded, stack = [], set(), [(root, False)]
+    while stack:  # a stack of (node, inputs placed?), not recursion: a million-node chain is fine
+        node, inputs_placed = stack.pop()
+        if inputs_placed:
+            order.append(node)  # after its inputs, which were pushed above it
+        elif node not in expanded:  # a node reached twice is placed at its first visit
+            expanded.add(node)
+            if not node.inputs:
+                order.append(node)  # a leaf has nothing to wait for
+                continue
+            stack.append((node, True))
+            for child in reversed(node.inputs):  # reversed: popped, and so placed, in order
+                if child not in expanded:
+                    stack.append((child, False))
     return order
 
 
 def backward(root, on_step: Callable | None = None) -> list:
     """Add d(root)/d(node) to every node's `grad`; return the nodes in topological order.
 
-    Gradients gather in a scratch slot `_g` and reach `grad` only once the whole pass has
-    succeeded: a failed pass changes no `grad`, and a second call adds the same gradients again.
-    `on_step(node, upstream, contributions)`, if given, sees each step (the tracer uses it).
-    """
+    Gradients gather in the slot `_g`, and reach `grad` only once the whole pass has succeeded:
+    a failed pass changes no `grad`, and a second call adds the same gradients again."""
     if type(root.data) is not float:
-        raise errors.not_scalar("backward()", np.shape(root.data))
-    # The graph is acyclic and freed by reference counting: the cyclic collector would only
-    # rescan it over and over while we walk it.
-    with gc_paused():
-        order = topological_order(root)
-        try:
-            chain_rule(order, on_step=on_step)
-            for node in order:
-                node.grad = node.grad + node._g
-        finally:
-            for node in order:
-                node._g = None  # at rest again, whatever happened
+        raise errors.error("not scalar", who="backward()", shape=np.shape(root.data))
+    order = topological_order(root)
+    try:
+        chain_rule(order, on_step=on_step)
+        for node in order:
+            node.grad = node.grad + node._g
+    finally:
+        for node in order:
+            node._g = None  # at rest again, whatever happened
     return order
 
 
 def chain_rule(order: list, local_grads: Callable | None = None,
                on_step: Callable | None = None) -> None:
-    """Leave d root/d node in each node's `_g`, root = order[-1]; the caller resets them.
-
-    `local_grads(node)`, if given, stands in for the recorded local derivatives: gradients of
-    gradients evaluate them on `Value`s, so that the gradients are nodes of a new graph.
-    """
+    """Leave d root/d node in each node's `_g` (root = order[-1]); the caller resets them.
+    `local_grads(node)` may stand in for the recorded local derivatives (gradients of gradients
+    evaluate them on `Value`s); `on_step(node, g, input, local, contribution)` sees each edge."""
     order[-1]._g = 1.0
-    for node in reversed(order):  # every user of a node comes before the node
+    for node in reversed(order):  # every user of a node comes before it
         g = node._g  # final: every user has added its share
         if (g - g != 0.0) if type(g) is float else not np.isfinite(getattr(g, "data", g)).all():
-            raise errors.not_finite_gradient(node, g)
+            raise errors.error("gradient", node=errors.describe(node, False),
+                               value=g if type(g) is float else "in some samples")
         if not node.inputs:
-            continue  # a leaf: its gradient is complete, nothing flows further
-        shares = [] if on_step is not None else None  # only the tracer wants them
+            continue  # a leaf: nothing flows further
         local = node.local_grads if local_grads is None else local_grads(node)
         for child, d in zip(node.inputs, local):
-            # The chain rule: d root/d child += d node/d child · d root/d node.
-            c = d * g
+            c = d * g  # the chain rule: d root/d child += d node/d child · d root/d node
             if type(c) is not float:
                 c = unbroadcast(c, child.data)  # batch mode: back to the child's shape
             child._g = c if child._g is None else child._g + c
-            if shares is not None:
-                shares.append(c)
-        if shares is not None:
-            on_step(node, g, shares)
+            if on_step is not None:
+                on_step(node, g, child, d, c)
 
 
-def unbroadcast(contribution, like):
-    """Sum a broadcast contribution back to the shape of the node that receives it."""
-    if hasattr(contribution, "local_grads"):  # a Value, in a graph of gradients
-        scalar = type(like) is not np.ndarray and type(contribution.data) is not float
-        return contribution.sum() if scalar else contribution
+def unbroadcast(c, like):
+    """Sum a broadcast contribution `c` back to the shape of the node that receives it."""
+    if hasattr(c, "local_grads"):  # a Value, in a graph of gradients
+        return c.sum() if type(like) is float and type(c.data) is not float else c
     if type(like) is not np.ndarray:
-        return float(np.sum(contribution))
-    contribution = np.asarray(contribution, dtype=float)
-    if contribution.shape == like.shape:
-        return contribution
-    while contribution.ndim > like.ndim:
-        contribution = contribution.sum(axis=0)
-    for axis, size in enumerate(like.shape):
-        if size == 1 and contribution.shape[axis] != 1:
-            contribution = contribution.sum(axis=axis, keepdims=True)
-    return contribution
-
-
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector for one block, e.g. one training step.
-
-    Graphs are acyclic and freed by reference counting, but while a large graph is alive the
-    collector keeps rescanning all of it. Cycles made meanwhile by other code are collected as
-    usual once the block ends.
-    """
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            gc.enable()
+        return float(np.sum(c))
+    c = np.asarray(c, dtype=float)
+    while c.ndim > like.ndim:
+        c = c.sum(axis=0)
+    ones = tuple(i for i, size in enumerate(like.shape) if size == 1 and c.shape[i] != 1)
+    return c.sum(axis=ones, keepdims=True) if ones else c

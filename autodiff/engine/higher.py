@@ -13,7 +13,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from . import errors, ops
-from .backward import chain_rule, gc_paused, topological_order, unbroadcast
+from .backward import chain_rule, topological_order, unbroadcast
+from .collector import gc_paused
 from .value import Value
 
 __all__ = ["grad", "hessian", "jvp", "forward_sweep"]
@@ -41,7 +42,7 @@ def _local_values(node: Value) -> tuple:
     """The node's local derivatives as `Value`s: its row's code run on its inputs and itself."""
     for d in node.local_grads:
         if isinstance(d, errors.UndefinedDerivative):
-            raise ValueError(d.message)
+            raise d.error
     op = node.op_entry
     kernel = op.kernel(len(node.inputs), namespace="value")
     n = [node.exponent] if op.param else []
@@ -62,7 +63,7 @@ def grad(output: Value, inputs: Sequence[Value], *, create_graph: bool = False) 
         if not isinstance(x, Value):
             raise TypeError(f"grad: inputs[{k}] must be a Value, got {type(x).__name__}")
     if type(output.data) is not float:
-        raise errors.not_scalar("grad()", np.shape(output.data))
+        raise errors.error("not scalar", who="grad()", shape=np.shape(output.data))
     with gc_paused():
         order = topological_order(output)
         try:

@@ -1,16 +1,10 @@
-"""Numbers in and out: the one check of what counts as a number, the one way to print one."""
+"""Numbers for a reader: the one way tables, pictures and the command line print them."""
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["is_number", "format_number", "short_number"]
-
-
-def is_number(x: object) -> bool:
-    """An int, float or NumPy real scalar; never a bool (True is not a number a user means)."""
-    return isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(
-        x, (bool, np.bool_))
+__all__ = ["format_number", "short_number"]
 
 
 def format_number(x, digits: int = 8) -> str:

@@ -1,27 +1,17 @@
-"""`Value`: one node of a recorded computation graph, with its forward value and gradient.
-
-Each operator names its row of the op table (`ops.py`), where the forward value and the local
-derivatives sit side by side; `_make` is the one place a node is made. A node keeps its inputs
-as a tuple and its local derivatives as numbers, never a closure: a graph has no reference
-cycles and is freed as soon as its root goes out of scope. `backward()` is in `backward.py`.
-
-Scalars are Python floats; in batch mode a node holds a NumPy array, one value per sample, and
-the same rows run on whole arrays.
+"""`Value`: one node of a recorded graph. Each operator names its op table row; `_make`, the
+one place a node is made, runs the row: a node keeps its inputs and its local derivatives as
+numbers, never a closure (no reference cycles). In batch mode a node holds one value per sample.
 """
 
 from __future__ import annotations
 
-import contextlib
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
 from . import errors, ops
 from .backward import backward
-from .ops import Op
-
-__all__ = ["Value", "linear", "apply_op", "no_grad", "set_grad_enabled"]
 
 
 class Value:
@@ -31,13 +21,13 @@ class Value:
 
     def __init__(self, data: float | np.ndarray, label: str = "") -> None:
         if not isinstance(label, str):
-            raise TypeError(f"Value label must be a str, got {type(label).__name__}")
+            raise errors.error("label", kind=type(label).__name__)
         self.data = _as_data(data, "Value data")
         self.grad = 0.0 if type(self.data) is float else np.zeros_like(self.data)
         self.label = label
         self.inputs: tuple[Value, ...] = ()    # the nodes it was computed from
         self.local_grads: tuple = ()           # d self / d each input, from the forward pass
-        self.op_entry: Op | None = None        # its row of the op table (None for a leaf)
+        self.op_entry: ops.Op | None = None        # its row of the op table (None for a leaf)
         self.exponent: float | None = None     # the constant n of x ** n
         self._g = None                         # backward()'s scratch, None at rest
 
@@ -46,19 +36,13 @@ class Value:
         """The name of the op that made this node ("" for a leaf)."""
         return self.op_entry.name if self.op_entry is not None else ""
 
-    @property
-    def shape(self) -> tuple[int, ...]:
-        """() for a scalar; the array's shape in batch mode."""
-        return np.shape(self.data)
-
     def __repr__(self) -> str:
-        name = f", label={self.label!r}" if self.label else ""
-        made = f", op={self.op!r}" if self.op_entry is not None else ""
-        return f"Value(data={errors.show(self.data)}, grad={errors.show(self.grad)}{name}{made})"
+        more = f", label={self.label!r}" * bool(self.label) + f", op={self.op!r}" * bool(self.op)
+        return f"Value(data={errors.show(self.data)}, grad={errors.show(self.grad)}{more})"
 
     def __float__(self) -> float:
         if type(self.data) is not float:
-            raise TypeError("float() of a batch-mode Value: reduce it with sum() or mean() first")
+            raise errors.error("float batch")
         return self.data
 
     # --- each operator names its op; the op table holds the math ---------------------------
@@ -96,17 +80,10 @@ class Value:
         backward(self)
 
 
-def linear(weights: Sequence[Value], inputs: Sequence[Value | float], bias: Value) -> Value:
-    """w0·x0 + w1·x1 + … + b as one node (a neuron's `net`); inputs are (w…, x…, b)."""
-    if len(weights) != len(inputs):
-        raise ValueError(f"linear: {len(weights)} weights but {len(inputs)} inputs")
-    return _make(ops.LINEAR, tuple(_lift(v, "linear") for v in (*weights, *inputs, bias)))
-
-
-def apply_op(op: Op, inputs: Sequence, n: float | None = None) -> Value:
+def apply_op(op: ops.Op, inputs: Sequence, n: float | None = None) -> Value:
     """The node `op` makes from `inputs` (and its constant `n`), exactly as the operators do."""
     if op.arity >= 0 and len(inputs) != op.arity:
-        raise ValueError(f"{op.name} takes {op.arity} inputs, got {len(inputs)}")
+        raise errors.error("arity", op=op.name, arity=op.arity, count=len(inputs))
     return _make(op, tuple(_lift(v, op.name) for v in inputs), _exponent(n) if op.param else None)
 
 
@@ -119,56 +96,44 @@ class _GradMode(threading.local):
 _mode = _GradMode()
 
 
-def _make(op: Op, inputs: tuple, n: float | None = None) -> Value:
-    # The inputs' data, unrolled for one and two inputs (the common cases, and the hot path).
-    count = len(inputs)
-    if count == 2:
-        values = (inputs[0].data, inputs[1].data)
-        floats = type(values[0]) is float and type(values[1]) is float
+def _make(op: ops.Op, inputs: tuple, n: float | None = None) -> Value:
+    if len(inputs) <= 2:  # one or two inputs unrolled: the hot path builds no list
+        values = (inputs[0].data,) if len(inputs) == 1 else (inputs[0].data, inputs[1].data)
+        floats = type(values[0]) is float and type(values[-1]) is float
     else:
-        values = (inputs[0].data,) if n is None else (inputs[0].data, n)
-        if count > 1:
-            values = tuple([v.data for v in inputs])
-        floats = all(type(x) is float for x in values) if count > 1 else type(values[0]) is float
-    try:
-        if not floats:
-            raise TypeError  # batch mode (or an int set by hand): NumPy, with every check
-        out, local = op.run(*values)  # the row's `source()`, compiled for floats
-        if out - out != 0.0:
-            raise ArithmeticError  # inf or nan from finite inputs
-    except (ArithmeticError, ValueError, TypeError):
+        values = tuple([v.data for v in inputs])
+        floats = all(type(x) is float for x in values)
+    out = None
+    if floats:
+        try:
+            out, local = op.run(*values) if n is None else op.run(*values, n)  # floats
+            if out - out != 0.0:
+                out = None  # inf or nan from finite inputs: let the checks below say why
+        except (ArithmeticError, ValueError, TypeError):
+            out = None
+    if out is None:  # batch mode, an int set by hand, or a float kernel that failed
         out, local = _make_checked(op, inputs, n)
     node = object.__new__(Value)  # every slot set here: the hot path skips __init__'s checks
-    node.data = out
-    node.grad = 0.0 if type(out) is float else np.zeros_like(out)
-    node.label = ""
-    node.op_entry = op
-    node.exponent = n
-    node._g = None
-    if _mode.enabled:
-        node.inputs = inputs
-        node.local_grads = local
-    else:
-        node.inputs = node.local_grads = ()
+    node.data, node.grad, node.label, node.op_entry, node.exponent, node._g = (
+        out, 0.0 if type(out) is float else np.zeros_like(out), "", op, n, None)
+    node.inputs, node.local_grads = (inputs, local) if _mode.enabled else ((), ())
     return node
 
 
-def _make_checked(op: Op, inputs: tuple, n: float | None) -> tuple:
-    """Batch mode, or a float kernel that failed: the row on NumPy, then what went wrong."""
-    for v in inputs:
-        # `data` is a plain attribute (optimizers assign to it): check what was put there.
-        if type(v.data) is not float and not isinstance(v.data, np.ndarray):
-            if not errors.is_number(v.data):
-                raise TypeError(f"{op.name}: {errors.describe(v, False)} holds data of type "
-                                f"{type(v.data).__name__}; a Value's data must be a float "
-                                "or a NumPy float array")
-            v.data = _as_data(v.data, "data")  # an int put there by hand is a number all the same
+def _make_checked(op: ops.Op, inputs: tuple, n: float | None) -> tuple:
+    """The row on NumPy, every value checked, and a clear error where something is wrong."""
+    for v in inputs:  # `data` is a plain attribute (optimizers set it): check what is there
+        if type(v.data) is not float and not isinstance(v.data, np.ndarray):  # an int is fine
+            v.data = _as_data(v.data, f"{op.name}: {errors.describe(v, False)} holds data of "
+                                      f"type {type(v.data).__name__}, but a Value's data")
     values = [v.data for v in inputs] + ([] if n is None else [n])
     with np.errstate(all="ignore"):
         try:
             out, local = op.kernel(len(inputs), array=True)(*values)
         except ValueError:  # shapes that do not broadcast
-            raise errors.batch_shapes(op, inputs) from None
+            shapes = ", ".join(f"{errors.describe(v, False)} of shape {np.shape(v.data)}"
+                               for v in inputs)
+            raise errors.error("shapes", op=op.name, shapes=shapes) from None
         except ArithmeticError:  # a Python float division by zero inside the row
             raise errors.op_failed(op, inputs, n) from None
     if not np.all(np.isfinite(out)):
@@ -176,9 +141,7 @@ def _make_checked(op: Op, inputs: tuple, n: float | None) -> tuple:
     if not all(np.all(np.isfinite(d)) for d in local):
         if not op.in_domain(values[:len(inputs)], n):
             raise errors.op_failed(op, inputs, n)
-        local = errors.undefined_locals(op, inputs)  # sqrt(0) = 0, but its slope is infinite
-    elif type(values[0]) is float and not isinstance(out, np.ndarray):
-        local = tuple(float(d) for d in local)
+        local = (errors.UndefinedDerivative(op, inputs),) * len(inputs)  # sqrt's slope at 0
     return (out.astype(float, copy=False) if isinstance(out, np.ndarray) else float(out)), local
 
 
@@ -188,12 +151,10 @@ def _lift(x, op: str) -> Value:
     """An operand as a node: a Value as it is, a number or an array as a constant leaf."""
     if type(x) is Value:
         return x
-    node = object.__new__(Value)
-    node.data = x if type(x) is float and x - x == 0.0 else _as_data(x, f"{op}: the operand")
-    node.grad = 0.0 if type(node.data) is float else np.zeros_like(node.data)
-    node.label, node.inputs, node.local_grads, node.op_entry, node.exponent = "", (), (), None, None
-    node._g = None
-    return node
+    try:
+        return Value(x)
+    except (TypeError, ValueError) as error:
+        raise type(error)(f"{op}: the other operand: {error}") from None
 
 
 def _as_data(data, where: str) -> float | np.ndarray:
@@ -202,22 +163,23 @@ def _as_data(data, where: str) -> float | np.ndarray:
     if errors.is_number(data):
         try:
             value = float(data)
-        except OverflowError:
-            raise errors.bad_data(where, data) from None
+        except OverflowError:  # an int beyond the float range
+            raise errors.error("data too big", where=where, digits=len(str(abs(data)))) from None
     elif isinstance(data, np.ndarray) and data.dtype.kind in "fiu":
         if data.ndim == 0:
             return _as_data(data.item(), where)
         value = np.array(data, dtype=float)  # a copy: the graph must not change under us
     else:
-        raise errors.bad_data(where, data)
+        kind = f"an array of {data.dtype}" if isinstance(data, np.ndarray) else type(data).__name__
+        raise errors.error("data type", where=where, kind=kind)
     if not (value - value == 0.0 if type(value) is float else np.isfinite(value).all()):
-        raise ValueError(f"{where} must be finite, got {errors.show(value)}")
+        raise errors.error("data infinite", where=where, value=errors.show(value))
     return value
 
 
 def _exponent(n) -> float:
     if isinstance(n, Value) or not errors.is_number(n):
-        raise TypeError(f"**: the exponent must be a number or a Value, got {type(n).__name__}")
+        raise errors.error("exponent", kind=type(n).__name__)
     return _as_data(n, "**: the exponent")
 
 
@@ -227,11 +189,11 @@ def set_grad_enabled(enabled: bool) -> bool:
     return previous
 
 
-@contextlib.contextmanager
-def no_grad() -> Iterator[None]:
+class no_grad:  # noqa: N801 (a context manager, named as PyTorch names it)
     """Inside this block (in this thread), results record no inputs: nothing to differentiate."""
-    previous = set_grad_enabled(False)
-    try:
-        yield
-    finally:
-        set_grad_enabled(previous)
+
+    def __enter__(self) -> None:
+        self.previous = set_grad_enabled(False)
+
+    def __exit__(self, *exc) -> None:
+        set_grad_enabled(self.previous)

@@ -31,8 +31,8 @@ def reads(op: Op, args: Sequence[str] = ("a", "b"), n: float | None = None) -> s
     if op.arity < 0:  # the linear op: w0·x0 + w1·x1 + … + b
         k = (len(args) - 1) // 2
         terms = [f"{w}·{x}" for w, x in zip(args[:k], args[k:2 * k])]
-        return " + ".join([*terms, args[-1]]) if k > 0 else op.reads
-    return _render(op.reads, args, n)
+        return " + ".join([*terms, args[-1]]) if k > 0 else op.reads[0]
+    return _render(op.reads[0], args, n)
 
 
 def reads_local(op: Op, args: Sequence[str], out: str, n: float | None = None) -> list[str]:
@@ -40,7 +40,7 @@ def reads_local(op: Op, args: Sequence[str], out: str, n: float | None = None) -
     if op.arity < 0:
         k = (len(args) - 1) // 2
         return [*args[k:2 * k], *args[:k], "1"]
-    return [_render(t, args, n, out) for t in op.reads_local]
+    return [_render(t, args, n, out) for t in op.reads[1:]]
 
 
 def _render(template: str, args: Sequence[str], n: float | None, out: str = "out") -> str:

@@ -85,14 +85,13 @@ def trace(root: Value) -> Trace:
     """Zero the gradients of root's graph, run the backward pass while recording it."""
     if not isinstance(root, Value):
         raise TypeError(f"trace needs a Value, got {type(root).__name__}")
-    steps: list[BackwardStep] = []
+    edges: dict[Value, list[Edge]] = {}  # node -> its edges, in the order backward ran
+    upstream: dict[Value, object] = {}
 
-    def record(node: Value, upstream, contributions: tuple) -> None:
-        edges = tuple(
-            Edge(child, _snapshot(local), _snapshot(c))
-            for child, local, c in zip(node.inputs, node.local_grads, contributions)
-        )
-        steps.append(BackwardStep(node, _snapshot(upstream), edges))
+    def record(node: Value, g, child: Value, local, contribution) -> None:
+        if node not in edges:
+            edges[node], upstream[node] = [], _snapshot(g)
+        edges[node].append(Edge(child, _snapshot(local), _snapshot(contribution)))
 
     # The order must be known before backward() to zero the grads; backward walks it again,
     # which costs one more linear pass and keeps the backward loop in one place.
@@ -100,6 +99,7 @@ def trace(root: Value) -> Trace:
         node.grad = 0.0 if type(node.data) is float else np.zeros_like(node.data)
     order = backward(root, on_step=record)
     forward = [ForwardStep(n, n.op, n.inputs, _snapshot(n.data)) for n in order]
+    steps = [BackwardStep(n, upstream[n], tuple(e)) for n, e in edges.items()]
     return Trace(root, forward, steps)
 
 

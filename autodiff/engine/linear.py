@@ -1,0 +1,61 @@
+"""The linear op: w0·x0 + w1·x1 + … + b as one node, a neuron's `net` as the textbook writes it.
+
+One row of the op table, whose text depends on the neuron's width: clearer to draw than a
+chain of `*` and `+` nodes, and far cheaper.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from functools import cached_property
+
+from .ops import Op
+from .value import Value, apply_op
+
+__all__ = ["LINEAR", "linear"]
+
+
+class LinearOp(Op):
+    """Inputs (w0..wk-1, x0..xk-1, b); d/dwi = xi, d/dxi = wi, d/db = 1. Its code is made per
+    width, and a wide neuron's is a loop: Python's compiler recurses once per `+` of a sum.
+    """
+
+    arity = -1  # type: ignore[assignment]
+
+    @cached_property
+    def run(self) -> Callable:
+        return lambda *args: self.kernel(len(args))(*args)
+
+    def kernel(self, arity=None, array=False, namespace=None) -> Callable:
+        wide = arity > 201 and namespace != "value"
+        return _linear_loop if wide else super().kernel(arity, array, namespace)
+
+    def arg_names(self, arity: int | None = None) -> list[str]:
+        k = (arity - 1) // 2
+        return [f"w{i}" for i in range(k)] + [f"x{i}" for i in range(k)] + ["b"]
+
+    def forward_text(self, args: Sequence[str], n: float | None = None) -> str:
+        k = (len(args) - 1) // 2
+        return " + ".join([f"{w} * {x}" for w, x in zip(args[:k], args[k:2 * k])] + [args[-1]])
+
+    def local_texts(self, args: Sequence[str], out: str, n: float | None = None) -> list[str]:
+        k = (len(args) - 1) // 2
+        return [*args[k:2 * k], *args[:k], "1.0"]
+
+
+def _linear_loop(*args) -> tuple:
+    k = (len(args) - 1) // 2
+    out = args[0] * args[k]
+    for i in range(1, k):
+        out = out + args[i] * args[k + i]  # the same sum as the compiled code, term by term
+    return out + args[-1], (*args[k:2 * k], *args[:k], 1.0)
+
+
+LINEAR = LinearOp("linear", "Σ w·x + b", "", (), ("w₀·x₀ + w₁·x₁ + … + b",))
+
+
+def linear(weights: Sequence[Value], inputs: Sequence[Value | float], bias: Value) -> Value:
+    """w0·x0 + w1·x1 + … + b as one node (a neuron's `net`); inputs are (w…, x…, b)."""
+    if len(weights) != len(inputs):
+        raise ValueError(f"linear: {len(weights)} weights but {len(inputs)} inputs")
+    return apply_op(LINEAR, (*weights, *inputs, bias))
