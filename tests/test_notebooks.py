@@ -1,5 +1,7 @@
 """Every notebook in notebooks/ runs top to bottom on a fresh kernel without an error."""
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -33,3 +35,14 @@ def test_notebook_runs_clean(path, tmp_path):
         if output.get("output_type") == "error"
     ]
     assert errors == []
+
+
+def test_the_notebooks_extra_opens_and_converts_them():
+    # README: the [notebooks] extra, then `.venv/bin/jupyter lab notebooks/`.
+    jupyter = Path(sys.executable).parent / "jupyter"
+    assert jupyter.exists(), f"no {jupyter}: install the extra, pip install -e \".[notebooks]\""
+    for command in ("lab", "nbconvert"):
+        done = subprocess.run([str(jupyter), command, "--version"], capture_output=True,
+                              text=True, timeout=120)
+        assert done.returncode == 0, f"jupyter {command} --version: {done.stderr.strip()}"
+        assert done.stdout.strip()[:1].isdigit(), done.stdout
