@@ -6,6 +6,7 @@ import json
 import math
 import os
 import struct
+import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -180,3 +181,115 @@ def test_only_known_modules_and_finite_parameters_are_saved(tmp_path):
     with pytest.raises(ValueError, match="finite"):
         nn.save(model, tmp_path / "m.json")
     assert not (tmp_path / "m.json").exists()
+
+
+def test_a_small_file_declaring_a_huge_model_is_refused_before_building_it(tmp_path,
+                                                                          monkeypatch):
+    document = _good_document()
+    document["config"]["nouts"] = [1500, 1500]
+    path = _write(tmp_path, json.dumps(document))
+    assert path.stat().st_size < 1000
+
+    def no_building(*args, **kwargs):
+        raise AssertionError("a layer was built before the file was checked")
+
+    monkeypatch.setattr(nn.modules.Layer, "__init__", no_building)
+    start = time.perf_counter()
+    with pytest.raises(ValueError) as info:
+        nn.load(path)
+    assert time.perf_counter() - start < 0.5
+    message = str(info.value)
+    assert str(path) in message
+    assert "declares 2,256,000 parameters" in message and "carries 9" in message
+    assert "missing 'layers.0.neurons.0.w.0'" not in message  # that one is there
+    assert "missing 'layers.0.neurons.2.w.0'" in message
+
+
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("nin", True, "nin must be a whole number"),
+        ("nin", 2.0, "nin must be a whole number"),
+        ("nin", 10**30, "declares"),
+        ("nouts", [], "at least one layer"),
+        ("nouts", 2, "nouts must be a list"),
+        ("nouts", [2, "1"], "layer size"),
+        ("activation", ["relu"], "activation"),
+        ("activation", "gelu", "unknown activation"),
+        ("shared_bias", "no", "shared_bias must be true or false"),
+    ],
+)
+def test_a_bad_config_is_refused_naming_its_field(tmp_path, field, value, message):
+    document = _good_document()
+    document["config"][field] = value
+    path = _write(tmp_path, json.dumps(document))
+    with pytest.raises(ValueError, match=message) as info:
+        nn.load(path)
+    assert str(path) in str(info.value)
+
+
+def test_unknown_or_missing_config_fields_and_odd_kinds(tmp_path):
+    document = _good_document()
+    document["config"]["depth"] = 3
+    with pytest.raises(ValueError, match="unknown field 'depth'"):
+        nn.load(_write(tmp_path, json.dumps(document)))
+    del document["config"]["depth"], document["config"]["activation"]
+    with pytest.raises(ValueError, match="lacks the field 'activation'"):
+        nn.load(_write(tmp_path, json.dumps(document)))
+    for kind in (["MLP"], {"a": 1}, None, 3):
+        document = _good_document()
+        document["model"] = kind
+        with pytest.raises(ValueError, match="unknown model"):
+            nn.load(_write(tmp_path, json.dumps(document)))
+
+
+@pytest.mark.parametrize(
+    "model",
+    [MLP(3, [4, 2, 1], seed=0), MLP(2, [2, 2], shared_bias=True), Layer(3, 2, shared_bias=True),
+     Layer(1, 4), Neuron(5), Conv2d(2, 3, (2, 1), stride=2, padding=(0, 1), seed=0)],
+    ids=repr,
+)
+def test_the_names_a_config_declares_are_the_names_the_model_has(model):
+    kind = type(model)
+    config = model.config()
+    names = [name for name, _ in model.named_parameters()]
+    assert list(kind._declared_names(config)) == names
+    assert kind._declared_count(config) == len(names)
+
+
+def test_deeply_nested_json_is_a_clear_error(tmp_path):
+    for text in ("[" * 100_000 + "]" * 100_000, '{"a":' * 50_000 + "1" + "}" * 50_000):
+        path = _write(tmp_path, text)
+        with pytest.raises(ValueError, match="nested too deeply") as info:
+            nn.load(path)
+        assert str(path) in str(info.value)
+
+
+def test_a_number_too_big_for_a_float_is_a_value_error_naming_the_entry(tmp_path):
+    model = MLP(2, [2, 1], seed=0)
+    before = model.state_dict()
+    state = dict(before)
+    state["layers.0.neurons.1.b"] = 10**400
+    with pytest.raises(ValueError, match="'layers.0.neurons.1.b' is too large"):
+        model.load_state_dict(state)
+    assert model.state_dict() == before
+    text = json.dumps(_good_document()).replace('"layers.1.neurons.0.b": 0.0',
+                                                '"layers.1.neurons.0.b": ' + "9" * 400)
+    path = _write(tmp_path, text)
+    with pytest.raises(ValueError, match="'layers.1.neurons.0.b' is too large") as info:
+        nn.load(path)
+    assert str(path) in str(info.value)
+    target = MLP(2, [2, 1], seed=3)
+    kept = target.state_dict()
+    with pytest.raises(ValueError, match="too large"):
+        nn.load(path, into=target)
+    assert target.state_dict() == kept
+
+
+def test_an_integer_of_too_many_digits_is_a_clear_error(tmp_path):
+    text = json.dumps(_good_document()).replace('"layers.1.neurons.0.b": 0.0',
+                                                '"layers.1.neurons.0.b": ' + "9" * 5000)
+    path = _write(tmp_path, text)
+    with pytest.raises(ValueError, match="integer too long") as info:
+        nn.load(path)
+    assert str(path) in str(info.value)
