@@ -34,7 +34,10 @@ ACTIVATIONS: dict[str, Any] = {
 def zero_grads(params: Iterable[Value]) -> None:
     """Set each parameter's gradient to zero: 0.0, or zeros of its shape in batch mode."""
     for p in params:
-        p.grad = 0.0 if type(p.data) is float else np.zeros_like(p.data)
+        data = p.data
+        # An int or a NumPy scalar assigned to data is a scalar parameter too: its grad is 0.0.
+        batch = isinstance(data, np.ndarray) and data.ndim > 0
+        p.grad = np.zeros(data.shape) if batch else 0.0
 
 
 class Module:
@@ -53,8 +56,8 @@ class Module:
         zero_grads(self.parameters())
 
     def state_dict(self) -> dict[str, float]:
-        """{dotted name: value} for every parameter."""
-        return {name: p.data for name, p in self.named_parameters()}
+        """{dotted name: value} for every parameter, as a float (an int assigned to data too)."""
+        return {name: _as_float(p.data) for name, p in self.named_parameters()}
 
     def load_state_dict(self, state: dict[str, float]) -> None:
         """Set every parameter from `state`; a missing, extra or bad entry changes nothing."""
@@ -119,6 +122,22 @@ def _listing(names: list[str], limit: int = 5) -> str:
     shown = ", ".join(short_repr(n) for n in names[:limit])
     more = f" and {len(names) - limit} more" if len(names) > limit else ""
     return f"{shown}{more}"
+
+
+def _as_float(data: Any) -> Any:
+    """A parameter's data as a Python float where it is a number (int, NumPy scalar), else as is."""
+    if type(data) is float:
+        return data
+    if isinstance(data, bool):
+        return data
+    if isinstance(data, (int, np.integer, np.floating)) or (
+        isinstance(data, np.ndarray) and data.ndim == 0 and data.dtype.kind in "fiu"
+    ):
+        try:
+            return float(data)
+        except OverflowError:
+            return data  # too large for a float: left for the caller to refuse
+    return data
 
 
 def _checked_number(name: str, value: Any) -> float:

@@ -41,8 +41,9 @@ def save(model: Module, path: str | os.PathLike) -> None:
     state = model.state_dict()
     for name, value in state.items():
         if type(value) is not float or value - value != 0.0:
-            raise ValueError(f"nn.save: parameter {name!r} is {value!r}; only finite "
-                             "scalar parameters can be saved")
+            raise ValueError(f"nn.save: parameter {short_repr(name)} is {short_repr(value)}; "
+                             "only finite scalar parameters can be saved: assign it a finite "
+                             "number")
     document = {
         "format": FORMAT,
         "version": VERSION,

@@ -293,3 +293,34 @@ def test_an_integer_of_too_many_digits_is_a_clear_error(tmp_path):
     with pytest.raises(ValueError, match="integer too long") as info:
         nn.load(path)
     assert str(path) in str(info.value)
+
+
+def test_a_parameter_given_an_int_or_a_numpy_scalar_saves_as_a_float(tmp_path):
+    import numpy as np
+
+    model = MLP(2, [2, 1], seed=0)
+    w, b, v, u = model.parameters()[:4]
+    w.data = 3  # what a user or an optimizer may well assign
+    b.data = np.int64(-2)
+    v.data = np.float32(0.5)
+    u.data = np.float64(0.25)
+    state = model.state_dict()
+    assert [state[name] for name in list(state)[:4]] == [3.0, -2.0, 0.5, 0.25]
+    assert all(type(x) is float for x in state.values())
+    path = tmp_path / "m.json"
+    nn.save(model, path)
+    assert '"layers.0.neurons.0.w.0": 3.0' in path.read_text()
+    again = nn.load(path)
+    assert again.state_dict() == state
+    assert all(type(p.data) is float for p in again.parameters())
+
+
+def test_parameters_that_cannot_be_saved_are_refused_by_name(tmp_path):
+    model = MLP(1, [1])
+    for bad, shown in ((True, "True"), (10**400, "an integer of about 401 digits"),
+                       ("3", "'3'")):
+        model.parameters()[0].data = bad
+        with pytest.raises(ValueError, match="'layers.0.neurons.0.w.0' is " + shown) as info:
+            nn.save(model, tmp_path / "m.json")
+        assert "finite" in str(info.value)
+        assert not (tmp_path / "m.json").exists()
