@@ -4,13 +4,17 @@ The file holds the architecture (the class and its constructor arguments) and ev
 parameter by its dotted name. Floats are written with Python's shortest round-tripping
 repr, so they read back bit for bit. The file is first written next to its destination and
 then renamed over it, so a crash mid-write leaves either the old file or the new one, never
-a truncated mix.
+a truncated mix; saving through a symlink replaces the file it points to. A save that fails
+removes its temporary file; one whose process was killed outright cannot, and the next save
+to the same file removes it.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import stat
 import tempfile
 from itertools import islice
 from pathlib import Path
@@ -56,25 +60,83 @@ def save(model: Module, path: str | os.PathLike) -> None:
 
 
 def _write_atomically(path: Path, text: str) -> None:
-    """Write to a temporary file in the same directory, flush it to disk, rename it over path."""
-    directory = path.parent if str(path.parent) else Path(".")
+    """Write to a temporary file beside the target, flush it to disk, rename it over the target.
+
+    A symlink is followed: the file it points to is replaced, and the link stays a link. The
+    temporary file is removed on any failure, an interrupt (KeyboardInterrupt, SystemExit)
+    too. A process killed outright (kill -9) runs nothing; its temporary file, named after the
+    target and the process, is removed by the next save to the same target.
+    """
+    target = Path(os.path.realpath(path))
+    directory = target.parent
     if not directory.is_dir():
         raise FileNotFoundError(f"nn.save: directory {str(directory)!r} does not exist")
+    _remove_stale_temporaries(target)
     # The final file gets the old file's permissions, or the usual rw-r--r--.
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    mode = target.stat().st_mode & 0o777 if target.exists() else 0o644
+    temporary = None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
+        fd, temporary = tempfile.mkstemp(prefix=_temporary_prefix(target), suffix=".tmp",
+                                         dir=directory)
+        try:
+            f = os.fdopen(fd, "w", encoding="utf-8")
+        except BaseException:
+            os.close(fd)
+            raise
+        with f:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
         os.chmod(temporary, mode)
         # A rename within one directory is atomic: readers see the old file or the new one.
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        os.replace(temporary, target)
+        temporary = None
+    finally:
+        if temporary is not None:
+            Path(temporary).unlink(missing_ok=True)
     _sync_directory(directory)
+
+
+def _temporary_prefix(target: Path) -> str:
+    """.NAME.PID. : whose temporary file it is, so a later save knows when it is stale."""
+    return f".{target.name}.{os.getpid()}."
+
+
+# mkstemp's names: the prefix, 8 characters of its own, the suffix.
+_TEMPORARY = re.compile(r"(\d+)\.[A-Za-z0-9_]{8}\.tmp")
+
+
+def _remove_stale_temporaries(target: Path) -> None:
+    """Remove the temporary files of saves to `target` by processes no longer running."""
+    if os.name != "posix":  # os.kill(pid, 0) only asks whether a process lives on POSIX
+        return
+    start = f".{target.name}."
+    try:
+        names = [n for n in os.listdir(target.parent) if n.startswith(start)]
+    except OSError:
+        return
+    for name in names:
+        match = _TEMPORARY.fullmatch(name, len(start))
+        if match is None or _process_alive(int(match.group(1))):
+            continue
+        stale = target.parent / name
+        try:
+            if stat.S_ISREG(stale.lstat().st_mode):
+                stale.unlink()
+        except OSError:
+            pass  # gone already, or not ours to remove: the save goes on
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return True  # someone else's process, or a number that is not a pid: keep the file
+    return True
 
 
 def _sync_directory(directory: Path) -> None:

@@ -6,6 +6,8 @@ import json
 import math
 import os
 import struct
+import subprocess
+import sys
 import time
 
 import pytest
@@ -324,3 +326,96 @@ def test_parameters_that_cannot_be_saved_are_refused_by_name(tmp_path):
             nn.save(model, tmp_path / "m.json")
         assert "finite" in str(info.value)
         assert not (tmp_path / "m.json").exists()
+
+
+def _temporaries(directory) -> list[str]:
+    return sorted(name for name in os.listdir(directory) if name.endswith(".tmp"))
+
+
+@pytest.mark.parametrize(
+    "where, error",
+    [("fsync", KeyboardInterrupt), ("chmod", SystemExit), ("replace", OSError("read-only")),
+     ("fdopen", OSError("too many open files"))],
+)
+def test_a_failing_save_leaves_no_temporary_file_and_the_old_file(tmp_path, monkeypatch,
+                                                                  where, error):
+    path = tmp_path / "model.json"
+    old = MLP(2, [2, 1], seed=0)
+    nn.save(old, path)
+    good = path.read_bytes()
+    opened = []
+    real_fdopen = os.fdopen
+
+    def fail(*args, **kwargs):
+        if where == "fdopen":
+            opened.append(args[0])
+        raise error
+
+    monkeypatch.setattr(os, where, fail)
+    with pytest.raises(type(error) if isinstance(error, BaseException) else error):
+        nn.save(MLP(2, [3, 1], seed=1), path)
+    monkeypatch.setattr(os, "fdopen", real_fdopen)
+    assert os.listdir(tmp_path) == ["model.json"]
+    assert path.read_bytes() == good
+    for fd in opened:  # the temporary file's descriptor was closed, not leaked
+        with pytest.raises(OSError):
+            os.fstat(fd)
+
+
+def test_saving_through_a_symlink_writes_its_target(tmp_path):
+    real = tmp_path / "store" / "model.json"
+    real.parent.mkdir()
+    nn.save(MLP(2, [2, 1], seed=0), real)
+    link = tmp_path / "current.json"
+    link.symlink_to(os.path.relpath(real, tmp_path))
+    chain = tmp_path / "latest.json"
+    chain.symlink_to(link)
+    new = MLP(2, [2, 1], seed=5)
+    nn.save(new, chain)
+    assert chain.is_symlink() and link.is_symlink()
+    assert os.readlink(link) == os.path.relpath(real, tmp_path)
+    assert nn.load(real).state_dict() == new.state_dict()
+    assert _temporaries(tmp_path) == [] and _temporaries(real.parent) == []
+    # A link to a file not written yet: the file is made where the link points.
+    dangling = tmp_path / "next.json"
+    dangling.symlink_to(real.parent / "next-model.json")
+    nn.save(new, dangling)
+    assert dangling.is_symlink()
+    assert nn.load(real.parent / "next-model.json").state_dict() == new.state_dict()
+
+
+KILLED_MID_SAVE = """
+import os, sys, time
+import nn
+
+def hang(fd):
+    print("writing", flush=True)
+    time.sleep(120)
+
+os.fsync = hang
+nn.save(nn.MLP(2, [2, 1], seed=1), sys.argv[1])
+"""
+
+
+def test_the_next_save_removes_what_a_killed_save_left(tmp_path):
+    path = tmp_path / "model.json"
+    nn.save(MLP(2, [2, 1], seed=0), path)
+    child = subprocess.Popen([sys.executable, "-c", KILLED_MID_SAVE, str(path)],
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline().strip() == "writing"
+    finally:
+        child.kill()  # SIGKILL: no finally clause, no handler runs
+        child.wait(timeout=30)
+        child.stdout.close()
+    left = _temporaries(tmp_path)
+    assert len(left) == 1 and left[0].startswith(".model.json.")
+    # A save in progress elsewhere (a live process) and another file's temporary are kept.
+    live = tmp_path / f".model.json.{os.getpid()}.abcdefgh.tmp"
+    live.write_text("{}")
+    other = tmp_path / f".other.json.{child.pid}.abcdefgh.tmp"
+    other.write_text("{}")
+    new = MLP(2, [2, 1], seed=2)
+    nn.save(new, path)
+    assert _temporaries(tmp_path) == sorted([live.name, other.name])
+    assert nn.load(path).state_dict() == new.state_dict()
