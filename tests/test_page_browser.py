@@ -66,9 +66,12 @@ def test_page_escapes_labels(tmp_path):
     assert "</script><b>x" not in page
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (no `chromium` on PATH)")
-@pytest.mark.skipif(shutil.which("dot") is None,
-                    reason="Graphviz `dot` not installed: the page test clicks the drawn graph")
+MISSING = [name for name, found in (("Chromium (no `chromium` on PATH)", CHROMIUM),
+                                    ("Graphviz `dot`", shutil.which("dot"))) if found is None]
+
+
+@pytest.mark.skipif(bool(MISSING), reason=f"not installed: {' and '.join(MISSING)}; the page "
+                    "test drives Chromium through the drawn graph")
 def test_stepping_through_in_headless_chromium(textbook, tmp_path):
     from playwright.sync_api import sync_playwright
 
