@@ -111,7 +111,7 @@ def short_repr(value: Any) -> str:
     """repr() for an error message: bounded in length and depth, whatever the value holds."""
     if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 128:
         digits = int(value.bit_length() * math.log10(2)) + 1
-        return f"{'-' if value < 0 else ''}an integer of about {digits:,} digits"
+        return f"{'a negative' if value < 0 else 'an'} integer of about {digits:,} digits"
     try:
         return _REPR.repr(value)
     except (ValueError, RecursionError):
@@ -126,10 +126,8 @@ def _listing(names: list[str], limit: int = 5) -> str:
 
 def _as_float(data: Any) -> Any:
     """A parameter's data as a Python float where it is a number (int, NumPy scalar), else as is."""
-    if type(data) is float:
-        return data
-    if isinstance(data, bool):
-        return data
+    if type(data) is float or isinstance(data, bool):
+        return data  # a bool is no number here: left for the caller to refuse
     if isinstance(data, (int, np.integer, np.floating)) or (
         isinstance(data, np.ndarray) and data.ndim == 0 and data.dtype.kind in "fiu"
     ):
