@@ -9,14 +9,14 @@ is a cross-correlation: the kernel is not flipped.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
 from autodiff import Value, linear
 
-from .modules import Module
+from .modules import Module, check_config_fields, short_repr
 
 __all__ = ["Conv2d"]
 
@@ -28,9 +28,16 @@ def _pair(value: Any, what: str, minimum: int) -> tuple[int, int]:
         for v in items
     ):
         raise ValueError(
-            f"Conv2d {what} must be a whole number >= {minimum} or a pair of them, got {value!r}"
+            f"Conv2d {what} must be a whole number >= {minimum} or a pair of them, "
+            f"got {short_repr(value)}"
         )
     return int(items[0]), int(items[1])
+
+
+def _check_channels(in_channels: Any, out_channels: Any) -> None:
+    for what, n in (("in_channels", in_channels), ("out_channels", out_channels)):
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+            raise ValueError(f"Conv2d {what} must be a whole number >= 1, got {short_repr(n)}")
 
 
 class Conv2d(Module):
@@ -48,9 +55,7 @@ class Conv2d(Module):
         padding: int | tuple[int, int] = 0,
         seed: int | None = None,
     ) -> None:
-        for what, n in (("in_channels", in_channels), ("out_channels", out_channels)):
-            if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-                raise ValueError(f"Conv2d {what} must be a whole number >= 1, got {n!r}")
+        _check_channels(in_channels, out_channels)
         self.in_channels = int(in_channels)
         self.out_channels = int(out_channels)
         self.kernel_size = _pair(kernel_size, "kernel_size", 1)
@@ -164,6 +169,32 @@ class Conv2d(Module):
             "stride": list(self.stride),
             "padding": list(self.padding),
         }
+
+    @classmethod
+    def _check_config(cls, config: Any) -> None:
+        check_config_fields("Conv2d", config, ("in_channels", "out_channels", "kernel_size",
+                                               "stride", "padding"))
+        _check_channels(config["in_channels"], config["out_channels"])
+        _pair(config["kernel_size"], "kernel_size", 1)
+        _pair(config["stride"], "stride", 1)
+        _pair(config["padding"], "padding", 0)
+
+    @classmethod
+    def _declared_count(cls, config: dict[str, Any]) -> int:
+        kh, kw = _pair(config["kernel_size"], "kernel_size", 1)
+        out_channels = config["out_channels"]
+        return out_channels * config["in_channels"] * kh * kw + out_channels
+
+    @classmethod
+    def _declared_names(cls, config: dict[str, Any]) -> Iterator[str]:
+        kh, kw = _pair(config["kernel_size"], "kernel_size", 1)
+        for o in range(config["out_channels"]):
+            for c in range(config["in_channels"]):
+                for i in range(kh):
+                    for j in range(kw):
+                        yield f"w.{o}.{c}.{i}.{j}"
+        for o in range(config["out_channels"]):
+            yield f"b.{o}"
 
     def __repr__(self) -> str:
         kh, kw = self.kernel_size

@@ -127,17 +127,20 @@ def binary_cross_entropy(logit: Value, target: Any) -> Value:
 
 
 def softmax_cross_entropy(logits: Sequence[Value], label: Any) -> Value:
-    """-log softmax(logits)[label] = log Σ_k e^(z_k - m) + m - z_label, stable for any logits.
+    """-log softmax(logits)[label] = log Σ_k e^(z_k) - z_label, stable for any finite logits.
 
     `label` is an int class index, an int array (batch mode), or a list of one `Value` per
     class holding 0/1 indicators (so labels can be inputs of a compiled graph).
 
-    The shift m is the largest logit, so no exp overflows. log Σ e^(z_k - m) + m is the same
-    number for any m, so the gradient is the softmax p - onehot whatever m is. With numbers,
-    m is a constant (the drawing stays small); in batch mode it is built in the graph as
-    z_0 + relu(z_1 - z_0) + … (a running maximum), so the graph stays right when it is run
-    again on other data (a compiled graph); its gradient there is (1 - Σ p) · …, zero up to
-    rounding.
+    With numbers, log Σ e^z = log Σ e^(z_k - m) + m with m the largest logit, a constant (the
+    drawing stays small): the largest term is exactly e^0 = 1. In batch mode the largest logit
+    differs from sample to sample and the graph must stay right when it is run again on other
+    data (a compiled graph), so the log-sum-exp is built with graph ops, one class at a time:
+    LSE(r, z) = max(r, z) + log(1 + e^(-|r - z|)), with max(r, z) = r/2 + z/2 + |r/2 - z/2|.
+    exp only ever sees a number <= 0 and log one in [1, 2], whatever rounding did to the
+    logits (a running maximum built as r + relu(z - r) is off by an ulp of the logits, which
+    near 1e19 is thousands, and then every exponential under- or overflows). Its gradient is
+    the softmax p - onehot, also at ties, where |·|' = 0 leaves each half.
     """
     zs = _as_list(logits, "softmax_cross_entropy")
     classes = len(zs)
@@ -160,13 +163,21 @@ def softmax_cross_entropy(logits: Sequence[Value], label: Any) -> Value:
             raise ValueError(f"softmax_cross_entropy: {labels.size} labels for a batch of "
                              f"{size} samples")
         onehot = [Value((labels == k).astype(float)) for k in range(classes)]
-    shift = zs[0]
+    log_sum = zs[0]
     for z in zs[1:]:
-        shift = shift + (z - shift).relu()  # max(shift, z), with graph ops
-    log_sum = _sum([(z - shift).exp() for z in zs]).log() + shift
+        log_sum = _log_add_exp(log_sum, z)
     # The logit of each sample's own class: Σ_k onehot_k · z_k, one node.
     picked = linear(onehot, zs, Value(0.0))
     return _batch_mean(log_sum - picked)
+
+
+def _log_add_exp(r: Value, z: Value) -> Value:
+    """log(e^r + e^z) with graph ops: exp sees only numbers <= 0, log only numbers in [1, 2]."""
+    half_r, half_z = 0.5 * r, 0.5 * z
+    gap = (half_r - half_z).abs()  # |r - z| / 2, which never overflows
+    top = half_r + half_z + gap  # max(r, z)
+    tail = (-gap).exp()  # e^(-|r - z| / 2), squared below: e^(-|r - z|) without 2·gap
+    return top + (tail * tail + 1.0).log()
 
 
 def _check_labels(label: Any, classes: int, batch: bool) -> Any:

@@ -12,7 +12,8 @@ the batch.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+import reprlib
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -33,7 +34,10 @@ ACTIVATIONS: dict[str, Any] = {
 def zero_grads(params: Iterable[Value]) -> None:
     """Set each parameter's gradient to zero: 0.0, or zeros of its shape in batch mode."""
     for p in params:
-        p.grad = 0.0 if type(p.data) is float else np.zeros_like(p.data)
+        data = p.data
+        # An int or a NumPy scalar assigned to data is a scalar parameter too: its grad is 0.0.
+        batch = isinstance(data, np.ndarray) and data.ndim > 0
+        p.grad = np.zeros(data.shape) if batch else 0.0
 
 
 class Module:
@@ -52,8 +56,8 @@ class Module:
         zero_grads(self.parameters())
 
     def state_dict(self) -> dict[str, float]:
-        """{dotted name: value} for every parameter."""
-        return {name: p.data for name, p in self.named_parameters()}
+        """{dotted name: value} for every parameter, as a float (an int assigned to data too)."""
+        return {name: _as_float(p.data) for name, p in self.named_parameters()}
 
     def load_state_dict(self, state: dict[str, float]) -> None:
         """Set every parameter from `state`; a missing, extra or bad entry changes nothing."""
@@ -82,35 +86,108 @@ class Module:
         """The constructor arguments that rebuild this module's architecture (for `nn.save`)."""
         raise NotImplementedError(f"{type(self).__name__} does not describe its architecture")
 
+    # What `nn.load` checks a file against before it builds anything: a config as `config()`
+    # writes it, and the number and names of the parameters the module built from it has.
+
+    @classmethod
+    def _check_config(cls, config: Any) -> None:
+        raise NotImplementedError(f"{cls.__name__} does not describe its architecture")
+
+    @classmethod
+    def _declared_count(cls, config: dict[str, Any]) -> int:
+        raise NotImplementedError(f"{cls.__name__} does not describe its architecture")
+
+    @classmethod
+    def _declared_names(cls, config: dict[str, Any]) -> Iterator[str]:
+        raise NotImplementedError(f"{cls.__name__} does not describe its architecture")
+
+
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxlist, _REPR.maxdict, _REPR.maxtuple = 3, 6, 6, 6
+_REPR.maxstring, _REPR.maxother, _REPR.maxlong = 80, 80, 40
+
+
+def short_repr(value: Any) -> str:
+    """repr() for an error message: bounded in length and depth, whatever the value holds."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 128:
+        digits = int(value.bit_length() * math.log10(2)) + 1
+        return f"{'a negative' if value < 0 else 'an'} integer of about {digits:,} digits"
+    try:
+        return _REPR.repr(value)
+    except (ValueError, RecursionError):
+        return f"a {type(value).__name__}"
+
 
 def _listing(names: list[str], limit: int = 5) -> str:
-    shown = ", ".join(repr(n) for n in names[:limit])
+    shown = ", ".join(short_repr(n) for n in names[:limit])
     more = f" and {len(names) - limit} more" if len(names) > limit else ""
     return f"{shown}{more}"
+
+
+def _as_float(data: Any) -> Any:
+    """A parameter's data as a Python float where it is a number (int, NumPy scalar), else as is."""
+    if type(data) is float or isinstance(data, bool):
+        return data  # a bool is no number here: left for the caller to refuse
+    if isinstance(data, (int, np.integer, np.floating)) or (
+        isinstance(data, np.ndarray) and data.ndim == 0 and data.dtype.kind in "fiu"
+    ):
+        try:
+            return float(data)
+        except OverflowError:
+            return data  # too large for a float: left for the caller to refuse
+    return data
 
 
 def _checked_number(name: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise ValueError(
-            f"state dict entry {name!r} must be a number, got {type(value).__name__}"
+            f"state dict entry {short_repr(name)} must be a number, got {type(value).__name__}"
         )
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"state dict entry {name!r} is not finite ({value!r})")
-    return value
-
-
-def _check_activation(activation: str, what: str = "activation") -> None:
-    if activation not in ACTIVATIONS:
+    try:
+        number = float(value)
+    except OverflowError:
         raise ValueError(
-            f"unknown {what} {activation!r}; choose one of {', '.join(map(repr, ACTIVATIONS))}"
+            f"state dict entry {short_repr(name)} is too large for a float "
+            f"({short_repr(value)}); a parameter must be a finite float"
+        ) from None
+    if not math.isfinite(number):
+        raise ValueError(f"state dict entry {short_repr(name)} is not finite ({number!r})")
+    return number
+
+
+def _check_activation(activation: Any, what: str = "activation") -> None:
+    if not isinstance(activation, str) or activation not in ACTIVATIONS:
+        raise ValueError(
+            f"unknown {what} {short_repr(activation)}; choose one of "
+            f"{', '.join(map(repr, ACTIVATIONS))}"
         )
 
 
 def _check_count(n: Any, what: str) -> int:
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"{what} must be a whole number >= 1, got {n!r}")
+        raise ValueError(f"{what} must be a whole number >= 1, got {short_repr(n)}")
     return int(n)
+
+
+def _check_flag(flag: Any, what: str) -> None:
+    if type(flag) is not bool:
+        raise ValueError(f"{what} must be true or false, got {short_repr(flag)}")
+
+
+def check_config_fields(kind: str, config: Any, fields: Sequence[str]) -> None:
+    """Refuse a config that is not a mapping with exactly these fields (for `nn.load`)."""
+    if not isinstance(config, dict):
+        raise ValueError(f"a {kind} config must be an object of its constructor arguments, "
+                         f"got {type(config).__name__}")
+    expected = ", ".join(fields)
+    for key in config:
+        if key not in fields:
+            raise ValueError(f"unknown field {short_repr(key)} in a {kind} config "
+                             f"(its fields: {expected})")
+    for key in fields:
+        if key not in config:
+            raise ValueError(f"the {kind} config lacks the field {key!r} "
+                             f"(its fields: {expected})")
 
 
 def init_bound(activation: str, fan_in: int, fan_out: int) -> float:
@@ -214,6 +291,22 @@ class Neuron(Module):
         """nin and activation."""
         return {"nin": len(self.w), "activation": self.activation}
 
+    @classmethod
+    def _check_config(cls, config: Any) -> None:
+        check_config_fields("Neuron", config, ("nin", "activation"))
+        _check_count(config["nin"], "Neuron nin")
+        _check_activation(config["activation"])
+
+    @classmethod
+    def _declared_count(cls, config: dict[str, Any]) -> int:
+        return config["nin"] + 1
+
+    @classmethod
+    def _declared_names(cls, config: dict[str, Any]) -> Iterator[str]:
+        for i in range(config["nin"]):
+            yield f"w.{i}"
+        yield "b"
+
     def __repr__(self) -> str:
         return f"Neuron({self.name!r}, {len(self.w)} inputs, {self.activation})"
 
@@ -285,6 +378,30 @@ class Layer(Module):
             "activation": self.activation,
             "shared_bias": self.shared_bias,
         }
+
+    @classmethod
+    def _check_config(cls, config: Any) -> None:
+        check_config_fields("Layer", config, ("nin", "nout", "activation", "shared_bias"))
+        _check_count(config["nin"], "Layer nin")
+        _check_count(config["nout"], "Layer nout")
+        _check_activation(config["activation"])
+        _check_flag(config["shared_bias"], "Layer shared_bias")
+
+    @classmethod
+    def _declared_count(cls, config: dict[str, Any]) -> int:
+        nin, nout = config["nin"], config["nout"]
+        return nout * nin + (1 if config["shared_bias"] else nout)
+
+    @classmethod
+    def _declared_names(cls, config: dict[str, Any]) -> Iterator[str]:
+        shared = config["shared_bias"]
+        for j in range(config["nout"]):
+            for i in range(config["nin"]):
+                yield f"neurons.{j}.w.{i}"
+            if not shared:
+                yield f"neurons.{j}.b"
+        if shared:
+            yield "b"
 
     def __repr__(self) -> str:
         shared = ", shared bias" if self.shared_bias else ""
@@ -361,6 +478,38 @@ class MLP(Module):
             "out_activation": self.out_activation,
             "shared_bias": self.shared_bias,
         }
+
+    @classmethod
+    def _check_config(cls, config: Any) -> None:
+        check_config_fields("MLP", config, ("nin", "nouts", "activation", "out_activation",
+                                            "shared_bias"))
+        _check_count(config["nin"], "MLP nin")
+        nouts = config["nouts"]
+        if not isinstance(nouts, list):
+            raise ValueError(f"MLP nouts must be a list of layer sizes, got {short_repr(nouts)}")
+        if not nouts:
+            raise ValueError("MLP needs at least one layer size in nouts")
+        for n in nouts:
+            _check_count(n, "each MLP layer size")
+        _check_activation(config["activation"])
+        _check_activation(config["out_activation"], "out_activation")
+        _check_flag(config["shared_bias"], "MLP shared_bias")
+
+    @classmethod
+    def _layer_configs(cls, config: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        sizes = [config["nin"], *config["nouts"]]
+        for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+            yield {"nin": fan_in, "nout": fan_out, "shared_bias": config["shared_bias"]}
+
+    @classmethod
+    def _declared_count(cls, config: dict[str, Any]) -> int:
+        return sum(Layer._declared_count(layer) for layer in cls._layer_configs(config))
+
+    @classmethod
+    def _declared_names(cls, config: dict[str, Any]) -> Iterator[str]:
+        for index, layer in enumerate(cls._layer_configs(config)):
+            for name in Layer._declared_names(layer):
+                yield f"layers.{index}.{name}"
 
     def __repr__(self) -> str:
         return f"MLP({self.nin}, {self.nouts}, [{', '.join(map(repr, self.layers))}])"

@@ -1,5 +1,6 @@
 """draw_graph(): what each node and edge shows, highlighting, grouping, and big graphs."""
 
+import html
 import re
 import shutil
 
@@ -195,3 +196,46 @@ def test_renders_to_svg_with_node_ids(textbook):
     assert "grad 0.0822" in svg
     weird = linear([Value(1.0, "<w>")], [2.0], Value(0.0, "b&"))
     assert "<svg" in draw_graph(weird).pipe("svg").decode()
+
+
+@pytest.fixture
+def no_dot(tmp_path, monkeypatch):
+    """A PATH without Graphviz's `dot`."""
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+
+
+def test_without_dot_a_notebook_shows_the_dot_source_and_a_hint(textbook, no_dot):
+    from IPython.core.formatters import DisplayFormatter
+
+    _, loss, _ = textbook
+    dot = draw_graph(loss, title="a <b> & c")
+    assert isinstance(dot, graphviz.Digraph)
+    with pytest.raises(graphviz.ExecutableNotFound):
+        dot.pipe("svg")  # dot really is missing here
+    # What Jupyter does to show the value of a cell: no exception, the source and a hint.
+    shown, _ = DisplayFormatter().format(dot)
+    assert "image/svg+xml" not in shown
+    page = shown["text/html"]
+    source = page[page.index("<pre>") + 5: page.rindex("</pre>")]
+    assert "<" not in source and html.unescape(source) == dot.source  # shown, never run
+    assert source.startswith("digraph autodiff {")
+    hint = page[: page.index("<pre>")]
+    assert "not found" in hint and "apt install graphviz" in hint and "\n" not in hint
+    assert "apt install graphviz" in shown["text/plain"]
+    # The collapsed view of a big model is the same kind of drawing.
+    model = MLP(2, [8, 8, 1], seed=0)
+    out = Value(0.0)
+    for a in range(20):
+        out = out + model([float(a), 1.0])
+    assert "<pre>" in DisplayFormatter().format(draw_graph(out, model=model))[0]["text/html"]
+
+
+@needs_dot
+def test_with_dot_a_notebook_shows_the_picture(textbook):
+    from IPython.core.formatters import DisplayFormatter
+
+    _, loss, _ = textbook
+    shown, _ = DisplayFormatter().format(draw_graph(loss))
+    assert "<svg" in shown["image/svg+xml"]

@@ -203,3 +203,81 @@ def test_batch_loss_gradient_on_parameters_is_the_mean_of_per_sample_gradients()
 def test_refusals(call, error, text):
     with pytest.raises(error, match=text):
         call()
+
+
+def _logsumexp_reference(Z: np.ndarray) -> np.ndarray:
+    """log Σ_k e^(z_k) per column (sample), in float64 with the exact per-sample maximum."""
+    top = Z.max(axis=0)
+    return top + np.log(np.exp(Z - top).sum(axis=0))
+
+
+def _softmax_reference(Z: np.ndarray) -> np.ndarray:
+    e = np.exp(Z - Z.max(axis=0))
+    return e / e.sum(axis=0)
+
+
+HUGE = np.array([  # classes x samples: logits near ±6e19, ties, and near-ties an ulp apart
+    [-6e19, 6e19, 6e19, -6e19, 6.000000000000001e19, 1.0, 6e19, -6e19],
+    [6.000000000000001e19, -6e19, 6e19, -6e19, 6e19, -6e19, 1.0, 5.999999999999999e19],
+    [1.0, 3e19, -6e19, 6e19, -6e19, 6e19, 6.000000000000001e19, 0.0],
+])
+
+
+def test_softmax_cross_entropy_with_huge_logits_in_batch_mode():
+    n = HUGE.shape[1]
+    for labels in (np.zeros(n, dtype=int), np.arange(n) % 3, np.full(n, 2)):
+        zs = [Value(row.copy()) for row in HUGE]
+        loss = losses.softmax_cross_entropy(zs, labels)
+        picked = HUGE[labels, np.arange(n)]
+        expected = np.mean(_logsumexp_reference(HUGE) - picked)
+        assert loss.data == pytest.approx(expected, rel=1e-14, abs=1e-9)
+        loss.backward()
+        onehot = np.eye(3)[labels].T
+        grads = (_softmax_reference(HUGE) - onehot) / n
+        for k in range(3):
+            np.testing.assert_allclose(zs[k].grad, grads[k], atol=1e-15)
+
+
+def test_softmax_cross_entropy_with_huge_logits_as_numbers():
+    for column in HUGE.T:
+        for label in range(3):
+            zs = [Value(float(z)) for z in column]
+            loss = losses.softmax_cross_entropy(zs, label)
+            expected = _logsumexp_reference(column[:, None])[0] - column[label]
+            assert loss.data == pytest.approx(expected, rel=1e-14, abs=1e-9)
+            loss.backward()
+            p = _softmax_reference(column[:, None])[:, 0]
+            np.testing.assert_allclose([z.grad for z in zs], p - np.eye(3)[label], atol=1e-15)
+
+
+@pytest.mark.parametrize("classes", [2, 3, 7])
+def test_softmax_cross_entropy_batch_matches_a_float64_logsumexp(classes):
+    rng = np.random.default_rng(classes)
+    n = 200
+    Z = rng.normal(size=(classes, n)) * rng.choice([0.1, 3.0, 30.0, 300.0], size=n)
+    Z[:, :5] = 1.5  # ties in every class
+    labels = rng.integers(0, classes, size=n)
+    zs = [Value(row) for row in Z]
+    loss = losses.softmax_cross_entropy(zs, labels)
+    expected = np.mean(_logsumexp_reference(Z) - Z[labels, np.arange(n)])
+    assert loss.data == pytest.approx(expected, rel=1e-13)
+    loss.backward()
+    grads = (_softmax_reference(Z) - np.eye(classes)[labels].T) / n
+    for k in range(classes):
+        np.testing.assert_allclose(zs[k].grad, grads[k], rtol=1e-10, atol=1e-17)
+
+
+def test_a_compiled_batch_softmax_cross_entropy_runs_on_huge_logits():
+    from autodiff import compile_graph
+
+    n = HUGE.shape[1]
+    labels = np.arange(n) % 3
+    zs = [Value(np.zeros(n)) for _ in range(3)]  # recorded on other data, then run on HUGE
+    step = compile_graph(losses.softmax_cross_entropy(zs, labels), zs, backend="numpy")
+    value, grads = step(*HUGE)
+    expected = np.mean(_logsumexp_reference(HUGE) - HUGE[labels, np.arange(n)])
+    assert value == pytest.approx(expected, rel=1e-14)
+    onehot = np.eye(3)[labels].T
+    for k in range(3):
+        np.testing.assert_allclose(grads[k], (_softmax_reference(HUGE)[k] - onehot[k]) / n,
+                                   atol=1e-15)

@@ -253,3 +253,14 @@ def test_layer_and_neuron_named_parameters():
     neuron = Neuron(2, seed=0)
     assert [n for n, _ in neuron.named_parameters()] == ["w.0", "w.1", "b"]
     assert repr(layer) and repr(neuron) and repr(MLP(2, [1]))
+
+
+def test_zero_grad_after_an_int_or_a_numpy_scalar_was_assigned_to_data():
+    model = MLP(2, [1], seed=0)
+    w, v, b = model.parameters()
+    w.data, v.data, b.data = 3, np.float64(0.5), np.int32(1)
+    model.zero_grad()
+    assert [type(p.grad) for p in (w, v, b)] == [float, float, float]
+    w.data = np.ones(4)  # batch mode: zeros of its shape
+    model.zero_grad()
+    assert w.grad.shape == (4,) and w.grad.dtype == float and not w.grad.any()

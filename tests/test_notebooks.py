@@ -2,6 +2,8 @@
 
 import importlib.util
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -60,3 +62,14 @@ def test_notebooks_needing_an_optional_extra_are_found():
     by_name = {p.name: optional_imports(nbformat.read(p, as_version=4)) for p in NOTEBOOKS}
     assert by_name["06_to_pytorch.ipynb"] == ["torch"]
     assert by_name["01_backprop_by_hand.ipynb"] == []
+
+
+def test_the_notebooks_extra_opens_and_converts_them():
+    # README: the [notebooks] extra, then `.venv/bin/jupyter lab notebooks/`.
+    jupyter = Path(sys.executable).parent / "jupyter"
+    assert jupyter.exists(), f"no {jupyter}: install the extra, pip install -e \".[notebooks]\""
+    for command in ("lab", "nbconvert"):
+        done = subprocess.run([str(jupyter), command, "--version"], capture_output=True,
+                              text=True, timeout=120)
+        assert done.returncode == 0, f"jupyter {command} --version: {done.stderr.strip()}"
+        assert done.stdout.strip()[:1].isdigit(), done.stdout

@@ -6,6 +6,9 @@ stronger: larger); `highlight=` outlines nodes or the paths of an `explain` and 
 joining them. A model's nodes can be grouped by layer and neuron. A graph bigger than
 `max_nodes` is cut down to the nodes nearest a focus (the root unless told), with a stub on
 every cut edge and a caption saying what is hidden, so Graphviz never gets a hairball.
+
+The drawing is a `DrawnGraph`, a `graphviz.Digraph` that shows itself in Jupyter as a picture
+where Graphviz's `dot` program is installed, and as its DOT source with a hint where it is not.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import html
 from collections import deque
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 import graphviz
 import numpy as np
@@ -22,7 +26,7 @@ from ..engine.numbers import short_number
 from ..engine.value import Value
 from . import reading
 
-__all__ = ["draw_graph", "MAX_NODES"]
+__all__ = ["draw_graph", "DrawnGraph", "MAX_NODES", "GRAPHVIZ_HINT"]
 
 MAX_NODES = 150  # value nodes drawn before the graph is cut down around its focus
 
@@ -32,6 +36,29 @@ _NEGATIVE = (67, 147, 195)  # and for a negative one
 _HIGHLIGHT = "#7b2cbf"
 _EDGE = "#6b6b6b"
 _FADED = "#c4c4c4"
+
+GRAPHVIZ_HINT = (
+    "Graphviz's `dot` program was not found; install it for pictures "
+    "(apt install graphviz, brew install graphviz, conda install graphviz, "
+    "or https://graphviz.org/download/)"
+)
+
+
+class DrawnGraph(graphviz.Digraph):
+    """A `graphviz.Digraph` that Jupyter shows as its DOT source and a hint without `dot`."""
+
+    def _repr_mimebundle_(self, include=None, exclude=None, **kwargs) -> dict[str, Any]:
+        try:
+            return super()._repr_mimebundle_(include, exclude, **kwargs)
+        except graphviz.ExecutableNotFound:
+            return {
+                "text/html": (
+                    f"<p><b>{html.escape(GRAPHVIZ_HINT)}</b>; meanwhile, the graph's DOT "
+                    f"source:</p><pre>{html.escape(self.source)}</pre>"
+                ),
+                "text/plain": f"{GRAPHVIZ_HINT}; meanwhile, the graph's DOT source:\n"
+                              f"{self.source}",
+            }
 
 
 def draw_graph(
@@ -47,7 +74,7 @@ def draw_graph(
     max_nodes: int | None = MAX_NODES,
     digits: int = 4,
     title: str | None = None,
-) -> graphviz.Digraph:
+) -> DrawnGraph:
     """Draw root's graph; see the module docstring for what each option shows.
 
     highlight   Values, labels, or an `Explanation` (its paths), outlined with their edges
@@ -99,8 +126,8 @@ def draw_graph(
     return dot
 
 
-def _digraph(rankdir: str) -> graphviz.Digraph:
-    dot = graphviz.Digraph(name="autodiff", format="svg")
+def _digraph(rankdir: str) -> DrawnGraph:
+    dot = DrawnGraph(name="autodiff", format="svg")
     dot.attr(rankdir=rankdir, bgcolor="white", fontname=_FONT, nodesep="0.18", ranksep="0.3")
     dot.attr("node", fontname=_FONT, fontsize="11")
     dot.attr("edge", fontname=_FONT, fontsize="9", arrowsize="0.6", color=_EDGE)
@@ -301,7 +328,7 @@ _MAX_NEURONS = 24  # neurons drawn per layer in the collapsed view; the rest are
 
 
 def _model_summary(root: Value, order: list[Value], model, rankdir: str, digits: int,
-                   title: str | None) -> graphviz.Digraph:
+                   title: str | None) -> DrawnGraph:
     """One box per neuron, a cluster per layer: a model too big to draw node by node.
 
     Each neuron shows the size of its weights' gradient, ‖∇w‖ (the square root of the sum of
