@@ -31,10 +31,8 @@ def topological_order(root) -> list:
 
 
 def backward(root, on_step: Callable | None = None) -> list:
-    """Add d(root)/d(node) to every node's `grad`; return the nodes in topological order.
-
-    Gradients gather in the slot `_g`, and reach `grad` only once the whole pass has succeeded:
-    a failed pass changes no `grad`, and a second call adds the same gradients again."""
+    """Add d(root)/d(node) to every node's `grad`, once the whole pass has succeeded (a failed
+    pass changes none); return the nodes in topological order."""
     if type(root.data) is not float:
         raise errors.error("not scalar", who="backward()", shape=np.shape(root.data))
     order = topological_order(root)
@@ -50,7 +48,7 @@ def backward(root, on_step: Callable | None = None) -> list:
 
 def chain_rule(order: list, local_grads: Callable | None = None,
                on_step: Callable | None = None) -> None:
-    """Leave d root/d node in each node's `_g` (root = order[-1]); the caller resets them.
+    """Leave d root/d node in each node's `_g` (root = order[-1]), for the caller to collect;
     `local_grads(node)` may stand in for the recorded local derivatives (gradients of gradients
     evaluate them on `Value`s); `on_step(node, g, input, local, contribution)` sees each edge."""
     order[-1]._g = 1.0

@@ -30,8 +30,7 @@ def error(mistake: str, **fields) -> Exception:
 
 def is_number(x: object) -> bool:
     """An int, float or NumPy real scalar; never a bool (True is not a number a user means)."""
-    return isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(
-        x, (bool, np.bool_))
+    return isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool)
 
 
 def show(x) -> str:
@@ -48,9 +47,7 @@ def describe(v, value: bool = True) -> str:
     """A node as messages name it: by its label, else by its value or its op."""
     if v.label:
         return f"node {v.label!r}" + (f" = {show(v.data)}" if value else "")
-    if value:
-        return f"an unlabeled node of value {show(v.data)}"
-    return f"an unlabeled {v.op} node" if v.op else "an unlabeled node"
+    return f"an unlabeled node of value {show(v.data)}" if value else f"an unlabeled {v.op or 'leaf'} node"
 
 
 def op_failed(op, inputs: tuple, n: float | None) -> Exception:

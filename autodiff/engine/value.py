@@ -151,6 +151,11 @@ def _lift(x, op: str) -> Value:
     """An operand as a node: a Value as it is, a number or an array as a constant leaf."""
     if type(x) is Value:
         return x
+    if type(x) is float and x - x == 0.0:  # a finite float, the common case: no checks needed
+        node = object.__new__(Value)
+        node.data, node.grad, node.label, node.inputs, node.local_grads = x, 0.0, "", (), ()
+        node.op_entry = node.exponent = node._g = None
+        return node
     try:
         return Value(x)
     except (TypeError, ValueError) as error:
