@@ -254,6 +254,87 @@ def test_hostile_input_is_rejected_at_the_right_column(text, column, words):
     assert error.pointer().splitlines()[1] == " " * (column - 1) + "^"
 
 
+# Python reads all of these; a formula is far less than Python, so each is rejected.
+@pytest.mark.parametrize(
+    "text, column, words",
+    [
+        ("1j", 1, "complex numbers"),
+        ("0x10", 1, "malformed number"),
+        ("0o17", 1, "malformed number"),
+        ("01", 1, "malformed number"),
+        ("True + x", 1, "keyword"),
+        ("not x", 1, "keyword"),
+        ("await x", 1, "keyword"),
+        ("(yield x)", 2, "keyword"),
+        ("x is y", 3, "comparisons"),
+        ("x < y", 3, "comparisons"),
+        ("(x := 1)", 4, "assignments"),
+        ("exp(*x)", 5, "starred"),
+        ("exp(**k)", 5, "keyword arguments"),
+        ("exp(x, k=1)", 9, "keyword arguments"),
+        ("f'{x}'", 1, "strings"),
+        ("b'x'", 1, "strings"),
+        ("...", 1, "not part of a formula"),
+        ("~x", 1, "bitwise"),
+        ("x | y", 3, "abs(x)"),
+        ("x << 1", 3, "bitwise"),
+        ("x # comment", 3, "comments"),
+        ("(x)(y)", 4, "missing operator"),
+        ("exp(x)(y)", 7, "missing operator"),
+        ("x[1:2]", 2, "subscripts"),
+        ("{x}", 1, "braces"),
+        ("(x for x in y)", 1, "generator"),
+        ("x..y", 2, "attribute access"),
+        ("x if", 3, "keyword"),
+        ("1" * 5000, 1, "too large for a float"),  # Python refuses over 4,300 digits
+    ],
+)
+def test_python_beyond_the_grammar_is_rejected(text, column, words):
+    with pytest.raises(FormulaError) as info:
+        parse_formula(text)
+    assert info.value.column == column
+    assert words in str(info.value) and "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "text, column, words",
+    [
+        ("ω + 1", 1, "ASCII"),
+        ("x + ｘ", 5, "ASCII"),  # Python would quietly read the wide letter as x
+        ("2 × x", 3, "write *"),
+        ("x − 1", 3, "write -"),
+        ("x\udcff", 2, "not printable"),  # a lone surrogate, as a bad UTF-8 argv gives
+        ("x\u2028", 2, "not printable"),
+        ("x\x0c", 2, "not printable"),
+    ],
+)
+def test_characters_outside_ascii_are_pointed_at(text, column, words):
+    with pytest.raises(FormulaError) as info:
+        parse_formula(text)
+    assert info.value.column == column and words in str(info.value)
+
+
+def test_spaces_and_line_breaks_are_just_spaces():
+    assert evaluate("  -x", x=2.0) == -2.0  # Python's parser alone rejects a leading space
+    assert evaluate("x +\n  2 *\r\n\tx", x=1.0) == 3.0
+    with pytest.raises(FormulaError) as info:
+        parse_formula("  x y")
+    assert info.value.column == 5
+
+
+def test_the_text_is_never_run(monkeypatch):
+    import builtins
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the formula text was run")
+
+    monkeypatch.setattr(builtins, "eval", refuse)
+    monkeypatch.setattr(builtins, "exec", refuse)
+    assert evaluate("exp(x) * 2", x=0.0) == 2.0
+    with pytest.raises(FormulaError):
+        parse_formula("__import__('os').system('true')")
+
+
 @pytest.mark.parametrize("text", ["", "   ", "\n\t"])
 def test_empty_formula(text):
     with pytest.raises(FormulaError, match="empty formula"):
@@ -305,6 +386,36 @@ def test_node_limit_and_long_chains_without_recursion():
         parse_formula("+".join(["x"] * MAX_NODES))
     with pytest.raises(FormulaError, match="more than 2,000"):
         parse_formula("-" * MAX_NODES + "x")
+
+
+def test_the_deepest_formulas_within_the_node_limit():
+    # The shapes that take Python's parser deepest, each just inside MAX_NODES.
+    assert evaluate("-" * (MAX_NODES - 1) + "x", x=1.0) == -1.0
+    powers = "x**" * ((MAX_NODES - 1) // 2) + "x"
+    assert evaluate(powers, x=1.0) == 1.0
+    mixed = "-x**" * ((MAX_NODES - 1) // 3) + "x"
+    assert evaluate(mixed, x=1.0) == -1.0
+    with pytest.raises(FormulaError, match="more than 2,000"):
+        parse_formula("x**" * MAX_NODES + "x")
+
+
+def test_a_deep_caller_stack_gives_a_formula_error_at_worst():
+    # On Python 3.11 the parser's depth limit shrinks with the caller's stack: called from deep
+    # inside a program, the deepest formula may not parse, but it fails cleanly.
+    import sys
+
+    def nested(depth):
+        return parse_formula("-" * (MAX_NODES - 1) + "x") if depth == 0 else nested(depth - 1)
+
+    frame, used = sys._getframe(), 0
+    while frame is not None:
+        frame, used = frame.f_back, used + 1
+    try:
+        result = nested(sys.getrecursionlimit() - used - 50)
+    except FormulaError as error:
+        assert "nested too deeply" in str(error)
+    else:
+        assert isinstance(result, Node)
 
 
 def test_exponent_tower_is_a_clean_error():
