@@ -171,7 +171,10 @@ class FormulaError(ValueError):
         if self.text is None or self.position is None:
             return ""
         start = max(0, self.position - width // 2)
-        line = self.text[start : start + width].replace("\n", " ").replace("\t", " ")
+        # One character for one column: line breaks and tabs show as spaces, what cannot be
+        # printed (NUL, a lone surrogate) as '?'.
+        line = "".join(" " if char in "\t\n\r" else char if char.isprintable() else "?"
+                       for char in self.text[start : start + width])
         return f"{line}\n{' ' * (self.position - start)}^"
 
 
