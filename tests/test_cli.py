@@ -269,3 +269,11 @@ def test_a_formula_may_start_with_a_minus(capsys, tmp_path):
     assert code == 0 and "= -9.00000000" in out and "df/dx = -6.00000000" in out
     code, out, _ = run(capsys, "compile", "-x*y", "--at", "x=1,y=2")
     assert code == 0 and "def value_and_grad(x, y):" in out
+
+
+def test_the_command_line_loads_nn_only_inside_a_command():
+    probe = ("import sys, autodiff.cli.main, autodiff.cli.demos; "
+             "print(sorted(m for m in sys.modules if m == 'nn' or m.startswith('nn.')))")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 0 and result.stdout.strip() == "[]", result.stderr

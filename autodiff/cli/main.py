@@ -12,13 +12,10 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import graphviz
-
 from ..compile import compile_graph
 from ..engine.numbers import format_number
 from ..see.draw import draw_graph
-from ..see.page import GRAPHVIZ_HINT, page_html
-from ..see.trace import trace
+from .demos import textbook_trace, write_drawing
 from .formula import FormulaError, build_graph, parse_assignments, source_for_formula
 
 __all__ = ["main"]
@@ -163,111 +160,16 @@ def _failing(kinds: tuple[type[BaseException], ...], prefix: str) -> Callable:
 # --- trace ----------------------------------------------------------------------------------
 
 
-@_failing((OSError,), "autodiff trace")
+@_failing((OSError, ValueError), "autodiff trace")
 def _run_trace(args: argparse.Namespace) -> int:
-    from nn import SGD
-    from nn.examples import mazur
-
-
-    example = mazur()
-    loss = example.loss()
-    tr = trace(loss)
-    if args.highlight is not None:
-        try:
-            tr.node(args.highlight)
-        except KeyError as error:
-            raise _UsageError(f"autodiff trace: --highlight: {error.args[0]}") from None
-
-    targets = ", ".join(format_number(t) for t in example.target)
-    inputs = ", ".join(format_number(x) for x in example.x)
-    print(f"The hand-worked 2-2-2 network: inputs {inputs}, targets {targets}")
-    print("\nGiven")
-    params = [*example.weights(), *example.biases()]
-    given = [n for n in tr.nodes if n.label and not n.inputs and n not in set(params)] + params
-    _print_values([(n.label, tr.forward[tr.index(n)].value) for n in given])
-    print("\nForward pass")
-    _print_values([(s.node.label, s.value) for s in tr.forward if s.node.label and s.inputs])
-
-    print(f"\nBackward pass: every gradient of {tr.name(loss)}, by the chain rule")
-    for node in _gradient_order(tr, example):
-        for line in tr.explain(node).lines():
-            print("  " + line)
-
-    written = []
-    if args.out is not None:
-        written = _write_trace_files(tr, example, Path(args.out), args.highlight)
-
-    before = loss.data
-    weights = example.weights()
-    SGD(weights, lr=0.5).step()
-    print("\nAfter one SGD step (lr 0.5; the biases stay as they are, as in the textbook)")
-    _print_values([(w.label, w.data) for w in weights])
-    after = example.loss().data
-    print(f"  {tr.name(loss)} = {format_number(after)} (was {format_number(before)})")
-    print("  (the textbook prints 0.291027924 here, from an older version of its update; its own"
-          " updated weights give 0.29102777)")
-    if written:
-        print("\nWrote " + " and ".join(map(str, written)))
+    textbook_trace(None if args.out is None else Path(args.out), args.highlight)
     return 0
-
-
-def _print_values(pairs: list[tuple[str, object]]) -> None:
-
-    width = max((len(name) for name, _ in pairs), default=0)
-    for name, value in pairs:
-        print(f"  {name.ljust(width)} = {format_number(value)}")
-
-
-def _gradient_order(tr, example) -> list:
-    """Computed nodes nearest the root first (as the textbook goes), then w1..w8, b, inputs."""
-    depth = {tr.root: 0}
-    for node in reversed(tr.nodes):  # users before their inputs
-        for child in node.inputs:
-            depth[child] = max(depth.get(child, 0), depth[node] + 1)
-    computed = [n for n in tr.nodes if n.label and n.inputs and n is not tr.root]
-    computed.sort(key=lambda n: (depth[n], tr.index(n)))
-    params = [*example.weights(), *example.biases()]
-    inputs = [n for n in tr.nodes if n.label and not n.inputs and n not in set(params)]
-    return computed + params + inputs
-
-
-def _write_trace_files(tr, example, out: Path, highlight: str | None) -> list[Path]:
-
-    out.mkdir(parents=True, exist_ok=True)
-    lit = tr.explain(highlight) if highlight else ()
-    title = "The hand-worked 2-2-2 network: E_total and its gradients"
-    dot = draw_graph(tr.root, highlight=lit, title=title)
-    written = _render(dot, out / "graph.svg")
-    page = out / "trace.html"
-    page.write_text(page_html(tr, highlight=lit,
-                              title="Backpropagation through the 2-2-2 network, step by step"),
-                    encoding="utf-8")
-    return [written, page]
-
-
-def _render(dot, path: Path) -> Path:
-    """Write the drawing at `path` by its suffix; without Graphviz, the .dot and a hint."""
-
-    if path.suffix == ".dot":
-        path.write_text(dot.source, encoding="utf-8")
-        return path
-    try:
-        picture = dot.pipe(format=path.suffix[1:])
-    except graphviz.ExecutableNotFound:
-        fallback = path.with_suffix(".dot")
-        fallback.write_text(dot.source, encoding="utf-8")
-        print(f"note: {GRAPHVIZ_HINT}; then: dot -T{path.suffix[1:]} {fallback} -o {path}",
-              file=sys.stderr)
-        return fallback
-    path.write_bytes(picture)
-    return path
 
 
 # --- draw -------------------------------------------------------------------------------------
 
 
 def _run_draw(args: argparse.Namespace) -> int:
-
     output = Path(args.output) if args.output else None
     if output is not None and output.suffix.lower() not in _DRAW_SUFFIXES:
         raise _UsageError(
@@ -288,10 +190,9 @@ def _run_draw(args: argparse.Namespace) -> int:
     for leaf_name, leaf in leaves.items():
         print(f"d{name}/d{leaf_name} = {format_number(leaf.grad)}")
     if output is not None:
-
         dot = draw_graph(root, title=f"{name} = {args.expr.strip()}")
         try:
-            written = _render(dot, output.with_suffix(output.suffix.lower()))
+            written = write_drawing(dot, output.with_suffix(output.suffix.lower()))
         except OSError as error:
             raise _UsageError(f"autodiff draw: cannot write {output}: {error}") from None
         print(f"Wrote {written}")
@@ -312,7 +213,6 @@ def _run_train(args: argparse.Namespace) -> int:
 
 
 def _run_compile(args: argparse.Namespace) -> int:
-
     if args.expr is None:
         if args.at is not None:
             raise _UsageError(
