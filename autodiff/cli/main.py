@@ -63,32 +63,47 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
-_OPTIONS_WITH_VALUE = {"--at", "-o", "--output"}
-_FLAGS = {"-h", "--help"}
+# The options of the commands that take a formula, to tell them from a formula that starts
+# with a minus: (options that take a value, flags).
+_FORMULA_COMMANDS = {
+    "draw": (("--at", "-o", "--output"), ("-h", "--help")),
+    "compile": (("--at",), ("-h", "--help")),
+}
 
 
 def _formula_first(argv: list[str]) -> list[str]:
-    """Let a formula start with a minus: `autodiff draw "-x**2" --at x=1`.
+    """Let a formula start with a minus: `autodiff draw "-omega" --at omega=1`.
 
-    argparse would take "-x**2" for an option; a leading space keeps it a formula (the parser
-    ignores spaces), so a user need not know about `--`.
+    argparse would read "-omega" as `-o mega`, and "-x**2" as an unknown option. Where the
+    formula belongs, the first argument that is not one of the command's options is the
+    formula; it moves behind a `--`, after which argparse takes it as it is. (So "-ofile.svg"
+    before the formula is a formula too; `-o file.svg` is the way to write that option.)
     """
-    if not argv or argv[0] not in ("draw", "compile"):
+    if not argv or argv[0] not in _FORMULA_COMMANDS:
         return argv
-    fixed = argv[:1]
-    expects_value = False
-    for arg in argv[1:]:
-        if arg == "--":  # everything after it is positional already
-            return fixed + argv[len(fixed):]
-        if expects_value:
-            expects_value = False
-        elif arg in _OPTIONS_WITH_VALUE:
-            expects_value = True
-        elif arg.startswith("-") and arg not in _FLAGS and not arg.startswith("--") \
-                and arg.split("=")[0] not in _OPTIONS_WITH_VALUE and not arg.startswith("-o"):
-            arg = " " + arg
-        fixed.append(arg)
-    return fixed
+    with_value, flags = _FORMULA_COMMANDS[argv[0]]
+    index = 1
+    while index < len(argv):
+        arg = argv[index]
+        if arg == "--" or not arg.startswith("-"):
+            return argv  # argparse reads what follows as the formula already
+        option = _option(arg, with_value + flags)
+        if option is None:
+            return [*argv[:index], *argv[index + 1:], "--", arg]
+        index += 2 if option in with_value and "=" not in arg else 1
+    return argv
+
+
+def _option(arg: str, options: tuple[str, ...]) -> str | None:
+    """The option `arg` names (argparse also takes `--opt=value` and a long option's unique
+    prefix, such as `--out` for `--output`), or None."""
+    name = arg.split("=", 1)[0]
+    if name in options:
+        return name
+    if name.startswith("--") and len(name) > 2:
+        matches = [option for option in options if option.startswith(name)]
+        return matches[0] if len(matches) == 1 else None
+    return None
 
 
 def _build_parser() -> _Parser:
@@ -162,6 +177,8 @@ def _failing(kinds: tuple[type[BaseException], ...], prefix: str) -> Callable:
 
 @_failing((OSError, ValueError), "autodiff trace")
 def _run_trace(args: argparse.Namespace) -> int:
+    if args.out is not None and not args.out.strip():
+        raise _UsageError("autodiff trace: --out needs a directory name, e.g. --out out")
     textbook_trace(None if args.out is None else Path(args.out), args.highlight)
     return 0
 
@@ -170,7 +187,11 @@ def _run_trace(args: argparse.Namespace) -> int:
 
 
 def _run_draw(args: argparse.Namespace) -> int:
-    output = Path(args.output) if args.output else None
+    if args.output is not None and not args.output.strip():
+        raise _UsageError(
+            "autodiff draw: -o needs a file name ending in .svg, .png or .dot, e.g. -o graph.svg"
+        )
+    output = None if args.output is None else Path(args.output)
     if output is not None and output.suffix.lower() not in _DRAW_SUFFIXES:
         raise _UsageError(
             f"autodiff draw: -o {args.output}: the file must end in .svg, .png or .dot"
@@ -204,12 +225,30 @@ def _run_draw(args: argparse.Namespace) -> int:
 
 @_failing((ValueError, OSError, ImportError), "autodiff train")
 def _run_train(args: argparse.Namespace) -> int:
-    from nn.tasks import run_task
+    from nn.tasks import TASKS, run_task
 
     options = {key: getattr(args, key) for key in ("epochs", "lr", "seed", "plot")
                if getattr(args, key) is not None}
-    run_task(args.task, **options)
-    return 0
+    try:
+        run_task(args.task, **options)
+        return 0
+    except ArithmeticError as error:  # the engine refuses an overflow, a division by zero
+        what = "its numbers overflowed" if isinstance(error, OverflowError) else "it broke down"
+        reason = _gist(str(error))
+    # Out of the except block the failed run is gone, and with it its progress bar, which
+    # ends its line: the message below gets a line of its own.
+    default = TASKS[args.task].lr
+    lr = options.get("lr", default)
+    raise _UsageError(
+        f"autodiff train: training {args.task} diverged at --lr {lr:g}, {what} ({reason}); "
+        f"choose a smaller --lr (the default is {default:g})"
+    )
+
+
+def _gist(message: str, limit: int = 80) -> str:
+    """The start of an engine message: up to its first ';', cut after a word near `limit`."""
+    first = " ".join(message.split(";", 1)[0].split())
+    return first if len(first) <= limit else first[:limit].rsplit(" ", 1)[0] + " ..."
 
 
 def _run_compile(args: argparse.Namespace) -> int:
