@@ -312,6 +312,19 @@ def test_trace_into_an_empty_directory_name_is_an_error(capsys, tmp_path, monkey
     assert out == "" and list(tmp_path.iterdir()) == []
 
 
+def test_a_place_that_cannot_be_written_fails_before_anything_is_printed(capsys, tmp_path):
+    code, out, err = run(capsys, "draw", "x", "--at", "x=1", "-o", str(tmp_path / "no" / "g.svg"))
+    assert_clean_error(code, err, "there is no directory")
+    assert out == ""
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    code, out, err = run(capsys, "trace", "--out", str(blocker / "sub"))
+    assert_clean_error(code, err, "autodiff trace")
+    assert out == ""
+    code, out, err = run(capsys, "trace", "--highlight", "")
+    assert_clean_error(code, err, "--highlight needs a node's label")
+
+
 def test_train_that_overflows_is_one_line_naming_the_cure(capsys):
     code, out, err = run(capsys, "train", "xor", "--lr", "1e308", "--epochs", "3")
     assert code == 2 and "Traceback" not in err

@@ -23,7 +23,8 @@ def textbook_trace(out: Path | None = None, highlight: str | None = None) -> lis
     """Print the forward pass, every gradient by the chain rule and one SGD step of the 2-2-2
     network; with `out`, also write its graph and step-through page there. Returns the files.
 
-    Raises ValueError for a `highlight` label the graph does not have, before printing anything.
+    Raises ValueError for a `highlight` label the graph does not have, and OSError for an
+    `out` that cannot be made, before printing anything.
     """
     from nn import SGD
     from nn.examples import mazur
@@ -36,6 +37,8 @@ def textbook_trace(out: Path | None = None, highlight: str | None = None) -> lis
             tr.node(highlight)
         except KeyError as error:
             raise ValueError(f"--highlight: {error.args[0]}") from None
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)  # fails, if it must, before anything is printed
 
     targets = ", ".join(format_number(t) for t in example.target)
     inputs = ", ".join(format_number(x) for x in example.x)
@@ -104,7 +107,6 @@ def _gradient_order(tr: Trace, params: list) -> list:
 
 
 def _write_trace_files(tr: Trace, out: Path, highlight: str | None) -> list[Path]:
-    out.mkdir(parents=True, exist_ok=True)
     lit = tr.explain(highlight) if highlight else ()
     title = "The hand-worked 2-2-2 network: E_total and its gradients"
     written = write_drawing(draw_graph(tr.root, highlight=lit, title=title), out / "graph.svg")

@@ -175,11 +175,17 @@ def _failing(kinds: tuple[type[BaseException], ...], prefix: str) -> Callable:
 # --- trace ----------------------------------------------------------------------------------
 
 
-@_failing((OSError, ValueError), "autodiff trace")
+@_failing((ValueError,), "autodiff trace")
 def _run_trace(args: argparse.Namespace) -> int:
     if args.out is not None and not args.out.strip():
         raise _UsageError("autodiff trace: --out needs a directory name, e.g. --out out")
-    textbook_trace(None if args.out is None else Path(args.out), args.highlight)
+    if args.highlight is not None and not args.highlight.strip():
+        raise _UsageError("autodiff trace: --highlight needs a node's label, e.g. --highlight w5")
+    try:
+        textbook_trace(None if args.out is None else Path(args.out), args.highlight)
+    except OSError as error:
+        raise _UsageError(f"autodiff trace: cannot write to --out {args.out}: {error}; choose "
+                          "a directory that can be made and written") from None
     return 0
 
 
@@ -193,9 +199,11 @@ def _run_draw(args: argparse.Namespace) -> int:
         )
     output = None if args.output is None else Path(args.output)
     if output is not None and output.suffix.lower() not in _DRAW_SUFFIXES:
-        raise _UsageError(
-            f"autodiff draw: -o {args.output}: the file must end in .svg, .png or .dot"
-        )
+        raise _UsageError(f"autodiff draw: -o {args.output}: the file name must end in .svg, "
+                          ".png or .dot, as in graph.svg")
+    if output is not None and not output.parent.is_dir():  # say so before printing anything
+        raise _UsageError(f"autodiff draw: -o {args.output}: there is no directory "
+                          f"{output.parent}; create it first, or draw somewhere else")
     try:
         root, leaves = build_graph(args.expr, parse_assignments(",".join(args.at)))
         root.label = "f" if "f" not in leaves else "out"
