@@ -290,6 +290,7 @@ def test_hostile_input_is_rejected_at_the_right_column(text, column, words):
         ("x..y", 2, "attribute access"),
         ("x if", 3, "keyword"),
         ("1" * 5000, 1, "too large for a float"),  # Python refuses over 4,300 digits
+        ("[" * 3000, 1, "lists"),  # the parser gives up on depth; the "[" is what is wrong
     ],
 )
 def test_python_beyond_the_grammar_is_rejected(text, column, words):

@@ -325,7 +325,8 @@ def parse_formula(text: str) -> Node:
     except SyntaxError as error:
         raise _diagnose(source) or _python_says(error, source, indent) from None
     except (RecursionError, MemoryError):
-        raise FormulaError(
+        # Python's parser gave up on depth: "[" * 300 is better told as the "[" it is.
+        raise _diagnose(source) or FormulaError(
             "the formula is nested too deeply for Python's parser; write it with fewer "
             "nested operations"
         ) from None
