@@ -269,3 +269,74 @@ def test_a_formula_may_start_with_a_minus(capsys, tmp_path):
     assert code == 0 and "= -9.00000000" in out and "df/dx = -6.00000000" in out
     code, out, _ = run(capsys, "compile", "-x*y", "--at", "x=1,y=2")
     assert code == 0 and "def value_and_grad(x, y):" in out
+
+
+@pytest.mark.parametrize("argv", [
+    ["draw", "-omega", "--at", "omega=1"],  # not `-o mega`
+    ["draw", "--at", "omega=1", "-omega"],
+    ["draw", "--at=omega=1", "-omega"],
+    ["draw", "--a", "omega=1", "-omega"],  # argparse's prefix of --at
+    ["draw", "-omega", "-o", "g.dot", "--at", "omega=1"],
+    ["draw", "--at", "omega=1", "--", "-omega"],
+])
+def test_a_formula_starting_with_minus_o_is_a_formula(capsys, tmp_path, monkeypatch, argv):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, *argv)
+    assert code == 0 and err == ""
+    assert out.splitlines()[:2] == ["f = -omega = -1.00000000", "df/domega = -1.00000000"]
+    assert ("-o" in argv) == (tmp_path / "g.dot").exists()
+
+
+def test_a_formula_starting_with_minus_keeps_its_columns(capsys):
+    code, _, err = run(capsys, "draw", "-x +", "--at", "x=1")
+    assert_clean_error(code, err, "column 5", "ends after '+'")
+    code, _, err = run(capsys, "compile", "--at", "x=1", "-x y")
+    assert_clean_error(code, err, "column 4", "missing operator")
+    code, _, err = run(capsys, "draw", "--x", "--at", "x=2")  # a double minus, not an option
+    assert code == 0 and err == ""
+
+
+@pytest.mark.parametrize("output", ["", "  ", "--output="])
+def test_draw_to_an_empty_file_name_is_an_error(capsys, tmp_path, monkeypatch, output):
+    monkeypatch.chdir(tmp_path)
+    argv = ["draw", "x", "--at", "x=1", *(["-o", output] if output != "--output=" else [output])]
+    code, out, err = run(capsys, *argv)
+    assert_clean_error(code, err, "autodiff draw: -o needs a file name", ".svg")
+    assert out == "" and list(tmp_path.iterdir()) == []
+
+
+def test_trace_into_an_empty_directory_name_is_an_error(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, "trace", "--out", "")
+    assert_clean_error(code, err, "autodiff trace: --out needs a directory")
+    assert out == "" and list(tmp_path.iterdir()) == []
+
+
+def test_a_place_that_cannot_be_written_fails_before_anything_is_printed(capsys, tmp_path):
+    code, out, err = run(capsys, "draw", "x", "--at", "x=1", "-o", str(tmp_path / "no" / "g.svg"))
+    assert_clean_error(code, err, "there is no directory")
+    assert out == ""
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    code, out, err = run(capsys, "trace", "--out", str(blocker / "sub"))
+    assert_clean_error(code, err, "autodiff trace")
+    assert out == ""
+    code, out, err = run(capsys, "trace", "--highlight", "")
+    assert_clean_error(code, err, "--highlight needs a node's label")
+
+
+def test_train_that_overflows_is_one_line_naming_the_cure(capsys):
+    code, out, err = run(capsys, "train", "xor", "--lr", "1e308", "--epochs", "3")
+    assert code == 2 and "Traceback" not in err
+    message = err.strip().splitlines()[-1]  # the progress bar's line may stand above it
+    assert message.startswith("autodiff train: training xor diverged at --lr 1e+308")
+    assert "overflow" in message and "choose a smaller --lr (the default is 0.05)" in message
+    assert "accuracy" not in out
+
+
+def test_the_command_line_loads_nn_only_inside_a_command():
+    probe = ("import sys, autodiff.cli.main, autodiff.cli.demos; "
+             "print(sorted(m for m in sys.modules if m == 'nn' or m.startswith('nn.')))")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 0 and result.stdout.strip() == "[]", result.stderr

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
+import time
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
+from autodiff import trace
 from autodiff.cli.formula import (
     FUNCTIONS,
     MAX_LENGTH,
@@ -22,6 +24,7 @@ from autodiff.cli.formula import (
     parse_formula,
 )
 from autodiff.engine.backward import topological_order
+from autodiff.engine.value import Value
 
 
 def evaluate(text: str, **values: float) -> float:
@@ -254,6 +257,88 @@ def test_hostile_input_is_rejected_at_the_right_column(text, column, words):
     assert error.pointer().splitlines()[1] == " " * (column - 1) + "^"
 
 
+# Python reads all of these; a formula is far less than Python, so each is rejected.
+@pytest.mark.parametrize(
+    "text, column, words",
+    [
+        ("1j", 1, "complex numbers"),
+        ("0x10", 1, "malformed number"),
+        ("0o17", 1, "malformed number"),
+        ("01", 1, "malformed number"),
+        ("True + x", 1, "keyword"),
+        ("not x", 1, "keyword"),
+        ("await x", 1, "keyword"),
+        ("(yield x)", 2, "keyword"),
+        ("x is y", 3, "comparisons"),
+        ("x < y", 3, "comparisons"),
+        ("(x := 1)", 4, "assignments"),
+        ("exp(*x)", 5, "starred"),
+        ("exp(**k)", 5, "keyword arguments"),
+        ("exp(x, k=1)", 9, "keyword arguments"),
+        ("f'{x}'", 1, "strings"),
+        ("b'x'", 1, "strings"),
+        ("...", 1, "not part of a formula"),
+        ("~x", 1, "bitwise"),
+        ("x | y", 3, "abs(x)"),
+        ("x << 1", 3, "bitwise"),
+        ("x # comment", 3, "comments"),
+        ("(x)(y)", 4, "missing operator"),
+        ("exp(x)(y)", 7, "missing operator"),
+        ("x[1:2]", 2, "subscripts"),
+        ("{x}", 1, "braces"),
+        ("(x for x in y)", 1, "generator"),
+        ("x..y", 2, "attribute access"),
+        ("x if", 3, "keyword"),
+        ("1" * 5000, 1, "too large for a float"),  # Python refuses over 4,300 digits
+        ("[" * 3000, 1, "lists"),  # the parser gives up on depth; the "[" is what is wrong
+    ],
+)
+def test_python_beyond_the_grammar_is_rejected(text, column, words):
+    with pytest.raises(FormulaError) as info:
+        parse_formula(text)
+    assert info.value.column == column
+    assert words in str(info.value) and "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "text, column, words",
+    [
+        ("ω + 1", 1, "ASCII"),
+        ("x + ｘ", 5, "ASCII"),  # Python would quietly read the wide letter as x
+        ("2 × x", 3, "write *"),
+        ("x − 1", 3, "write -"),
+        ("x\udcff", 2, "not printable"),  # a lone surrogate, as a bad UTF-8 argv gives
+        ("x\u2028", 2, "not printable"),
+        ("x\x0c", 2, "not printable"),
+    ],
+)
+def test_characters_outside_ascii_are_pointed_at(text, column, words):
+    with pytest.raises(FormulaError) as info:
+        parse_formula(text)
+    assert info.value.column == column and words in str(info.value)
+
+
+def test_spaces_and_line_breaks_are_just_spaces():
+    assert evaluate("  -x", x=2.0) == -2.0  # Python's parser alone rejects a leading space
+    assert evaluate("x +\n  2 *\r\n\tx", x=1.0) == 3.0
+    with pytest.raises(FormulaError) as info:
+        parse_formula("  x y")
+    assert info.value.column == 5
+
+
+def test_the_text_is_never_run(monkeypatch):
+    import builtins
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the formula text was run")
+
+    monkeypatch.setattr(builtins, "eval", refuse)
+    monkeypatch.setattr(builtins, "exec", refuse)
+    assert evaluate("exp(x) * 2", x=0.0) == 2.0
+    with pytest.raises(FormulaError):
+        parse_formula("__import__('os').system('true')")
+
+
 @pytest.mark.parametrize("text", ["", "   ", "\n\t"])
 def test_empty_formula(text):
     with pytest.raises(FormulaError, match="empty formula"):
@@ -305,6 +390,36 @@ def test_node_limit_and_long_chains_without_recursion():
         parse_formula("+".join(["x"] * MAX_NODES))
     with pytest.raises(FormulaError, match="more than 2,000"):
         parse_formula("-" * MAX_NODES + "x")
+
+
+def test_the_deepest_formulas_within_the_node_limit():
+    # The shapes that take Python's parser deepest, each just inside MAX_NODES.
+    assert evaluate("-" * (MAX_NODES - 1) + "x", x=1.0) == -1.0
+    powers = "x**" * ((MAX_NODES - 1) // 2) + "x"
+    assert evaluate(powers, x=1.0) == 1.0
+    mixed = "-x**" * ((MAX_NODES - 1) // 3) + "x"
+    assert evaluate(mixed, x=1.0) == -1.0
+    with pytest.raises(FormulaError, match="more than 2,000"):
+        parse_formula("x**" * MAX_NODES + "x")
+
+
+def test_a_deep_caller_stack_gives_a_formula_error_at_worst():
+    # On Python 3.11 the parser's depth limit shrinks with the caller's stack: called from deep
+    # inside a program, the deepest formula may not parse, but it fails cleanly.
+    import sys
+
+    def nested(depth):
+        return parse_formula("-" * (MAX_NODES - 1) + "x") if depth == 0 else nested(depth - 1)
+
+    frame, used = sys._getframe(), 0
+    while frame is not None:
+        frame, used = frame.f_back, used + 1
+    try:
+        result = nested(sys.getrecursionlimit() - used - 50)
+    except FormulaError as error:
+        assert "nested too deeply" in str(error)
+    else:
+        assert isinstance(result, Node)
 
 
 def test_exponent_tower_is_a_clean_error():
@@ -567,3 +682,226 @@ def test_any_text_parses_or_raises_formula_error(text):
         return
     assert math.isfinite(root.data)
     assert parse_formula(format_formula(node)) is not None
+
+
+# --- fuzzing -------------------------------------------------------------------------------------
+
+# Pieces of the grammar, of the Python just outside it, and of what is no Python at all.
+PIECES = [
+    *"xy12.e+-*/() ,_=[]'\"^%:;#@!~<>{}\\$`\t\n", *FUNCTIONS, "**", "//", "9**9", "1e999",
+    "lambda", "not", "if", "else", "for", "in", "import", "await", "__import__", "True", "None",
+    "...", "1j", "0x1", "1_0", "01", "f'", "\x00", "\x0c", "²", "ω", "ｘ", "−", "×", "\udcff",
+    "\u2028", "\ufeff", "🙂",
+]
+SOUP = st.lists(st.sampled_from(PIECES), max_size=60).map("".join)
+SIZES = st.one_of(st.integers(0, 6000), st.sampled_from([99, 100, 101, 199, 200, 201, 999, 1000,
+                                                        1999, 2000, 2001, 2980, 2981, 5000]))
+NESTED = st.builds(
+    lambda opener, depth, inner, closing: opener * depth + inner + ")" * closing,
+    st.sampled_from(["(", "-(", "exp(", "sqrt(abs(", "(-", "[", "x**(", "((x)+"]),
+    SIZES, SOUP, SIZES,
+)
+CHAINS = st.one_of(
+    st.builds(lambda op, n: "x" + (op + "x") * n,
+              st.sampled_from(["+", "-", "*", "/", "**", "+-", "**-", "*exp", " + "]), SIZES),
+    st.builds(lambda sign, n: sign * n + "x", st.sampled_from(["-", "+", "+-", "- "]), SIZES),
+)
+ANY_TEXT = st.one_of(
+    st.text(max_size=200),  # any unicode
+    st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=200),
+    SOUP, NESTED, CHAINS,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(ANY_TEXT)
+def test_fuzz_every_text_is_a_graph_or_a_formula_error(text):
+    started = time.perf_counter()
+    try:
+        node = parse_formula(text)
+        root, leaves = build_graph(node, {name: 0.5 for name in formula_names(node)})
+    except FormulaError as error:
+        message = str(error)
+        assert message and "\n" not in message
+        if error.column is not None:
+            assert 1 <= error.column <= len(text) + 1
+            assert error.pointer().splitlines()[1].endswith("^")
+    else:
+        assert isinstance(root, Value) and math.isfinite(root.data)
+        assert set(leaves) == set(formula_names(node))
+        assert format_formula(parse_formula(format_formula(node))) == format_formula(node)
+    assert time.perf_counter() - started < 2.0  # generous: each text takes milliseconds
+
+
+# Random well-formed formulas over x and y, as trees: ("num", text), ("var", name),
+# ("neg", t), ("pos", t), ("bin", op, left, right), ("pow", base, exponent), ("call", f, t).
+XY_LEAVES = st.one_of(
+    st.tuples(st.just("num"), st.sampled_from(("0", "1", "2", "3", "0.5", "2.5e-1", "1E1"))),
+    st.tuples(st.just("var"), st.sampled_from("xy")),
+)
+SMALL_EXPONENTS = st.tuples(st.just("num"), st.sampled_from(("2", "3", "0.5", "1", "0")))
+
+
+def _xy_extend(children):
+    return st.one_of(
+        st.tuples(st.sampled_from(("neg", "pos")), children),
+        st.tuples(st.just("bin"), st.sampled_from("+-*/"), children, children),
+        st.tuples(st.just("pow"), children, st.one_of(SMALL_EXPONENTS, children)),
+        st.tuples(st.just("call"), st.sampled_from(FUNCTIONS), children),
+    )
+
+
+XY_TREES = st.recursive(XY_LEAVES, _xy_extend, max_leaves=10)
+COORDINATE = st.floats(-3.0, 3.0, allow_nan=False)
+
+# Precedence levels as Python has them: + - < * / < unary < ** < atoms.
+_LEVEL = {"bin+": 1, "bin-": 1, "bin*": 2, "bin/": 2, "neg": 3, "pos": 3, "pow": 4}
+
+
+def _level(tree) -> int:
+    return _LEVEL.get(tree[0] + (tree[1] if tree[0] == "bin" else ""), 5)
+
+
+def xy_text(tree) -> str:
+    """The tree as text, with the parentheses Python's precedence needs and no more."""
+    kind = tree[0]
+    if kind in ("num", "var"):
+        return tree[1]
+    if kind == "call":
+        return f"{tree[1]}({xy_text(tree[2])})"
+    if kind in ("neg", "pos"):
+        inner = xy_text(tree[1])
+        return ("-" if kind == "neg" else "+") + (f"({inner})" if _level(tree[1]) < 3 else inner)
+    if kind == "pow":
+        base, exponent = xy_text(tree[1]), xy_text(tree[2])
+        base = base if _level(tree[1]) == 5 else f"({base})"  # -x**2 is -(x**2)
+        exponent = exponent if _level(tree[2]) >= 3 else f"({exponent})"  # 2**-x, 2**x**y
+        return f"{base}**{exponent}"
+    _, op, left, right = tree
+    level = _level(tree)
+    left_text, right_text = xy_text(left), xy_text(right)
+    left_text = left_text if _level(left) >= level else f"({left_text})"
+    right_text = right_text if _level(right) > level else f"({right_text})"
+    return f"{left_text} {op} {right_text}"
+
+
+def _has_name(tree) -> bool:
+    return tree[0] == "var" or any(_has_name(t) for t in tree[1:] if isinstance(t, tuple))
+
+
+class Trail:
+    """What an evaluation passed through: the arguments of relu and abs (a kink at 0), and
+    the largest magnitude of any value on the way (rounding in a difference grows with it)."""
+
+    def __init__(self) -> None:
+        self.kinks: list[float] = []
+        self.largest = 0.0
+
+
+def xy_value(tree, point: dict[str, float], trail: Trail | None = None) -> float:
+    """Plain floats and `math`; raises ArithmeticError or ValueError where the formula has no
+    finite value."""
+    trail = Trail() if trail is None else trail
+    kind = tree[0]
+    if kind == "num":
+        value = float(tree[1])
+    elif kind == "var":
+        value = point[tree[1]]
+    elif kind in ("neg", "pos"):
+        value = xy_value(tree[1], point, trail)
+        value = -value if kind == "neg" else value
+    elif kind == "pow":
+        base, exponent = xy_value(tree[1], point, trail), xy_value(tree[2], point, trail)
+        if _has_name(tree[2]) and base <= 0:
+            raise ValueError("x ** y is defined for x > 0")  # as the engine has it
+        value = _finite(math.pow(base, exponent))
+    elif kind == "call":
+        x = xy_value(tree[2], point, trail)
+        if tree[1] in ("relu", "abs"):
+            trail.kinks.append(x)
+            value = abs(x) if tree[1] == "abs" else max(x, 0.0)
+        elif tree[1] == "sigmoid":
+            value = 1 / (1 + math.exp(-x)) if x >= 0 else math.exp(x) / (1 + math.exp(x))
+        else:
+            value = _finite(getattr(math, tree[1])(x))
+    else:
+        a, b = xy_value(tree[2], point, trail), xy_value(tree[3], point, trail)
+        op = tree[1]
+        value = _finite(a + b if op == "+" else a - b if op == "-" else a * b if op == "*"
+                        else a / b)
+    trail.largest = max(trail.largest, abs(value))
+    return value
+
+
+def xy_central_difference(tree, point: dict[str, float], name: str, step: float) -> float:
+    up, down = dict(point), dict(point)
+    up[name] += step
+    down[name] -= step
+    return (xy_value(tree, up) - xy_value(tree, down)) / (2 * step)
+
+
+def gradient_terms(root: Value) -> dict[int, float]:
+    """Run the backward pass; for each node (by id), its gradient's terms summed in absolute
+    value: how large the numbers are that the pass adds up, and so how far rounding reaches."""
+    size = {id(root): 1.0}
+    for step in trace(root).backward:
+        for edge in step.edges:
+            size[id(edge.input)] = (size.get(id(edge.input), 0.0)
+                                    + abs(edge.local) * size.get(id(step.node), 0.0))
+    return size
+
+
+@settings(max_examples=300, deadline=None)
+@given(XY_TREES, COORDINATE, COORDINATE)
+def test_random_formulas_over_x_and_y_match_values_and_finite_differences(tree, x, y):
+    text = xy_text(tree)
+    point = {"x": x, "y": y}
+    names = [name for name in ("x", "y") if name in formula_names(text)]
+    values = {name: point[name] for name in names}
+    trail = Trail()
+    try:
+        expected = xy_value(tree, point, trail)
+    except (ArithmeticError, ValueError):
+        event("no finite value")
+        with pytest.raises(FormulaError):
+            build_graph(text, values)
+        return
+    root, leaves = build_graph(text, values)
+    assert root.data == pytest.approx(expected, rel=1e-9, abs=1e-12)
+    try:
+        terms = gradient_terms(root)  # runs the backward pass
+    except (ArithmeticError, ValueError):
+        event("a derivative is not finite")  # sqrt at 0, ...: the engine says so
+        return
+    if any(abs(k) < 1e-3 for k in trail.kinks):
+        event("near a kink")  # of relu or abs: no finite difference means anything there
+        return
+    for name in names:
+        # A step relative to the coordinate, so that it never reaches across 0, where a
+        # tiny coordinate may sit next to a pole (x*x/y at y = 1e-70).
+        step = 1e-5 * (abs(point[name]) or 1.0)
+        try:
+            central = xy_central_difference(tree, point, name, step)
+            coarse = xy_central_difference(tree, point, name, 10 * step)
+            forward = (xy_value(tree, dict(point, **{name: point[name] + step})) - expected
+                       ) / step
+            backward = (expected - xy_value(tree, dict(point, **{name: point[name] - step}))
+                        ) / step
+        except (ArithmeticError, ValueError):
+            event("no finite value a step away")
+            continue
+        # A difference quotient says something about the derivative only where the function
+        # is smooth across the step: both steps agree, and so do both sides (they do not
+        # where a pole, a kink or steep curvature lies within the step).
+        scale = 1 + abs(central)
+        if 1e-15 * trail.largest / step > 1e-6 * scale:
+            event("rounding swamps the differences")  # x + 1/y with y near 0, ...
+            continue
+        if abs(central - coarse) > 1e-5 * scale or abs(forward - backward) > 1e-3 * scale:
+            event("finite differences not converged")
+            continue
+        if 1e-12 * terms[id(leaves[name])] > 1e-5 * (1 + abs(leaves[name].grad)):
+            event("the gradient's terms cancel")  # x/x at x = 1e-26: 1e26 - 1e26 in floats
+            continue
+        event("compared with finite differences")
+        assert leaves[name].grad == pytest.approx(central, rel=1e-4, abs=1e-6), (text, name)

@@ -1,25 +1,29 @@
 """The formula language of `autodiff draw EXPR --at NAME=NUMBER,...`: parse, check, build a graph.
 
 A formula is numbers, names, `+ - * / **`, unary `-` and `+`, parentheses and one-argument
-calls of `exp log tanh sigmoid relu sqrt abs`; precedence and associativity are Python's
-(`-x**2` is `-(x**2)`, `2**3**2` is `2**(3**2)`). The text is never handed to Python's
-`eval`, `exec` or `compile`: a small tokenizer and an operator-precedence parser read it,
-and anything outside the grammar is a `FormulaError` pointing at the offending column.
+calls of `exp log tanh sigmoid relu sqrt abs`. Python's own parser reads it
+(`ast.parse(text, mode="eval")`), so precedence and associativity are Python's (`-x**2` is
+`-(x**2)`, `2**3**2` is `2**(3**2)`); the tree it returns is checked against an allow-list of
+node types and turned into a `Node` tree. The text is never run: it never reaches `eval`,
+`exec` or a compiler, and anything outside the grammar is a `FormulaError` pointing at the
+offending column.
 
-Nothing here recurses: parsing uses explicit stacks and every tree walk is a loop, so no input
-can hit Python's recursion limit. Length, node count and nesting are capped, numbers are floats
-(never big ints), and every intermediate value must stay finite, so `9**9**9**9` is a clean
-error rather than a long computation.
+Nothing here recurses: every tree walk is a loop with an explicit stack. Python's parser does
+recurse, so length, node count and nesting are capped on the raw text before it runs (the
+measurements are by the caps). Numbers are floats (never big ints), and every intermediate
+value must stay finite, so `9**9**9**9` is a clean error rather than a long computation.
 """
 
 from __future__ import annotations
 
+import ast
 import keyword
 import math
 import numbers
 import re
+import warnings
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from ..compile import compile_graph
 from ..engine.value import Value
@@ -36,11 +40,29 @@ __all__ = [
     "formula_names",
     "parse_assignments",
     "parse_formula",
+    "source_for_formula",
 ]
 
+# Python's parser recurses, so the caps are checked on the raw text before it runs and sit well
+# below where it gives up. Measured with ast.parse(text, mode="eval") at the default recursion
+# limit (1000), on CPython 3.10.13 / 3.11.7 / 3.12.1 / 3.13.0; the first n that fails:
+#   "(" * n + "x" + ")" * n, "exp(" * n + ...   201 on all four (SyntaxError: too many nested
+#                                               parentheses; "[" and "{" count too)
+#   "x+" * n + "x"                              none below 20,000 / 2,981 / 2,995 / 9,996
+#   "-" * n + "x"                               5,976 / 2,981 / 2,995 / 5,976
+#   "x**" * n + "x"                             2,988 / 2,981 / 2,988 / 2,988
+#   "-x**" * n + "x"                            1,992 / 1,491 / 1,498 / 1,992
+# 3.10 and 3.13 stop at about 6,000 entries of the parser's stack (MemoryError; one per unary
+# sign, two per `**`), 3.11 and 3.12 at a tree about 2,980 levels deep (RecursionError while
+# building the tree). On 3.11 that depth also shrinks by three levels per Python frame already
+# on the caller's stack: 2,081 for "x+" * n at 300 frames deep, 1,181 at 600.
+# A formula of MAX_NODES nodes is at most MAX_NODES levels deep (1,999 minus signs and a name)
+# and needs at most about 2,000 parser-stack entries (999 `**`s): two thirds of the lowest limit
+# for a shallow caller. Where the parser gives up all the same (3.11, a caller some 300 frames
+# deep), the result is a FormulaError, not a crash.
 MAX_LENGTH = 10_000  # characters of formula (or assignment) text
 MAX_NODES = 2_000  # numbers, names, operators and calls in one formula
-MAX_NESTING = 100  # parentheses (including a call's) open at once
+MAX_NESTING = 100  # parentheses (including a call's) open at once; Python's own limit is 200
 
 # The functions a formula may call, each mapped to the `Value` method it stands for.
 _CALLS: dict[str, Callable[[Value], Value]] = {
@@ -53,23 +75,49 @@ _CALLS: dict[str, Callable[[Value], Value]] = {
     "abs": Value.abs,
 }
 FUNCTIONS: tuple[str, ...] = tuple(_CALLS)
+_GRAMMAR = "numbers, names, + - * / **, parentheses and " + ", ".join(FUNCTIONS)
 
 # Binary operators: (precedence, right-associative). Unary minus and plus sit between `*` and
 # `**`, as in Python, so `-x**2` is `-(x**2)` while `-x*y` is `(-x)*y`.
 _BINARY = {"+": (1, False), "-": (1, False), "*": (2, False), "/": (2, False), "**": (4, True)}
 _UNARY = 3
 _ATOM = 5
+_BINARY_OPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
+_UNARY_OPS = {ast.USub: "-", ast.UAdd: "+"}
+
+# Operators Python knows and a formula does not, with what to write instead.
+_BITWISE = "bitwise operators are not allowed"
+_OTHER_OPS = {
+    ast.FloorDiv: "floor division '//' is not supported; use /",
+    ast.Mod: "the modulo operator '%' is not supported",
+    ast.BitXor: "'^' is not a power; for a power write **, as in x**2",
+    ast.MatMult: "matrix multiplication '@' is not allowed",
+    ast.BitOr: _BITWISE + " (for an absolute value write abs(x))",
+    ast.BitAnd: _BITWISE,
+    ast.LShift: _BITWISE,
+    ast.RShift: _BITWISE,
+    ast.Invert: _BITWISE,
+}
 
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
-_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z")
-_TOKEN = re.compile(
-    r"(?P<space>[ \t\r\n]+)"
-    r"|(?P<number>(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)"
-    r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
-    r"|(?P<op>\*\*|[-+*/(),])"
-)
+_NUMBER_TEXT = r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+_NUMBER = re.compile(rf"[+-]?{_NUMBER_TEXT}\Z")  # a number as --at accepts it
+_FORMULA_NUMBER = re.compile(rf"{_NUMBER_TEXT}\Z")  # no 1_000, 0x10, 1j: floats as written
+_LEADING_ZERO = re.compile(r"0[0-9]+\Z")  # "01": Python rejects it, and it is no float syntax
 _NUMBER_TAIL = re.compile(r"[._][0-9A-Za-z_.]*")  # what may not follow a number: 1.2.3, 1_000
 _BARE_EXPONENT = re.compile(r"[eE][+-]?(?![A-Za-z_])")  # 1e, 1e+ (but 2exp(x) is 2 exp(x))
+
+# Counting before Python's parser runs: numbers, names and operators are nodes, and `(` nests.
+_COUNTED = re.compile(
+    rf"(?P<number>{_NUMBER_TEXT})|(?P<name>[^\W\d]\w*)|(?P<op>\*\*|[-+*/])|(?P<open>\()"
+    r"|(?P<close>\))"
+)
+# Tokens, only to say why Python's parser rejected a text (it says "invalid syntax").
+_TOKEN = re.compile(
+    rf"(?P<space> +)|(?P<number>{_NUMBER_TEXT})|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
+    r"|(?P<op>\*\*|//|[-+*/(),])|(?P<other>.)",
+    re.DOTALL,
+)
 
 # Characters outside the grammar that users (or attackers) are likely to type, with the reason.
 _REJECTED = {
@@ -94,6 +142,12 @@ _REJECTED = {
     "~": "bitwise operators are not allowed",
     "#": "comments are not allowed",
     "\\": "backslashes are not allowed",
+    "²": "for a power write **, as in x**2",
+    "³": "for a power write **, as in x**3",
+    "×": "for a product write *",
+    "·": "for a product write *",
+    "÷": "for a division write /",
+    "−": "for a minus write -",
 }
 
 
@@ -117,7 +171,10 @@ class FormulaError(ValueError):
         if self.text is None or self.position is None:
             return ""
         start = max(0, self.position - width // 2)
-        line = self.text[start : start + width].replace("\n", " ").replace("\t", " ")
+        # One character for one column: line breaks and tabs show as spaces, what cannot be
+        # printed (NUL, a lone surrogate) as '?'.
+        line = "".join(" " if char in "\t\n\r" else char if char.isprintable() else "?"
+                       for char in self.text[start : start + width])
         return f"{line}\n{' ' * (self.position - start)}^"
 
 
@@ -204,97 +261,41 @@ def formula_names(node: Node | str) -> list[str]:
     return list(names)
 
 
-# --- tokens ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Token:
-    kind: str  # "number", "name", "op" or "end"
-    text: str
-    pos: int
+# --- parsing -------------------------------------------------------------------------------------
 
 
 def _quote(text: str, limit: int = 24) -> str:
     return repr(text if len(text) <= limit else text[:limit] + "...")
 
 
-def _describe(token: _Token) -> str:
-    return "the end of the formula" if token.kind == "end" else _quote(token.text)
+def _keyword_message(word: str) -> str:
+    return f"{word!r} is a Python keyword; a formula allows only {_GRAMMAR}"
 
 
-class _Tokens:
-    """Reads tokens one at a time, so the first error in the text is the one reported."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.pos = 0
-        self.ahead: _Token | None = None
-
-    def peek(self) -> _Token:
-        if self.ahead is None:
-            self.ahead = self._read()
-        return self.ahead
-
-    def next(self) -> _Token:
-        token = self.peek()
-        self.ahead = None
-        return token
-
-    def _read(self) -> _Token:
-        text = self.text
-        while True:
-            if self.pos >= len(text):
-                return _Token("end", "", len(text))
-            match = _TOKEN.match(text, self.pos)
-            if match is None:
-                raise self._bad_character()
-            self.pos = match.end()
-            if match.lastgroup != "space":
-                break
-        kind, word, start = match.lastgroup, match.group(), match.start()
-        if kind == "number":
-            self._check_number_end(word, start)
-        elif kind == "name":
-            if word.startswith("_"):
-                raise FormulaError(
-                    f"names may not start with '_': {_quote(word)}", text, start
-                )
-            if keyword.iskeyword(word):
-                raise FormulaError(
-                    f"{word!r} is a Python keyword; a formula allows only numbers, names, "
-                    "+ - * / **, parentheses and " + ", ".join(FUNCTIONS),
-                    text,
-                    start,
-                )
-        elif word == "/" and text.startswith("/", self.pos):
-            raise FormulaError("floor division '//' is not supported; use /", text, start)
-        return _Token(kind, word, start)
-
-    def _check_number_end(self, word: str, start: int) -> None:
-        # "1.2.3", "1_000", "1e" and "1e+" must not quietly split into several tokens. A letter
-        # after a number ("2x") is left to the parser, which reports the missing operator.
-        bad = _NUMBER_TAIL.match(self.text, self.pos)
-        if bad is None and "e" not in word.lower():
-            bad = _BARE_EXPONENT.match(self.text, self.pos)
-        if bad is not None:
-            raise FormulaError(f"malformed number {_quote(word + bad.group())}", self.text, start)
-
-    def _bad_character(self) -> FormulaError:
-        char = self.text[self.pos]
-        reason = _REJECTED.get(char)
-        message = f"unexpected character {char!r}" + (f" ({reason})" if reason else "")
-        return FormulaError(message, self.text, self.pos)
-
-
-# --- the parser --------------------------------------------------------------------------------
-
-
-@dataclass
-class _Open:
-    """An open parenthesis on the operator stack; `func` is set for a call's parenthesis."""
-
-    func: str | None
-    pos: int
+# Python expressions that are no formula: what to say, pointed at the node's start ...
+_REJECTED_AT_START: dict[type, str] = {
+    ast.List: "lists and comprehensions are not allowed",
+    ast.ListComp: "lists and comprehensions are not allowed",
+    ast.Set: "braces (sets and dicts) are not allowed",
+    ast.SetComp: "braces (sets and dicts) are not allowed",
+    ast.Dict: "braces (sets and dicts) are not allowed",
+    ast.DictComp: "braces (sets and dicts) are not allowed",
+    ast.GeneratorExp: "generator expressions are not allowed",
+    ast.Lambda: _keyword_message("lambda"),
+    ast.Await: _keyword_message("await"),
+    ast.Yield: _keyword_message("yield"),
+    ast.YieldFrom: _keyword_message("yield"),
+    ast.Starred: "starred arguments are not allowed",
+    ast.JoinedStr: "strings are not allowed",
+}
+# ... or at the symbol after its first part (`x.y`, `x[0]`, `x < y`, `x if y else z`, `x := 1`).
+_REJECTED_AFTER: dict[type, tuple[str, str]] = {
+    ast.Attribute: ("attribute access is not allowed", "value"),
+    ast.Subscript: ("subscripts are not allowed", "value"),
+    ast.Compare: ("comparisons are not allowed", "left"),
+    ast.IfExp: (_keyword_message("if"), "body"),
+    ast.NamedExpr: ("assignments are not allowed", "target"),
+}
 
 
 def parse_formula(text: str) -> Node:
@@ -307,170 +308,322 @@ def parse_formula(text: str) -> Node:
         )
     if not text.strip():
         raise FormulaError("empty formula; write an expression such as 'x**2 + 3*x'")
-    return _Parser(text).parse()
+    # One line, column for column: a formula may run over several lines, which Python's
+    # parser would only accept inside parentheses.
+    source = text.translate({ord("\t"): " ", ord("\n"): " ", ord("\r"): " "})
+    for position, char in enumerate(source):
+        if not char.isprintable():  # NUL, form feed, lone surrogates: none reach the parser
+            raise FormulaError(f"unexpected character {char!r} (not printable)", source, position)
+    _check_size(source)
+    indent = len(source) - len(source.lstrip(" "))  # Python's parser rejects leading spaces
+    try:
+        with warnings.catch_warnings():
+            # Python warns about some texts it accepts ("2 (x)", "'\d'"); they are rejected
+            # below with a better message, and a warning must not turn into an error first.
+            warnings.simplefilter("ignore")
+            tree = ast.parse(source[indent:], mode="eval").body
+    except SyntaxError as error:
+        raise _diagnose(source) or _python_says(error, source, indent) from None
+    except (RecursionError, MemoryError):
+        # Python's parser gave up on depth: "[" * 300 is better told as the "[" it is.
+        raise _diagnose(source) or FormulaError(
+            "the formula is nested too deeply for Python's parser; write it with fewer "
+            "nested operations"
+        ) from None
+    columns = _Columns(source, indent)
+    _check_tree(tree, columns)
+    if "#" in source:  # a comment leaves no trace in the tree
+        raise FormulaError("unexpected character '#' (comments are not allowed)", source,
+                           source.index("#"))
+    return _to_node(tree, columns)
 
 
-class _Parser:
-    """Operator precedence with two explicit stacks (shunting-yard): no recursion at all."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.tokens = _Tokens(text)
-        self.output: list[Node] = []
-        self.ops: list[_Token | _Open] = []  # operators (kind "op" or "unary"), open parentheses
-        self.count = 0
-        self.nesting = 0
-        self.position = 0  # of the token being read, for the node-count error
-
-    def error(self, message: str, position: int) -> FormulaError:
-        return FormulaError(message, self.text, position)
-
-    def parse(self) -> Node:
-        expect_operand = True
-        previous: _Token | None = None
-        while True:
-            token = self.tokens.next()
-            self.position = token.pos
-            if expect_operand:
-                expect_operand = self.operand(token, previous)
-            elif token.kind == "end":
-                self.finish()
-                return self.output[0]
-            else:
-                expect_operand = self.operator(token, previous)
-            previous = token
-
-    def operand(self, token: _Token, previous: _Token | None) -> bool:
-        """Handle a token where a number, name, '(' or unary sign must come; True: still so."""
-        if token.kind == "number":
-            value = float(token.text)
-            if math.isinf(value):
-                raise self.error(f"the number {_quote(token.text)} is too large for a float",
-                                 token.pos)
-            self.push(Node("number", token.text, (), token.pos, token.pos + len(token.text),
-                           value))
-            return False
-        if token.kind == "name":
-            return self.name(token)
-        if token.text == "(":
-            self.open(None, token.pos)
-            return True
-        if token.text in ("+", "-"):
-            self.ops.append(_Token("unary", token.text, token.pos))
-            return True
-        if token.kind == "end":
-            raise self.error(
-                f"the formula ends after {_describe(previous)}; "
-                "expected a number, a name or '('",
-                token.pos,
-            )
-        if token.text == ")" and self.ops and isinstance(self.ops[-1], _Open):
-            func = self.ops[-1].func
-            if func is not None:
-                raise self.error(f"{func}() needs exactly one argument", token.pos)
-            raise self.error("empty parentheses '()'", token.pos)
-        after = f" after {_describe(previous)}" if previous is not None else ""
-        raise self.error(
-            f"unexpected {_quote(token.text)}{after}; expected a number, a name or '('",
-            token.pos,
-        )
-
-    def name(self, token: _Token) -> bool:
-        follows = self.tokens.peek()
-        if follows.text == "(":
-            if token.text not in _CALLS:
-                raise self.error(
-                    f"unknown function {_quote(token.text)}; the functions are "
-                    + ", ".join(FUNCTIONS),
-                    token.pos,
+def _check_size(text: str) -> None:
+    """The caps on nodes and nesting, on the raw text: Python's parser must not reach its own."""
+    count = depth = 0
+    for match in _COUNTED.finditer(text):
+        kind = match.lastgroup
+        if kind == "open":
+            depth += 1
+            if depth > MAX_NESTING:
+                raise FormulaError(f"parentheses nested deeper than {MAX_NESTING}; drop the "
+                                   "ones that are not needed", text, match.start())
+        elif kind == "close":
+            depth = max(0, depth - 1)
+        else:
+            count += 1
+            if count > MAX_NODES:
+                raise FormulaError(
+                    f"the formula has more than {MAX_NODES:,} numbers, names and operations; "
+                    "split it into smaller formulas", text, match.start()
                 )
-            self.tokens.next()
-            self.open(token.text, token.pos)
-            return True
-        if token.text in _CALLS:
-            raise self.error(
-                f"{token.text!r} is a function; call it with one argument, "
-                f"as in {token.text}(x)",
-                token.pos,
-            )
-        self.push(Node("name", token.text, (), token.pos, token.pos + len(token.text)))
-        return False
 
-    def operator(self, token: _Token, previous: _Token) -> bool:
-        """Handle a token where an operator, ')' or ',' must come; True: an operand is next."""
-        if token.kind == "op" and token.text in _BINARY:
-            prec, right_assoc = _BINARY[token.text]
-            while self.ops and not isinstance(self.ops[-1], _Open):
-                top = self.ops[-1]
-                top_prec = _UNARY if top.kind == "unary" else _BINARY[top.text][0]
-                if top_prec > prec or (top_prec == prec and not right_assoc):
-                    self.reduce()
-                else:
-                    break
-            self.ops.append(token)
-            return True
-        if token.text == ")":
-            self.close(token)
-            return False
-        if token.text == ",":
-            inner = next((op for op in reversed(self.ops) if isinstance(op, _Open)), None)
-            if inner is not None and inner.func is not None:
-                raise self.error(f"{inner.func}() takes exactly one argument", token.pos)
-            raise self.error("unexpected ','; a formula is one expression", token.pos)
-        hint = "*"
-        if previous.kind in ("number", "name") and token.kind in ("number", "name"):
-            hint = _quote(f"{previous.text}*{token.text}")
-        raise self.error(
-            f"missing operator between {_describe(previous)} and {_describe(token)} "
-            f"(write {hint} for a product)",
-            token.pos,
-        )
 
-    def open(self, func: str | None, pos: int) -> None:
-        self.nesting += 1
-        if self.nesting > MAX_NESTING:
-            raise self.error(f"parentheses nested deeper than {MAX_NESTING}", pos)
-        self.ops.append(_Open(func, pos))
+class _Columns:
+    """Character positions of ast nodes, whose offsets count UTF-8 bytes of the one line parsed,
+    `text[indent:]`."""
 
-    def close(self, token: _Token) -> None:
-        while self.ops and not isinstance(self.ops[-1], _Open):
-            self.reduce()
-        if not self.ops:
-            raise self.error("unmatched ')'", token.pos)
-        group = self.ops.pop()
-        self.nesting -= 1
-        inner = self.output.pop()
-        if group.func is not None:
-            self.push(Node("call", group.func, (inner,), group.pos, token.pos + 1))
+    def __init__(self, text: str, indent: int) -> None:
+        self.text = text
+        self.indent = indent
+        self.by_byte: list[int] | None = None
+        if not text.isascii():
+            self.by_byte = [i for i, char in enumerate(text[indent:], indent)
+                            for _ in char.encode("utf-8")]
+            self.by_byte.append(len(text))
+
+    def start(self, node: ast.AST) -> int:
+        return self._char(node.col_offset)
+
+    def end(self, node: ast.AST) -> int:
+        return self._char(node.end_col_offset)
+
+    def after(self, node: ast.AST) -> int:
+        """Where the next symbol after `node` begins (past spaces and closing parentheses)."""
+        index = self.end(node)
+        while index < len(self.text) and self.text[index] in " )":
+            index += 1
+        return index
+
+    def segment(self, node: ast.AST) -> str:
+        return self.text[self.start(node) : self.end(node)]
+
+    def _char(self, offset: int) -> int:
+        return offset + self.indent if self.by_byte is None else self.by_byte[offset]
+
+
+def _check_tree(tree: ast.expr, columns: _Columns) -> None:
+    """Raise the leftmost FormulaError of the tree, if any: every node must be in the grammar."""
+    errors: list[FormulaError] = []
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        problem = _problem(node, columns)
+        if problem is not None:
+            errors.append(FormulaError(problem[0], columns.text, problem[1]))
+            continue  # what lies inside a rejected node does not matter
+        stack.extend(reversed(_operands(node)))
+    if errors:
+        raise min(errors, key=lambda error: error.position)
+
+
+def _operands(node: ast.AST) -> list[ast.expr]:
+    """The operands of a node that passed `_problem`, left to right."""
+    if isinstance(node, ast.BinOp):
+        return [node.left, node.right]
+    if isinstance(node, ast.UnaryOp):
+        return [node.operand]
+    return node.args[:1] if isinstance(node, ast.Call) else []
+
+
+def _problem(node: ast.AST, at: _Columns) -> tuple[str, int] | None:
+    """What is wrong with this one node, and where; None when it is in the grammar."""
+    start = at.start(node)
+    if isinstance(node, ast.Name):
+        return _name_problem(at.segment(node), start)
+    if isinstance(node, ast.Constant):
+        return _constant_problem(node.value, at.segment(node), start)
+    if isinstance(node, ast.BinOp):
+        if type(node.op) in _BINARY_OPS:
+            return None
+        return _OTHER_OPS.get(type(node.op), "this operator is not allowed"), at.after(node.left)
+    if isinstance(node, ast.UnaryOp):
+        if type(node.op) in _UNARY_OPS:
+            return None
+        if isinstance(node.op, ast.Not):
+            return _keyword_message("not"), start
+        return _OTHER_OPS.get(type(node.op), "this operator is not allowed"), start
+    if isinstance(node, ast.Call):
+        return _call_problem(node, at)
+    if isinstance(node, ast.Tuple):
+        if not node.elts:
+            return "empty parentheses '()'", at.end(node) - 1
+        return "unexpected ','; a formula is one expression", at.after(node.elts[0])
+    if type(node) in _REJECTED_AT_START:
+        return _REJECTED_AT_START[type(node)], start
+    if type(node) in _REJECTED_AFTER:  # pointed at the symbol after the node's first part
+        reason, first = _REJECTED_AFTER[type(node)]
+        return reason, at.after(getattr(node, first))
+    if isinstance(node, ast.BoolOp):
+        word = "and" if isinstance(node.op, ast.And) else "or"
+        return _keyword_message(word), at.after(node.values[0])
+    return f"{_quote(at.segment(node))} is not part of a formula, which has only {_GRAMMAR}", start
+
+
+def _name_problem(name: str, start: int) -> tuple[str, int] | None:
+    """A name is ASCII letters, digits and '_', not starting with '_', and not a function."""
+    if not name.isascii():
+        offset = next(i for i, char in enumerate(name) if not char.isascii())
+        return (f"unexpected character {name[offset]!r} (a name is ASCII letters, digits and "
+                "'_')", start + offset)
+    if name.startswith("_"):
+        return f"names may not start with '_': {_quote(name)}", start
+    if name in _CALLS:
+        return f"{name!r} is a function; call it with one argument, as in {name}(x)", start
+    return None
+
+
+def _constant_problem(value: object, text: str, start: int) -> tuple[str, int] | None:
+    if isinstance(value, (str, bytes)):
+        return "strings are not allowed", start
+    if isinstance(value, bool) or value is None:
+        return _keyword_message(text), start
+    if isinstance(value, complex):
+        return "complex numbers are not allowed", start
+    if not isinstance(value, (int, float)):
+        return f"{_quote(text)} is not part of a formula, which has only {_GRAMMAR}", start
+    if not _FORMULA_NUMBER.match(text):  # Python also reads 1_000, 0x10 and 0o7
+        return f"malformed number {_quote(text)}; write digits, as in 1000, 1.5 or 2e-3", start
+    if math.isinf(float(text)):
+        return f"the number {_quote(text)} is too large for a float", start
+    return None
+
+
+def _call_problem(node: ast.Call, at: _Columns) -> tuple[str, int] | None:
+    func = node.func
+    if not isinstance(func, ast.Name) or at.start(func) != at.start(node):
+        # "2 (x)" and "(x)(y)": Python reads a call, the user meant a product.
+        return (f"missing operator between {_quote(at.segment(func))} and '(' (write * for a "
+                "product)", at.after(func))
+    name, start = at.segment(func), at.start(func)
+    problem = _name_problem(name, start)
+    if problem is not None and name not in _CALLS:
+        return problem
+    if name not in _CALLS:
+        return f"unknown function {_quote(name)}; the functions are {', '.join(FUNCTIONS)}", start
+    if node.keywords:
+        word = node.keywords[0]
+        where = at.start(word) if word.arg is None else at.text.index("=", at.start(word))
+        return f"keyword arguments are not allowed; call {name} with one argument", where
+    if not node.args:
+        return f"{name}() needs exactly one argument", at.end(node) - 1
+    if len(node.args) > 1:
+        return f"{name}() takes exactly one argument", at.after(node.args[0])
+    return None
+
+
+def _to_node(tree: ast.expr, at: _Columns) -> Node:
+    """The checked ast as a `Node` tree, built bottom-up in one loop."""
+    done: dict[int, Node] = {}
+    stack: list[tuple[ast.expr, bool]] = [(tree, False)]
+    while stack:
+        node, expanded = stack.pop()
+        operands = _operands(node)
+        if operands and not expanded:
+            stack.append((node, True))
+            stack.extend((operand, False) for operand in reversed(operands))
+            continue
+        args = tuple(done.pop(id(operand)) for operand in operands)
+        span = (at.start(node), at.end(node))
+        if isinstance(node, ast.Constant):
+            number = at.segment(node)
+            done[id(node)] = Node("number", number, (), *span, float(number))
+        elif isinstance(node, ast.Name):
+            done[id(node)] = Node("name", node.id, (), *span)
+        elif isinstance(node, ast.BinOp):
+            done[id(node)] = Node("binary", _BINARY_OPS[type(node.op)], args, *span)
+        elif isinstance(node, ast.UnaryOp):
+            done[id(node)] = Node("unary", _UNARY_OPS[type(node.op)], args, *span)
         else:
-            # The group's span takes in its parentheses, so an error quotes "(x + 1)" whole.
-            self.output.append(replace(inner, start=group.pos, end=token.pos + 1))
+            done[id(node)] = Node("call", node.func.id, args, *span)
+    return done[id(tree)]
 
-    def finish(self) -> None:
-        while self.ops:
-            if isinstance(self.ops[-1], _Open):
-                raise self.error("unclosed '('; add the missing ')'", self.ops[-1].pos)
-            self.reduce()
 
-    def reduce(self) -> None:
-        """Apply the operator on top of the stack to the operands on top of the output."""
-        token = self.ops.pop()
-        if token.kind == "unary":
-            operand = self.output.pop()
-            self.push(Node("unary", token.text, (operand,), token.pos, operand.end))
+# --- why Python's parser said no -----------------------------------------------------------------
+
+
+def _diagnose(text: str) -> FormulaError | None:
+    """The first token that breaks the grammar, read left to right; None where none does."""
+    expect_operand = True  # a number, a name, '(' or a sign must come next
+    opens: list[tuple[int, str | None]] = []  # open parentheses: position, function called
+    previous: re.Match | None = None
+    for token in _TOKEN.finditer(text):
+        kind, word, pos = token.lastgroup, token.group(), token.start()
+        if kind == "space":
+            continue
+        problem = _token_problem(token, text)
+        if problem is not None:
+            return FormulaError(problem, text, pos)
+        before = "" if previous is None else f" after {_quote(previous.group())}"
+        if expect_operand:
+            if kind in ("number", "name"):
+                expect_operand = False
+            elif word == "(":
+                opens.append((pos, None))
+            elif word == ")" and previous is not None and previous.group() == "(":
+                func = opens[-1][1]
+                message = f"{func}() needs exactly one argument" if func else (
+                    "empty parentheses '()'")
+                return FormulaError(message, text, pos)
+            elif word not in ("+", "-"):
+                return FormulaError(f"unexpected {_quote(word)}{before}; expected a number, a "
+                                    "name or '('", text, pos)
+        elif word in _BINARY:
+            expect_operand = True
+        elif word == "(" and previous.lastgroup == "name":
+            if previous.group() not in _CALLS:
+                return FormulaError(f"unknown function {_quote(previous.group())}; the "
+                                    f"functions are {', '.join(FUNCTIONS)}", text, previous.start())
+            opens.append((pos, previous.group()))
+            expect_operand = True
+        elif word == ")":
+            if not opens:
+                return FormulaError("unmatched ')'", text, pos)
+            opens.pop()
+        elif word == ",":
+            func = next((f for _, f in reversed(opens) if f is not None), None)
+            message = f"{func}() takes exactly one argument" if func else (
+                "unexpected ','; a formula is one expression")
+            return FormulaError(message, text, pos)
+        elif word == "//":
+            return FormulaError("floor division '//' is not supported; use /", text, pos)
         else:
-            right = self.output.pop()
-            left = self.output.pop()
-            self.push(Node("binary", token.text, (left, right), left.start, right.end))
+            hint = "*"
+            if previous.lastgroup in ("number", "name") and kind in ("number", "name"):
+                hint = _quote(f"{previous.group()}*{word}")
+            return FormulaError(f"missing operator between {_quote(previous.group())} and "
+                                f"{_quote(word)} (write {hint} for a product)", text, pos)
+        previous = token
+    if expect_operand:
+        after = "" if previous is None else f" after {_quote(previous.group())}"
+        return FormulaError(f"the formula ends{after}; expected a number, a name or '('",
+                            text, len(text))
+    if opens:
+        return FormulaError("unclosed '('; add the missing ')'", text, opens[-1][0])
+    return None
 
-    def push(self, node: Node) -> None:
-        self.count += 1
-        if self.count > MAX_NODES:
-            raise self.error(
-                f"the formula has more than {MAX_NODES:,} numbers, names and operations",
-                self.position,
-            )
-        self.output.append(node)
+
+def _token_problem(token: re.Match, text: str) -> str | None:
+    """What is wrong with one token on its own: a stray character, a bad number or name."""
+    kind, word = token.lastgroup, token.group()
+    if kind == "other":
+        reason = _REJECTED.get(word)
+        return f"unexpected character {word!r}" + (f" ({reason})" if reason else "")
+    if kind == "number":
+        # "1.2.3", "1_000", "1e" and "1e+" must not quietly split into several tokens. A letter
+        # after a number ("2x") is a missing operator, which the caller reports.
+        bad = _NUMBER_TAIL.match(text, token.end())
+        if bad is None and "e" not in word.lower():
+            bad = _BARE_EXPONENT.match(text, token.end())
+        if bad is not None:
+            return f"malformed number {_quote(word + bad.group())}"
+        if _LEADING_ZERO.match(word):
+            return f"malformed number {_quote(word)}; write it without the leading 0"
+        if math.isinf(float(word)):  # Python refuses whole numbers of over 4,300 digits
+            return f"the number {_quote(word)} is too large for a float"
+    if kind == "name":
+        if word.startswith("_"):
+            return f"names may not start with '_': {_quote(word)}"
+        if keyword.iskeyword(word):
+            return _keyword_message(word)
+    return None
+
+
+def _python_says(error: SyntaxError, text: str, indent: int) -> FormulaError:
+    """Python's own reason, where the tokens alone do not show what is wrong."""
+    offset = error.offset + indent if error.offset and error.lineno == 1 else len(text) + 1
+    return FormulaError(f"{error.msg} (Python's parser); a formula allows only {_GRAMMAR}",
+                        text, min(max(offset - 1, 0), len(text)))
 
 
 # --- NAME=NUMBER,... ---------------------------------------------------------------------------

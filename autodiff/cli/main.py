@@ -12,13 +12,10 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import graphviz
-
 from ..compile import compile_graph
 from ..engine.numbers import format_number
 from ..see.draw import draw_graph
-from ..see.page import GRAPHVIZ_HINT, page_html
-from ..see.trace import trace
+from .demos import textbook_trace, write_drawing
 from .formula import FormulaError, build_graph, parse_assignments, source_for_formula
 
 __all__ = ["main"]
@@ -66,32 +63,47 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
-_OPTIONS_WITH_VALUE = {"--at", "-o", "--output"}
-_FLAGS = {"-h", "--help"}
+# The options of the commands that take a formula, to tell them from a formula that starts
+# with a minus: (options that take a value, flags).
+_FORMULA_COMMANDS = {
+    "draw": (("--at", "-o", "--output"), ("-h", "--help")),
+    "compile": (("--at",), ("-h", "--help")),
+}
 
 
 def _formula_first(argv: list[str]) -> list[str]:
-    """Let a formula start with a minus: `autodiff draw "-x**2" --at x=1`.
+    """Let a formula start with a minus: `autodiff draw "-omega" --at omega=1`.
 
-    argparse would take "-x**2" for an option; a leading space keeps it a formula (the parser
-    ignores spaces), so a user need not know about `--`.
+    argparse would read "-omega" as `-o mega`, and "-x**2" as an unknown option. Where the
+    formula belongs, the first argument that is not one of the command's options is the
+    formula; it moves behind a `--`, after which argparse takes it as it is. (So "-ofile.svg"
+    before the formula is a formula too; `-o file.svg` is the way to write that option.)
     """
-    if not argv or argv[0] not in ("draw", "compile"):
+    if not argv or argv[0] not in _FORMULA_COMMANDS:
         return argv
-    fixed = argv[:1]
-    expects_value = False
-    for arg in argv[1:]:
-        if arg == "--":  # everything after it is positional already
-            return fixed + argv[len(fixed):]
-        if expects_value:
-            expects_value = False
-        elif arg in _OPTIONS_WITH_VALUE:
-            expects_value = True
-        elif arg.startswith("-") and arg not in _FLAGS and not arg.startswith("--") \
-                and arg.split("=")[0] not in _OPTIONS_WITH_VALUE and not arg.startswith("-o"):
-            arg = " " + arg
-        fixed.append(arg)
-    return fixed
+    with_value, flags = _FORMULA_COMMANDS[argv[0]]
+    index = 1
+    while index < len(argv):
+        arg = argv[index]
+        if arg == "--" or not arg.startswith("-"):
+            return argv  # argparse reads what follows as the formula already
+        option = _option(arg, with_value + flags)
+        if option is None:
+            return [*argv[:index], *argv[index + 1:], "--", arg]
+        index += 2 if option in with_value and "=" not in arg else 1
+    return argv
+
+
+def _option(arg: str, options: tuple[str, ...]) -> str | None:
+    """The option `arg` names (argparse also takes `--opt=value` and a long option's unique
+    prefix, such as `--out` for `--output`), or None."""
+    name = arg.split("=", 1)[0]
+    if name in options:
+        return name
+    if name.startswith("--") and len(name) > 2:
+        matches = [option for option in options if option.startswith(name)]
+        return matches[0] if len(matches) == 1 else None
+    return None
 
 
 def _build_parser() -> _Parser:
@@ -163,116 +175,35 @@ def _failing(kinds: tuple[type[BaseException], ...], prefix: str) -> Callable:
 # --- trace ----------------------------------------------------------------------------------
 
 
-@_failing((OSError,), "autodiff trace")
+@_failing((ValueError,), "autodiff trace")
 def _run_trace(args: argparse.Namespace) -> int:
-    from nn import SGD
-    from nn.examples import mazur
-
-
-    example = mazur()
-    loss = example.loss()
-    tr = trace(loss)
-    if args.highlight is not None:
-        try:
-            tr.node(args.highlight)
-        except KeyError as error:
-            raise _UsageError(f"autodiff trace: --highlight: {error.args[0]}") from None
-
-    targets = ", ".join(format_number(t) for t in example.target)
-    inputs = ", ".join(format_number(x) for x in example.x)
-    print(f"The hand-worked 2-2-2 network: inputs {inputs}, targets {targets}")
-    print("\nGiven")
-    params = [*example.weights(), *example.biases()]
-    given = [n for n in tr.nodes if n.label and not n.inputs and n not in set(params)] + params
-    _print_values([(n.label, tr.forward[tr.index(n)].value) for n in given])
-    print("\nForward pass")
-    _print_values([(s.node.label, s.value) for s in tr.forward if s.node.label and s.inputs])
-
-    print(f"\nBackward pass: every gradient of {tr.name(loss)}, by the chain rule")
-    for node in _gradient_order(tr, example):
-        for line in tr.explain(node).lines():
-            print("  " + line)
-
-    written = []
-    if args.out is not None:
-        written = _write_trace_files(tr, example, Path(args.out), args.highlight)
-
-    before = loss.data
-    weights = example.weights()
-    SGD(weights, lr=0.5).step()
-    print("\nAfter one SGD step (lr 0.5; the biases stay as they are, as in the textbook)")
-    _print_values([(w.label, w.data) for w in weights])
-    after = example.loss().data
-    print(f"  {tr.name(loss)} = {format_number(after)} (was {format_number(before)})")
-    print("  (the textbook prints 0.291027924 here, from an older version of its update; its own"
-          " updated weights give 0.29102777)")
-    if written:
-        print("\nWrote " + " and ".join(map(str, written)))
-    return 0
-
-
-def _print_values(pairs: list[tuple[str, object]]) -> None:
-
-    width = max((len(name) for name, _ in pairs), default=0)
-    for name, value in pairs:
-        print(f"  {name.ljust(width)} = {format_number(value)}")
-
-
-def _gradient_order(tr, example) -> list:
-    """Computed nodes nearest the root first (as the textbook goes), then w1..w8, b, inputs."""
-    depth = {tr.root: 0}
-    for node in reversed(tr.nodes):  # users before their inputs
-        for child in node.inputs:
-            depth[child] = max(depth.get(child, 0), depth[node] + 1)
-    computed = [n for n in tr.nodes if n.label and n.inputs and n is not tr.root]
-    computed.sort(key=lambda n: (depth[n], tr.index(n)))
-    params = [*example.weights(), *example.biases()]
-    inputs = [n for n in tr.nodes if n.label and not n.inputs and n not in set(params)]
-    return computed + params + inputs
-
-
-def _write_trace_files(tr, example, out: Path, highlight: str | None) -> list[Path]:
-
-    out.mkdir(parents=True, exist_ok=True)
-    lit = tr.explain(highlight) if highlight else ()
-    title = "The hand-worked 2-2-2 network: E_total and its gradients"
-    dot = draw_graph(tr.root, highlight=lit, title=title)
-    written = _render(dot, out / "graph.svg")
-    page = out / "trace.html"
-    page.write_text(page_html(tr, highlight=lit,
-                              title="Backpropagation through the 2-2-2 network, step by step"),
-                    encoding="utf-8")
-    return [written, page]
-
-
-def _render(dot, path: Path) -> Path:
-    """Write the drawing at `path` by its suffix; without Graphviz, the .dot and a hint."""
-
-    if path.suffix == ".dot":
-        path.write_text(dot.source, encoding="utf-8")
-        return path
+    if args.out is not None and not args.out.strip():
+        raise _UsageError("autodiff trace: --out needs a directory name, e.g. --out out")
+    if args.highlight is not None and not args.highlight.strip():
+        raise _UsageError("autodiff trace: --highlight needs a node's label, e.g. --highlight w5")
     try:
-        picture = dot.pipe(format=path.suffix[1:])
-    except graphviz.ExecutableNotFound:
-        fallback = path.with_suffix(".dot")
-        fallback.write_text(dot.source, encoding="utf-8")
-        print(f"note: {GRAPHVIZ_HINT}; then: dot -T{path.suffix[1:]} {fallback} -o {path}",
-              file=sys.stderr)
-        return fallback
-    path.write_bytes(picture)
-    return path
+        textbook_trace(None if args.out is None else Path(args.out), args.highlight)
+    except OSError as error:
+        raise _UsageError(f"autodiff trace: cannot write to --out {args.out}: {error}; choose "
+                          "a directory that can be made and written") from None
+    return 0
 
 
 # --- draw -------------------------------------------------------------------------------------
 
 
 def _run_draw(args: argparse.Namespace) -> int:
-
-    output = Path(args.output) if args.output else None
-    if output is not None and output.suffix.lower() not in _DRAW_SUFFIXES:
+    if args.output is not None and not args.output.strip():
         raise _UsageError(
-            f"autodiff draw: -o {args.output}: the file must end in .svg, .png or .dot"
+            "autodiff draw: -o needs a file name ending in .svg, .png or .dot, e.g. -o graph.svg"
         )
+    output = None if args.output is None else Path(args.output)
+    if output is not None and output.suffix.lower() not in _DRAW_SUFFIXES:
+        raise _UsageError(f"autodiff draw: -o {args.output}: the file name must end in .svg, "
+                          ".png or .dot, as in graph.svg")
+    if output is not None and not output.parent.is_dir():  # say so before printing anything
+        raise _UsageError(f"autodiff draw: -o {args.output}: there is no directory "
+                          f"{output.parent}; create it first, or draw somewhere else")
     try:
         root, leaves = build_graph(args.expr, parse_assignments(",".join(args.at)))
         root.label = "f" if "f" not in leaves else "out"
@@ -288,10 +219,9 @@ def _run_draw(args: argparse.Namespace) -> int:
     for leaf_name, leaf in leaves.items():
         print(f"d{name}/d{leaf_name} = {format_number(leaf.grad)}")
     if output is not None:
-
         dot = draw_graph(root, title=f"{name} = {args.expr.strip()}")
         try:
-            written = _render(dot, output.with_suffix(output.suffix.lower()))
+            written = write_drawing(dot, output.with_suffix(output.suffix.lower()))
         except OSError as error:
             raise _UsageError(f"autodiff draw: cannot write {output}: {error}") from None
         print(f"Wrote {written}")
@@ -303,16 +233,33 @@ def _run_draw(args: argparse.Namespace) -> int:
 
 @_failing((ValueError, OSError, ImportError), "autodiff train")
 def _run_train(args: argparse.Namespace) -> int:
-    from nn.tasks import run_task
+    from nn.tasks import TASKS, run_task
 
     options = {key: getattr(args, key) for key in ("epochs", "lr", "seed", "plot")
                if getattr(args, key) is not None}
-    run_task(args.task, **options)
-    return 0
+    try:
+        run_task(args.task, **options)
+        return 0
+    except ArithmeticError as error:  # the engine refuses an overflow, a division by zero
+        what = "its numbers overflowed" if isinstance(error, OverflowError) else "it broke down"
+        reason = _gist(str(error))
+    # Out of the except block the failed run is gone, and with it its progress bar, which
+    # ends its line: the message below gets a line of its own.
+    default = TASKS[args.task].lr
+    lr = options.get("lr", default)
+    raise _UsageError(
+        f"autodiff train: training {args.task} diverged at --lr {lr:g}, {what} ({reason}); "
+        f"choose a smaller --lr (the default is {default:g})"
+    )
+
+
+def _gist(message: str, limit: int = 80) -> str:
+    """The start of an engine message: up to its first ';', cut after a word near `limit`."""
+    first = " ".join(message.split(";", 1)[0].split())
+    return first if len(first) <= limit else first[:limit].rsplit(" ", 1)[0] + " ..."
 
 
 def _run_compile(args: argparse.Namespace) -> int:
-
     if args.expr is None:
         if args.at is not None:
             raise _UsageError(

@@ -1,0 +1,117 @@
+"""What `autodiff trace` prints and writes: the hand-worked 2-2-2 network, every number of one step.
+
+The network comes from `nn.examples`, imported inside the function that needs it: the engine
+never depends on `nn`, and `autodiff --help` does not load it.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import graphviz
+
+from ..engine.numbers import format_number
+from ..see.draw import draw_graph
+from ..see.page import GRAPHVIZ_HINT, page_html
+from ..see.trace import Trace, trace
+
+__all__ = ["textbook_trace", "write_drawing"]
+
+
+def textbook_trace(out: Path | None = None, highlight: str | None = None) -> list[Path]:
+    """Print the forward pass, every gradient by the chain rule and one SGD step of the 2-2-2
+    network; with `out`, also write its graph and step-through page there. Returns the files.
+
+    Raises ValueError for a `highlight` label the graph does not have, and OSError for an
+    `out` that cannot be made, before printing anything.
+    """
+    from nn import SGD
+    from nn.examples import mazur
+
+    example = mazur()
+    loss = example.loss()
+    tr = trace(loss)
+    if highlight is not None:
+        try:
+            tr.node(highlight)
+        except KeyError as error:
+            raise ValueError(f"--highlight: {error.args[0]}") from None
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)  # fails, if it must, before anything is printed
+
+    targets = ", ".join(format_number(t) for t in example.target)
+    inputs = ", ".join(format_number(x) for x in example.x)
+    print(f"The hand-worked 2-2-2 network: inputs {inputs}, targets {targets}")
+    print("\nGiven")
+    params = [*example.weights(), *example.biases()]
+    given = [n for n in tr.nodes if n.label and not n.inputs and n not in set(params)] + params
+    _print_values([(n.label, tr.forward[tr.index(n)].value) for n in given])
+    print("\nForward pass")
+    _print_values([(s.node.label, s.value) for s in tr.forward if s.node.label and s.inputs])
+
+    print(f"\nBackward pass: every gradient of {tr.name(loss)}, by the chain rule")
+    for node in _gradient_order(tr, params):
+        for line in tr.explain(node).lines():
+            print("  " + line)
+
+    written = [] if out is None else _write_trace_files(tr, out, highlight)
+
+    before = loss.data
+    weights = example.weights()
+    SGD(weights, lr=0.5).step()
+    print("\nAfter one SGD step (lr 0.5; the biases stay as they are, as in the textbook)")
+    _print_values([(w.label, w.data) for w in weights])
+    after = example.loss().data
+    print(f"  {tr.name(loss)} = {format_number(after)} (was {format_number(before)})")
+    print("  (the textbook prints 0.291027924 here, from an older version of its update; its own"
+          " updated weights give 0.29102777)")
+    if written:
+        print("\nWrote " + " and ".join(map(str, written)))
+    return written
+
+
+def write_drawing(dot: graphviz.Digraph, path: Path) -> Path:
+    """Write the drawing at `path` by its suffix; without Graphviz, the .dot and a hint."""
+    if path.suffix == ".dot":
+        path.write_text(dot.source, encoding="utf-8")
+        return path
+    try:
+        picture = dot.pipe(format=path.suffix[1:])
+    except graphviz.ExecutableNotFound:
+        fallback = path.with_suffix(".dot")
+        fallback.write_text(dot.source, encoding="utf-8")
+        print(f"note: {GRAPHVIZ_HINT}; then: dot -T{path.suffix[1:]} {fallback} -o {path}",
+              file=sys.stderr)
+        return fallback
+    path.write_bytes(picture)
+    return path
+
+
+def _print_values(pairs: list[tuple[str, object]]) -> None:
+    width = max((len(name) for name, _ in pairs), default=0)
+    for name, value in pairs:
+        print(f"  {name.ljust(width)} = {format_number(value)}")
+
+
+def _gradient_order(tr: Trace, params: list) -> list:
+    """Computed nodes nearest the root first (as the textbook goes), then w1..w8, b, inputs."""
+    depth = {tr.root: 0}
+    for node in reversed(tr.nodes):  # users before their inputs
+        for child in node.inputs:
+            depth[child] = max(depth.get(child, 0), depth[node] + 1)
+    computed = [n for n in tr.nodes if n.label and n.inputs and n is not tr.root]
+    computed.sort(key=lambda n: (depth[n], tr.index(n)))
+    inputs = [n for n in tr.nodes if n.label and not n.inputs and n not in set(params)]
+    return computed + params + inputs
+
+
+def _write_trace_files(tr: Trace, out: Path, highlight: str | None) -> list[Path]:
+    lit = tr.explain(highlight) if highlight else ()
+    title = "The hand-worked 2-2-2 network: E_total and its gradients"
+    written = write_drawing(draw_graph(tr.root, highlight=lit, title=title), out / "graph.svg")
+    page = out / "trace.html"
+    page.write_text(page_html(tr, highlight=lit,
+                              title="Backpropagation through the 2-2-2 network, step by step"),
+                    encoding="utf-8")
+    return [written, page]
