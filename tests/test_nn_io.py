@@ -275,9 +275,7 @@ def test_a_number_too_big_for_a_float_is_a_value_error_naming_the_entry(tmp_path
     with pytest.raises(ValueError, match="'layers.0.neurons.1.b' is too large"):
         model.load_state_dict(state)
     assert model.state_dict() == before
-    text = json.dumps(_good_document()).replace('"layers.1.neurons.0.b": 0.0',
-                                                '"layers.1.neurons.0.b": ' + "9" * 400)
-    path = _write(tmp_path, text)
+    path = _write(tmp_path, _document_with_bias_digits(400))
     with pytest.raises(ValueError, match="'layers.1.neurons.0.b' is too large") as info:
         nn.load(path)
     assert str(path) in str(info.value)
@@ -288,10 +286,14 @@ def test_a_number_too_big_for_a_float_is_a_value_error_naming_the_entry(tmp_path
     assert target.state_dict() == kept
 
 
+def _document_with_bias_digits(digits: int) -> str:
+    """A good file whose last bias is an integer of `digits` nines."""
+    return json.dumps(_good_document()).replace('"layers.1.neurons.0.b": 0.0',
+                                                '"layers.1.neurons.0.b": ' + "9" * digits)
+
+
 def test_an_integer_of_too_many_digits_is_a_clear_error(tmp_path):
-    text = json.dumps(_good_document()).replace('"layers.1.neurons.0.b": 0.0',
-                                                '"layers.1.neurons.0.b": ' + "9" * 5000)
-    path = _write(tmp_path, text)
+    path = _write(tmp_path, _document_with_bias_digits(5000))
     with pytest.raises(ValueError, match="integer too long") as info:
         nn.load(path)
     assert str(path) in str(info.value)
