@@ -340,3 +340,16 @@ def test_the_command_line_loads_nn_only_inside_a_command():
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                             timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert result.returncode == 0 and result.stdout.strip() == "[]", result.stderr
+
+
+def test_a_reader_that_goes_away_ends_the_trace_quietly(tmp_path):
+    import subprocess
+    import sys
+
+    process = subprocess.Popen([sys.executable, "-m", "autodiff", "trace", "--out",
+                                str(tmp_path / "out")], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, bufsize=0)
+    assert process.stdout.readline().startswith(b"The hand-worked 2-2-2 network")
+    process.stdout.close()  # as `autodiff trace | head -1` does
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 1 and b"Broken pipe" not in err and b"Traceback" not in err

@@ -183,6 +183,8 @@ def _run_trace(args: argparse.Namespace) -> int:
         raise _UsageError("autodiff trace: --highlight needs a node's label, e.g. --highlight w5")
     try:
         textbook_trace(None if args.out is None else Path(args.out), args.highlight)
+    except BrokenPipeError:
+        raise  # the reader of our output went away (`| head`): main() ends quietly
     except OSError as error:
         raise _UsageError(f"autodiff trace: cannot write to --out {args.out}: {error}; choose "
                           "a directory that can be made and written") from None
