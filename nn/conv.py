@@ -16,7 +16,8 @@ import numpy as np
 
 from autodiff import Value, linear
 
-from .modules import Module, check_config_fields, short_repr
+from .checks import is_whole, short_repr, whole_number
+from .modules import Module, check_config_fields
 
 __all__ = ["Conv2d"]
 
@@ -24,8 +25,7 @@ __all__ = ["Conv2d"]
 def _pair(value: Any, what: str, minimum: int) -> tuple[int, int]:
     items = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
     if len(items) != 2 or any(
-        isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < minimum
-        for v in items
+        not is_whole(v) or v < minimum for v in items
     ):
         raise ValueError(
             f"Conv2d {what} must be a whole number >= {minimum} or a pair of them, "
@@ -36,8 +36,7 @@ def _pair(value: Any, what: str, minimum: int) -> tuple[int, int]:
 
 def _check_channels(in_channels: Any, out_channels: Any) -> None:
     for what, n in (("in_channels", in_channels), ("out_channels", out_channels)):
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-            raise ValueError(f"Conv2d {what} must be a whole number >= 1, got {short_repr(n)}")
+        whole_number(n, f"Conv2d {what}", 1)
 
 
 class Conv2d(Module):

@@ -6,13 +6,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .checks import is_number, positive_number, whole_number
+
 __all__ = ["make_moons", "xor", "Standardizer", "standardize", "train_test_split"]
 
 
-def _count(n: object, what: str, minimum: int) -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < minimum:
-        raise ValueError(f"{what} must be a whole number >= {minimum}, got {n!r}")
-    return int(n)
+_count = whole_number
 
 
 def make_moons(
@@ -25,10 +24,7 @@ def make_moons(
     `noise` is added to every coordinate, and the points come in a shuffled order.
     """
     n = _count(n, "make_moons n", 2)
-    if isinstance(noise, bool) or not isinstance(noise, (int, float, np.integer, np.floating)):
-        raise TypeError(f"make_moons noise must be a number, got {type(noise).__name__}")
-    if not (noise >= 0.0 and np.isfinite(noise)):
-        raise ValueError(f"make_moons noise must be >= 0 and finite, got {noise!r}")
+    noise = positive_number(noise, "make_moons noise", allow_zero=True)
     rng = np.random.default_rng(seed)
     n_upper = n // 2
     n_lower = n - n_upper
@@ -97,7 +93,7 @@ def train_test_split(
     y = np.asarray(y)
     if len(X) != len(y):
         raise ValueError(f"train_test_split: {len(X)} samples in X but {len(y)} labels in y")
-    if isinstance(test_fraction, bool) or not 0.0 < float(test_fraction) < 1.0:
+    if not is_number(test_fraction) or not 0.0 < float(test_fraction) < 1.0:
         raise ValueError(
             f"train_test_split: test_fraction must be in (0, 1), got {test_fraction!r}"
         )

@@ -12,13 +12,14 @@ the batch.
 from __future__ import annotations
 
 import math
-import reprlib
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
 from autodiff import Value, linear
+
+from .checks import is_number, short_repr, whole_number
 
 __all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "lift_inputs", "zero_grads"]
 
@@ -102,22 +103,6 @@ class Module:
         raise NotImplementedError(f"{cls.__name__} does not describe its architecture")
 
 
-_REPR = reprlib.Repr()
-_REPR.maxlevel, _REPR.maxlist, _REPR.maxdict, _REPR.maxtuple = 3, 6, 6, 6
-_REPR.maxstring, _REPR.maxother, _REPR.maxlong = 80, 80, 40
-
-
-def short_repr(value: Any) -> str:
-    """repr() for an error message: bounded in length and depth, whatever the value holds."""
-    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 128:
-        digits = int(value.bit_length() * math.log10(2)) + 1
-        return f"{'a negative' if value < 0 else 'an'} integer of about {digits:,} digits"
-    try:
-        return _REPR.repr(value)
-    except (ValueError, RecursionError):
-        return f"a {type(value).__name__}"
-
-
 def _listing(names: list[str], limit: int = 5) -> str:
     shown = ", ".join(short_repr(n) for n in names[:limit])
     more = f" and {len(names) - limit} more" if len(names) > limit else ""
@@ -139,7 +124,7 @@ def _as_float(data: Any) -> Any:
 
 
 def _checked_number(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+    if not is_number(value):
         raise ValueError(
             f"state dict entry {short_repr(name)} must be a number, got {type(value).__name__}"
         )
@@ -164,9 +149,7 @@ def _check_activation(activation: Any, what: str = "activation") -> None:
 
 
 def _check_count(n: Any, what: str) -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"{what} must be a whole number >= 1, got {short_repr(n)}")
-    return int(n)
+    return whole_number(n, what, 1)
 
 
 def _check_flag(flag: Any, what: str) -> None:

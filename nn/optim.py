@@ -14,20 +14,13 @@ import numpy as np
 
 from autodiff import Value
 
+from .checks import positive_number
 from .modules import zero_grads
 
 __all__ = ["Optimizer", "SGD", "Adam"]
 
 
-def _positive(value: float, what: str, allow_zero: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{what} must be a number, got {type(value).__name__}")
-    value = float(value)
-    ok = value >= 0.0 if allow_zero else value > 0.0
-    if not (ok and math.isfinite(value)):
-        raise ValueError(f"{what} must be {'>= 0' if allow_zero else '> 0'} and finite, "
-                         f"got {value!r}")
-    return value
+_positive = positive_number
 
 
 def _fraction(value: float, what: str) -> float:

@@ -20,8 +20,9 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from .checks import short_repr
 from .conv import Conv2d
-from .modules import MLP, Layer, Module, Neuron, _checked_number, _listing, short_repr
+from .modules import MLP, Layer, Module, Neuron, _checked_number, _listing
 
 __all__ = ["save", "load", "FORMAT", "VERSION"]
 

@@ -6,9 +6,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from . import datasets, losses
+from .checks import is_number, short_repr, whole_number
 from .modules import MLP
 from .optim import Adam
 from .plot import check_plot_target, plot_training
@@ -52,16 +51,12 @@ def run_task(
     spec = TASKS[task]
     if epochs is None:
         epochs = spec.epochs
-    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
-        raise ValueError(f"--epochs must be a whole number >= 1, got {epochs!r}")
+    epochs = whole_number(epochs, "--epochs", 1)
     if lr is None:
         lr = spec.lr
-    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not (
-        math.isfinite(lr) and lr > 0
-    ):
-        raise ValueError(f"--lr must be a number > 0, got {lr!r}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"--seed must be a whole number >= 0, got {seed!r}")
+    if not is_number(lr) or not (math.isfinite(lr) and lr > 0):
+        raise ValueError(f"--lr must be a number > 0, got {short_repr(lr)}")
+    seed = whole_number(seed, "--seed", 0)
     if plot is not None:
         check_plot_target(plot)  # fail before training, not after
 

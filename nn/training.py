@@ -18,6 +18,7 @@ from autodiff import Value, gc_paused, no_grad
 from autodiff.compile import compile_graph
 
 from . import losses
+from .checks import is_whole, whole_number
 from .modules import MLP, Module
 from .optim import Optimizer
 
@@ -105,13 +106,9 @@ def fit(
     if not isinstance(optimizer, Optimizer):
         raise TypeError(f"optimizer must be an nn optimizer (SGD, Adam), "
                         f"got {type(optimizer).__name__}")
-    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
-        raise ValueError(f"epochs must be a whole number >= 1, got {epochs!r}")
+    epochs = whole_number(epochs, "epochs", 1)
     n = len(X)
-    if batch_size is not None and (
-        isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer))
-        or batch_size < 1
-    ):
+    if batch_size is not None and not (is_whole(batch_size) and batch_size >= 1):
         raise ValueError(f"batch_size must be a whole number >= 1 or None, got {batch_size!r}")
     full = batch_size is None or batch_size >= n
     test_data = None
