@@ -112,6 +112,7 @@ class Trace:
         self.backward = backward
         self._index = {step.node: i for i, step in enumerate(forward)}
         self._grads = {step.node: _snapshot(step.node.grad) for step in forward}
+        self._names = reading.node_names(self.nodes)  # the one name each node goes by
 
     def forward_mode(self, direction: dict) -> list[TangentStep]:
         """Forward mode on this graph: every node's tangent along `direction`, a dict from
@@ -139,10 +140,14 @@ class Trace:
         return [step.node for step in self.forward]
 
     def node(self, label: str) -> Value:
-        """The node with this label; an error if there is none or more than one."""
+        """The node with this label, or else this name (`out_h1[2]`, `x·y`); an error if there
+        is none or more than one."""
         if not isinstance(label, str):
             raise TypeError(f"Trace.node needs a label (str), got {type(label).__name__}")
         found = [step.node for step in self.forward if step.node.label == label]
+        if not found:
+            found = [n for n, name in self._names.items() if name == label and
+                     (n.inputs or n.label)][:1]
         if len(found) == 1:
             return found[0]
         if not found:
@@ -164,13 +169,18 @@ class Trace:
             raise ValueError(f"{self.name(node)} is not a node of this graph") from None
 
     def name(self, node: Value) -> str:
-        """How tables and lines name a node: its label, a constant's value, or '#position'."""
-        if node.label:
-            return node.label
-        if not node.inputs and type(node.data) is float and node in self._index:
-            return format_number(node.data, 8).rstrip("0").rstrip(".") or "0"
-        i = self._index.get(node)
-        return f"#{i + 1}" if i is not None else "an unlabeled node"
+        """The node's one name, as the picture, the page and every table show it: its label
+        (`out_h1[2]` where samples share it), a constant's value, or the formula that made it
+        (`reading.node_names`)."""
+        name = self._names.get(node)
+        if name is not None:
+            return name
+        return reading.printable(node.label) if node.label else "an unlabeled node"
+
+    @property
+    def names(self) -> dict[Value, str]:
+        """Every node's name (a copy)."""
+        return dict(self._names)
 
     def grad(self, node: Value | str):
         """The node's gradient as the traced pass left it."""
