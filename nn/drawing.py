@@ -210,4 +210,4 @@ def _norm(grads: list) -> float:
     return float(np.sqrt(sum(float(np.sum(np.square(g))) for g in grads)))
 
 
-register_layout(MLP, groups, summary)
+register_layout(MLP, groups, summary, parameters=lambda model: model.parameters())

@@ -50,21 +50,23 @@ class _Layout:
     kind: type
     groups: Callable  # groups(model, order) -> {title: Values or {title: Values}}
     summary: Callable | None  # summary(root, model, rankdir=, digits=, title=) -> Digraph
+    parameters: Callable | None  # parameters(model) -> the Values an optimizer steps
 
 
 _LAYOUTS: list[_Layout] = []
 
 
-def register_layout(kind: type, groups: Callable, summary: Callable | None = None) -> None:
+def register_layout(kind: type, groups: Callable, summary: Callable | None = None,
+                    parameters: Callable | None = None) -> None:
     """Teach `draw_graph(model=...)` and the page a kind of model.
 
     `groups(model, order)` returns what belongs together, as `groups=` takes it;
     `summary(root, model, rankdir=, digits=, title=)`, if given, draws a model too big for
-    its nodes (no highlight, no focus). The model's package calls this; the drawing never
-    imports it.
+    its nodes (no highlight, no focus); `parameters(model)` the Values an optimizer steps (the
+    page's SGD panel). The model's package calls this; the drawing never imports it.
     """
     _LAYOUTS[:] = [entry for entry in _LAYOUTS if entry.kind is not kind]
-    _LAYOUTS.append(_Layout(kind, groups, summary))
+    _LAYOUTS.append(_Layout(kind, groups, summary, parameters))
 
 
 def model_layout(model) -> _Layout:
@@ -159,6 +161,13 @@ class Scene:
         self._users: dict[Value, list[Value]] | None = None
         if groups is not None:
             self._read_groups(groups)
+            # A constant used only inside one group belongs to it (a sample's target, ½).
+            for node in order:
+                if node.inputs or node.label or node in self.chain:
+                    continue
+                chains = {self.chain.get(u, ()) for u in self.users.get(node, ())}
+                if len(chains) == 1 and () not in chains:
+                    self.chain[node] = chains.pop()
         self.members: list[list[Value]] = [[] for _ in self.titles]  # every node inside
         for node in order:
             for k in self.chain.get(node, ()):
@@ -260,11 +269,13 @@ class Scene:
     def digraph(self, opened: set[int], shown: set[Value], *, lit: set[Value] = frozenset(),
                 show_grad: bool = True, show_local: bool = False, digits: int = 4,
                 rankdir: str = "LR", title: str | None = None, caption: str = "",
-                labels: Callable | None = None, notes: bool = True) -> graphviz.Digraph:
+                labels: Callable | None = None, notes: bool = True,
+                box_edges: bool = True) -> graphviz.Digraph:
         """The Graphviz drawing with these groups open and these nodes drawn one by one.
 
         `labels(node) -> rows` may replace the lines of a value node (the page sizes its boxes
-        with the numbers it will show); `notes=False` leaves out the title and the caption.
+        with the numbers it will show); `notes=False` leaves out the title and the caption;
+        `box_edges=False` keeps the edges between two boxes for the layout only, unseen.
         """
         dot = _digraph(rankdir)
         if notes:
@@ -304,8 +315,37 @@ class Scene:
             chain = self._path(k)
             place(home(chain[:-1]), lambda g, k=k, nodes=nodes: self._emit_box(g, k, nodes))
         self._emit_groups(dot, content, opened)
-        self._emit_edges(dot, units, shown, lit, show_local, digits)
+        self._emit_edges(dot, units, shown, lit, show_local, digits, box_edges)
+        for tail, head in self._order_hints(units, shown):
+            dot.edge(tail, head, style="invis")
         return dot
+
+    def _order_hints(self, units: dict[Value, str], shown: set[Value]) -> list:
+        """Invisible edges that keep a group right of the group it reads from.
+
+        For top-level groups A then B (in the order given) where B uses A's nodes: each leaf
+        of B used only inside B (a layer's weights, not the inputs every layer shares) goes
+        right of A's last node, so layers line up left to right instead of stacking.
+        """
+        top = [k for k, parent in enumerate(self.parent) if parent is None]
+        outermost = {node: chain[0] for node, chain in self.chain.items()}
+        hints, seen = [], set()
+        for a, b in zip(top, top[1:]):
+            last = next((n for n in reversed(self.members[a])), None)
+            if last is None or not any(outermost.get(x) == a for n in self.members[b]
+                                       for x in n.inputs):
+                continue
+            tail = units[last] if units[last][0] == "g" or last in shown else None
+            if tail is None:
+                continue
+            for leaf in self.members[b]:
+                if leaf.inputs or not all(outermost.get(u) == b for u in self.users.get(leaf, ())):
+                    continue
+                head = units[leaf] if units[leaf][0] == "g" or leaf in shown else None
+                if head is not None and head != tail and (tail, head) not in seen:
+                    seen.add((tail, head))
+                    hints.append((tail, head))
+        return hints
 
     def _path(self, k: int) -> tuple[int, ...]:
         path = [k]
@@ -385,7 +425,7 @@ class Scene:
                        tooltip=_tooltip(reading.reads(op, n=node.exponent)))
 
     def _emit_edges(self, dot, units: dict[Value, str], shown: set[Value], lit: set[Value],
-                    show_local: bool, digits: int) -> None:
+                    show_local: bool, digits: int, box_edges: bool = True) -> None:
         index = self.index
         joined: dict[tuple[str, str], int] = {}  # edges into or out of boxes, counted
         for node in self.order:
@@ -420,6 +460,9 @@ class Scene:
                     if unit != mine and (unit[0] == "g" or child in shown):
                         joined[(unit, mine)] = joined.get((unit, mine), 0) + 1
         for n, ((tail, head), count) in enumerate(joined.items()):
+            if not box_edges and tail[0] == "g" and head[0] == "g":
+                dot.edge(tail, head, style="invis")  # keeps the boxes in their ranks
+                continue
             width = f"{1 + math.log2(count) * 0.6:.2f}"
             dot.edge(tail, head, id=f"a{n}", penwidth=width, color="#9a9a9a",
                      tooltip=f"{count} edge{'s' if count > 1 else ''}")

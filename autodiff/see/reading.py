@@ -9,13 +9,13 @@ from collections.abc import Sequence
 from ..engine.ops import Op
 
 __all__ = ["symbol", "reads", "reads_local", "number_text", "printable", "node_names",
-           "MAX_NAME"]
+           "is_atom", "MAX_NAME"]
 
 MAX_NAME = 28  # a derived name longer than this is shortened to the op and a number
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
 # A name that needs no brackets inside a formula: w5, h1_1.w1, out_h1[2], 0.5.
-_ATOM = re.compile(r"[A-Za-z_][A-Za-z_0-9.]*(\[\d+\])?|\d+(\.\d+)?(e-?\d+)?")
+_ATOM = re.compile(r"[A-Za-z_][A-Za-z_0-9.]*(\[\d+\])?|\d+(\.\d+)?(e[-+]?\d+)?")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _POWER = re.compile(r"\^([A-Za-z0-9_.\-]+)")
 _SUPERSCRIPTS = str.maketrans("0123456789-.nab", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻·ⁿᵃᵇ")
@@ -66,6 +66,11 @@ def _operand(name: str) -> str:
                                  and _balanced(name[1:-1])):
         return name
     return f"({name})"
+
+
+def is_atom(name: str) -> bool:
+    """Whether a name reads as one thing inside a formula (w5, out_h1[2], 0.5), unbracketed."""
+    return bool(_ATOM.fullmatch(name[1:] if name.startswith("-") else name))
 
 
 def _balanced(text: str) -> bool:

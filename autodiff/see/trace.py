@@ -202,6 +202,11 @@ class Trace:
         target = self._resolve(node)
         return _explain(self, target, max_paths)
 
+    def count_paths(self, node: Value | str) -> int:
+        """How many paths `explain(node)` would list, without listing them."""
+        target = self._resolve(node)
+        return _stretches(self, target)[2][self.root]
+
     # --- showing it ----------------------------------------------------------------------------
 
     def rows(self) -> tuple[list[list[str]], list[list[str]]]:
@@ -301,7 +306,7 @@ class Factor:
     @property
     def name(self) -> str:
         """'dupper/dlower', as the textbook writes it."""
-        return f"d{self.upper_name}/d{self.lower_name}"
+        return f"d{_d(self.upper_name)}/d{_d(self.lower_name)}"
 
 
 @dataclass(frozen=True, eq=False)
@@ -324,6 +329,11 @@ class Path:
         return " × ".join(format_number(f.local, digits) for f in shown)
 
 
+def _d(name: str) -> str:
+    """A name as it follows a `d`: bracketed where it is a formula."""
+    return name if reading.is_atom(name) else f"({name})"
+
+
 def _is_one(x) -> bool:
     return type(x) is float and x == 1.0
 
@@ -342,8 +352,8 @@ class Explanation:
 
     @property
     def name(self) -> str:
-        """'dE_total/dw5'."""
-        return f"d{self.root_name}/d{self.node_name}"
+        """'dE_total/dw5'; a formula's name in brackets, 'dE_total/d(0.99 − out_o2)'."""
+        return f"d{_d(self.root_name)}/d{_d(self.node_name)}"
 
     def lines(self, digits: int = 8) -> list[str]:
         """The chain rule as text: one line for one path, else the sum and a line per path."""
@@ -373,7 +383,9 @@ class Explanation:
         return f"<Explanation {self.name}: {len(self.paths)} path(s), total {self.total!r}>"
 
 
-def _explain(tr: Trace, target: Value, max_paths: int) -> Explanation:
+def _stretches(tr: Trace, target: Value) -> tuple[set, dict, dict]:
+    """The nodes that reach the target, the summed local derivatives between labeled nodes
+    (`below`), and the number of labeled paths from each node down to the target."""
     order = tr.nodes
     root = tr.root
     # Only nodes from which the target can be reached lie on a root-to-target path.
@@ -409,6 +421,12 @@ def _explain(tr: Trace, target: Value, max_paths: int) -> Explanation:
             count[node] = sum(count[s] for s in below[node])
     if root not in reaches:
         count[root] = 0
+    return reaches, below, count
+
+
+def _explain(tr: Trace, target: Value, max_paths: int) -> Explanation:
+    root = tr.root
+    reaches, below, count = _stretches(tr, target)
     if count[root] > max_paths:
         raise ValueError(
             f"d{tr.name(root)}/d{tr.name(target)} runs along {count[root]:,} paths between "
