@@ -15,7 +15,7 @@ import numpy as np
 
 from autodiff import Value, topological_order
 from autodiff.engine.numbers import short_number
-from autodiff.see.draw import FONT, escape, gradient_fill, register_layout, text_lines
+from autodiff.see.draw import FONT, Drawing, escape, gradient_fill, register_layout, text_lines
 
 from .modules import MLP
 
@@ -141,7 +141,7 @@ def summary(root: Value, model, *, rankdir: str = "LR", digits: int = 4,
     norms = {id(n): _norm([w.grad for w in getattr(n, "w", ())])
              for layer in layers for n in getattr(layer, "neurons", ())}
     scale = max(norms.values(), default=0.0)
-    dot = graphviz.Digraph(name="autodiff", format="svg")
+    dot = Drawing(name="autodiff", format="svg")
     dot.attr(rankdir=rankdir, bgcolor="white", fontname=FONT, nodesep="0.18", ranksep="0.3",
              compound="true")
     dot.attr("node", fontname=FONT, fontsize="11")

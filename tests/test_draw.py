@@ -234,5 +234,8 @@ def test_renders_to_svg_with_node_ids(textbook):
     assert "<svg" in svg
     assert f'id="v{tr.index(tr.node("w5"))}"' in svg
     assert "grad 0.0822" in svg
+    # In a notebook the picture keeps its size but shrinks to fit the column.
+    shown = draw_graph(loss)._repr_mimebundle_()["image/svg+xml"]
+    assert '<svg style="max-width:100%;height:auto" width="' in shown
     weird = linear([Value(1.0, "<w>")], [2.0], Value(0.0, "b&"))
     assert "<svg" in draw_graph(weird).pipe("svg").decode()

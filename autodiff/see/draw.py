@@ -30,8 +30,8 @@ from ..engine.numbers import short_number
 from ..engine.value import Value
 from . import reading
 
-__all__ = ["draw_graph", "MAX_NODES", "Scene", "register_layout", "gradient_fill",
-           "text_lines", "escape"]
+__all__ = ["draw_graph", "Drawing", "MAX_NODES", "Scene", "register_layout",
+           "gradient_fill", "text_lines", "escape"]
 
 MAX_NODES = 150  # value nodes drawn before the graph is cut down around its focus
 
@@ -480,8 +480,17 @@ class Scene:
                     dot.edge(f"v{j}", f"u{j}", style="dashed", color=_FADED)
 
 
+class Drawing(graphviz.Digraph):
+    """A `graphviz.Digraph` whose picture, shown in a notebook, shrinks to fit the column."""
+
+    def _repr_image_svg_xml(self) -> str:
+        svg = super()._repr_image_svg_xml()
+        # Width and height stay (the picture's natural size); max-width lets it shrink.
+        return svg.replace("<svg ", '<svg style="max-width:100%;height:auto" ', 1)
+
+
 def _digraph(rankdir: str) -> graphviz.Digraph:
-    dot = graphviz.Digraph(name="autodiff", format="svg")
+    dot = Drawing(name="autodiff", format="svg")
     dot.attr(rankdir=rankdir, bgcolor="white", fontname=FONT, nodesep="0.18", ranksep="0.3")
     dot.attr("node", fontname=FONT, fontsize="11")
     dot.attr("edge", fontname=FONT, fontsize="9", arrowsize="0.6", color=_EDGE)
