@@ -66,7 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
-_OPTIONS_WITH_VALUE = {"--at", "-o", "--output"}
+_OPTIONS_WITH_VALUE = {"--at", "-o", "--output", "--page"}
 _FLAGS = {"-h", "--help"}
 
 
@@ -122,6 +122,8 @@ def _build_parser() -> _Parser:
                       help="the point, e.g. x=1.5,y=-2 (may be given more than once)")
     draw.add_argument("-o", "--output", metavar="FILE",
                       help="where to draw the graph: .svg, .png or .dot")
+    draw.add_argument("--page", metavar="FILE",
+                      help="also write the step-through page (one self-contained .html)")
     draw.set_defaults(run=_run_draw)
 
     train = commands.add_parser(
@@ -294,6 +296,12 @@ def _run_draw(args: argparse.Namespace) -> int:
             written = _render(dot, output.with_suffix(output.suffix.lower()))
         except OSError as error:
             raise _UsageError(f"autodiff draw: cannot write {output}: {error}") from None
+        print(f"Wrote {written}")
+    if args.page is not None:
+        try:
+            written = trace(root).page(title=f"{name} = {args.expr.strip()}").save(args.page)
+        except OSError as error:
+            raise _UsageError(f"autodiff draw: cannot write {args.page}: {error}") from None
         print(f"Wrote {written}")
     return 0
 
