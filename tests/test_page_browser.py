@@ -269,6 +269,19 @@ def test_the_graph_of_a_gradient_pages_like_any_graph():
     assert "the second derivative" in page.html
 
 
+def test_the_command_line_writes_a_page(capsys, tmp_path):
+    from autodiff.cli import main
+
+    path = tmp_path / "f.html"
+    assert main(["draw", "tanh(x*y + x)", "--at", "x=2,y=-3", "--page", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert f"Wrote {path}" in out
+    page = path.read_text(encoding="utf-8")
+    assert "f = tanh(x*y + x)" in page and page.count("<script") == 2
+    assert main(["draw", "x", "--page", str(tmp_path / "no" / "such" / "dir.html")]) == 2
+    assert "cannot write" in capsys.readouterr().err
+
+
 # --- in the browser -------------------------------------------------------------------------------
 
 
