@@ -278,7 +278,7 @@ def test_the_command_line_writes_a_page(capsys, tmp_path):
     assert f"Wrote {path}" in out
     page = path.read_text(encoding="utf-8")
     assert "f = tanh(x*y + x)" in page and page.count("<script") == 2
-    assert main(["draw", "x", "--page", str(tmp_path / "no" / "such" / "dir.html")]) == 2
+    assert main(["draw", "x", "--at", "x=1", "--page", str(tmp_path / "no" / "dir.html")]) == 2
     assert "cannot write" in capsys.readouterr().err
 
 
