@@ -49,7 +49,7 @@ GRAPHVIZ_HINT = (
 
 _DIGITS = 4  # decimals inside the picture; the panels show 8, as the textbook does
 MAX_PAGE_NODES = 5000  # a page steps through one node at a time: beyond this, nobody would
-PICTURE_NODES = 120  # value nodes drawn one by one in one view of the picture
+PICTURE_NODES = 80  # value nodes drawn one by one in one view of the picture
 MAX_SAMPLES = 8  # samples of a batch the reader can pick (sums are over the whole batch)
 PAGE_PATHS = 8  # paths listed when a node is clicked (the count and the sum: always)
 MAX_CHECKED = 400  # leaves checked against central differences
