@@ -394,8 +394,12 @@ class Scene:
                  {"color": "#444444", "penwidth": "1"}
         if not node.inputs and not node.label:
             # An unlabeled leaf is a constant of the formula: just its value, small and grey.
-            text = self.names[node] if type(node.data) is float else \
-                " ".join([self.names[node], *text_lines("", node.data, digits)[1:]])
+            if labels is not None:
+                text = " ".join(labels(node))
+            elif type(node.data) is float:
+                text = self.names[node]
+            else:
+                text = " ".join([self.names[node], *text_lines("", node.data, digits)[1:]])
             graph.node(f"v{i}", f"<{escape(text)}>", id=f"v{i}", shape="box", style="rounded",
                        fontsize="10", fontcolor="#555555", height="0.2", margin="0.05,0.02",
                        **({"color": "#aaaaaa"} if node not in lit else border))

@@ -434,6 +434,9 @@ def _views(tr: Trace, data: dict, groups, rankdir: str) -> dict:
 
     def labels(node) -> list[str]:
         first = num.short(node.data)
+        if not node.inputs and not node.label:  # a constant: its name, and its number
+            value = first[0] if isinstance(first, list) else None
+            return [tr.names[node]] if value is None else [f"{tr.names[node]} = {value}"]
         grad = num.short(finals[node])
         return [f"data {first[0] if isinstance(first, list) else first}",
                 f"grad {grad[0] if isinstance(grad, list) else grad}"]
