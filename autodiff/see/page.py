@@ -244,8 +244,8 @@ def _explanations(tr: Trace, index: dict, num: _Numbers) -> dict:
     """For each node but the constants: the chain rule of its gradient, as the page shows it."""
     found = {}
     limit = PAGE_PATHS if len(tr.nodes) <= 400 else 3
-    if num.samples and len(tr.nodes) > 200:
-        limit = 2  # each path's equation once per sample
+    if num.samples:
+        limit = 3 if len(tr.nodes) <= 200 else 2  # each path's equation once per sample
     for node in tr.nodes:
         if not node.inputs and not node.label:
             continue
@@ -628,6 +628,9 @@ class TracePage:
     def _repr_html_(self) -> str:
         # An iframe keeps the page's script and styles apart from the notebook's; the page
         # sets the frame's height to its own once it has drawn itself.
-        return (f'<iframe srcdoc="{html.escape(self.html, quote=True)}" '
+        # In a single-quoted attribute only "&" and "'" need escaping: the page's many double
+        # quotes stay as they are, and the notebook stays small.
+        srcdoc = self.html.replace("&", "&amp;").replace("'", "&#39;")
+        return (f"<iframe srcdoc='{srcdoc}' "
                 'style="width:100%;height:900px;border:1px solid #ddd" '
                 'title="the graph, step by step"></iframe>')
