@@ -552,6 +552,15 @@ def test_no_column_is_clipped_from_800_px_to_a_wide_screen(textbook, tmp_path, w
             }""")
             assert clipped == []
             assert b.page.locator("#step th", has_text="input's gradient now").is_visible()
+            assert b.page.locator("#step th", has_text="= formula").is_visible()
+            # "fit" shows the whole view, however small; again, and text is readable again.
+            b.page.click("#zoom-fit")
+            sizes = b.page.evaluate("""() => [
+                document.getElementById('picture').getBoundingClientRect().width,
+                document.getElementById('graph').clientWidth]""")
+            assert sizes[0] <= sizes[1]
+            b.page.click("#zoom-fit")
+            assert b.page.locator("#zoom-fit").text_content() == "fit"
         finally:
             b.close()
     assert b.errors == []
