@@ -3,14 +3,17 @@
     python docs/make_figures.py [--out DIR]
 
 writes `mazur_graph.svg` and `mazur_graph.png` (the hand-worked 2-2-2 network after its backward
-pass, with the chain-rule path of dE_total/dw5 outlined) and `moons.png` (what
-`autodiff train moons --plot` draws: the loss curves and the decision boundary). DIR defaults to
-this folder. Needs Graphviz's `dot` program and matplotlib.
+pass, with the chain-rule path of dE_total/dw5 outlined), `page_mlp.png` (the step-through page
+of an MLP on two-moons points, mid-way through the backward pass, one weight's chain rule open)
+and `moons.png` (what `autodiff train moons --plot` draws: the loss curves and the decision
+boundary). DIR defaults to this folder. Needs Graphviz's `dot` program, matplotlib, and for the
+page Chromium with Playwright (the `[dev]` extra).
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,6 +21,7 @@ from pathlib import Path
 import graphviz
 
 from autodiff import draw_graph, trace
+from nn import MLP, datasets, losses
 from nn.examples import mazur
 from nn.tasks import run_task
 
@@ -44,6 +48,37 @@ def mazur_graph(out_dir: Path) -> list[Path]:
     return [svg, png]
 
 
+def page_screenshot(out_dir: Path) -> Path | None:
+    """The step-through page of an MLP 2-8-8-1 on eight two-moons points, as a reader sees it
+    at 1280 px: the open neuron of the current step, and one weight's chain rule."""
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(chromium).exists():
+        print("make_figures: Chromium not found; page_mlp.png not made", file=sys.stderr)
+        return None
+    from playwright.sync_api import sync_playwright
+
+    X, y = datasets.make_moons(8, noise=0.1, seed=0)
+    model = MLP(2, [8, 8, 1], activation="tanh", seed=3)
+    loss = losses.binary_cross_entropy(model([X[:, 0], X[:, 1]]), y)
+    loss.label = "loss"
+    page_file = out_dir / "page_mlp.html"
+    trace(loss).page(model=model, title="MLP 2-8-8-1 on eight two-moons points").save(page_file)
+    path = out_dir / "page_mlp.png"
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium,
+                                        args=["--headless", "--no-sandbox", "--disable-gpu"])
+            page = browser.new_page(viewport={"width": 1280, "height": 1000})
+            page.goto(page_file.resolve().as_uri())
+            page.locator("#grads tr[data-name='h2_3.w2']").click()
+            page.locator("#slider").fill("70")
+            page.screenshot(path=str(path))
+            browser.close()
+    finally:
+        page_file.unlink()
+    return path
+
+
 def moons_plot(out_dir: Path) -> Path:
     """Train the two-moons demo as `autodiff train moons` does and save its picture."""
     path = out_dir / "moons.png"
@@ -67,6 +102,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("make_figures: Graphviz's `dot` program was not found; install Graphviz "
               "(apt install graphviz, brew install graphviz)", file=sys.stderr)
         return 1
+    shot = page_screenshot(args.out)
+    if shot is not None:
+        print(f"wrote {shot}")
     moons_plot(args.out)  # run_task reports the training and the file it wrote
     return 0
 

@@ -2,7 +2,7 @@
 all built from `autodiff.Value`s so every gradient can be traced, drawn and checked;
 `to_torch`/`from_torch` carry an MLP to PyTorch and back (optional extra `[torch]`)."""
 
-from . import datasets, examples, losses, tasks, training  # noqa: F401 (submodules users reach)
+from . import datasets, drawing, examples, losses, tasks, training  # noqa: F401 (submodules users reach)
 from .conv import Conv2d
 from .modules import MLP, Layer, Module, Neuron
 from .optim import SGD, Adam, Optimizer

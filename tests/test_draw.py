@@ -12,7 +12,7 @@ from autodiff import Value, linear
 from autodiff.engine import ops
 from autodiff.engine.linear import LINEAR
 from autodiff.see import reading
-from autodiff.see.draw import draw_graph
+from autodiff.see.draw import draw_graph, escape
 from autodiff.see.trace import trace
 from nn import MLP
 from nn.examples import mazur
@@ -108,20 +108,82 @@ def test_show_local_labels_each_input_edge_with_its_derivative(textbook):
     assert "∂ 0.5933" in edge  # d net_o1 / d w5 = out_h1
 
 
-def test_grouping_by_layer_and_neuron(textbook):
-    example, loss, tr = textbook
-    source = draw_graph(loss, model=example.model).source
-    # Clusters nest: layer 1 holds neuron h1, which holds w1, its linear node and out_h1.
-    h1 = source[source.index("label=h1"):]
-    h1 = h1[: h1.index("}")]
-    for label in ("w1", "w2", "net_h1", "out_h1"):
-        assert f"<B>{label}</B>" in h1
-    assert "<B>w3</B>" not in h1
-    assert "label=\"layer 1\"" in source and "label=\"layer 2 (output)\"" in source
-    groups = draw_graph(loss, groups={"inputs": [tr.node("i1"), tr.node("i2")]}).source
-    assert "label=inputs" in groups
-    with pytest.raises(TypeError, match="layers"):
-        draw_graph(loss, model=object())
+def test_groups_are_boxes_and_collapse_makes_one_box_of_each(textbook):
+    _, loss, tr = textbook
+    inputs = [tr.node("i1"), tr.node("i2")]
+    groups = draw_graph(loss, groups={"inputs": inputs}).source
+    assert "label=<inputs>" in groups
+    nested = {"hidden": {"h1": [tr.node("net_h1"), tr.node("out_h1")]}, "inputs": inputs}
+    boxed = draw_graph(loss, groups=nested, collapse=["h1", "inputs"])
+    lines = node_lines(boxed)
+    assert f"v{tr.index(tr.node('net_h1'))}" not in lines and "<B>i1</B>" not in boxed.source
+    # Groups are numbered outer before inner: hidden g0, inputs g1, h1 g2.
+    assert re.search(r"g2 \[label=<.*<B>h1</B>.*2 nodes", boxed.source)
+    # Edges into and out of a box are joined: one per pair of things drawn.
+    assert sum(bool(re.match(r"\s*g1 -> g2 ", e)) for e in edges(boxed)) == 1
+    assert any(re.match(r"\s*g2 -> o\d+", e) for e in edges(boxed))
+    everything = draw_graph(loss, groups=nested, collapse=True).source
+    assert "<B>h1</B>" in everything and "<B>net_h1</B>" not in everything
+    with pytest.raises(ValueError, match="no group titled 'h9'"):
+        draw_graph(loss, groups=nested, collapse=["h9"])
+
+
+def test_a_big_graph_collapses_the_groups_away_from_its_focus():
+    x = Value(0.3, "x")
+    left, right = [], []
+    a, b = x, x
+    for _ in range(100):
+        a = (a * 0.9).tanh()
+        b = (b * 1.1).sigmoid()
+        left += [a, a.inputs[0]]
+        right += [b, b.inputs[0]]
+    root = a + b
+    root.label = "end"
+    groups = {"left": left, "right": right}
+    dot = draw_graph(root, groups=groups, focus=left[-1], max_nodes=150)
+    assert "<B>right</B>" in dot.source  # the far group is one box
+    assert "label=<left>" in dot.source  # the near one is open
+
+
+def test_unlabeled_nodes_are_named_by_their_formula_everywhere(textbook):
+    _, loss, tr = textbook
+    lines = node_lines(draw_graph(loss))
+    unlabeled = [n for n in tr.nodes if n.inputs and not n.label]
+    assert [tr.name(n) for n in unlabeled] == [
+        "0.01 − out_o1", "(0.01 − out_o1)²", "0.99 − out_o2", "(0.99 − out_o2)²"]
+    for node in unlabeled:
+        assert f"<B>{html.escape(tr.name(node))}</B>" in lines[f"v{tr.index(node)}"]
+    # Samples that share a label are told apart, in the picture as in the trace.
+    w = Value(0.5, "w")
+    outs = []
+    for x in (1.0, 2.0, 3.0):
+        out = (w * x).tanh()
+        out.label = "out"
+        outs.append(out)
+    total = outs[0] + outs[1] + outs[2]
+    t = trace(total)
+    assert [t.name(o) for o in outs] == ["out[0]", "out[1]", "out[2]"]
+    assert t.node("out[1]") is outs[1]
+    assert f"<B>{escape('out[2]')}</B>" in draw_graph(total).source
+
+
+HOSTILE = ["]", "a\nb", "tab\there", "bell\x07", "%%DATA%%", "<img src=x onerror=alert(1)>",
+           "back\\slash\\l", '"quoted"', "{braces}", "&amp;", "", "\u2028"]
+
+
+@needs_dot
+@pytest.mark.parametrize("label", HOSTILE)
+def test_any_label_draws(label):
+    x = Value(1.5, label)
+    y = (x * 2.0).tanh()
+    y.label = label + "!"
+    dot = draw_graph(y, groups={label: [x]}, title=label)
+    svg = dot.pipe("svg").decode()
+    assert "<svg" in svg
+    assert "<img" not in svg and "\x07" not in svg
+    text = reading.printable(label)
+    if text.isalnum() or text.startswith("<"):
+        assert html.escape(text)[:8] in svg
 
 
 def test_a_big_graph_is_cut_down_around_its_focus():
@@ -140,26 +202,6 @@ def test_a_big_graph_is_cut_down_around_its_focus():
     assert "used further on" in focused.source
     everything = draw_graph(x * 2.0, max_nodes=None)
     assert len(node_lines(everything)) == 4
-
-
-def test_a_big_model_is_collapsed_to_one_box_per_neuron():
-    model = MLP(2, [8, 8, 1], seed=0)
-    rng = np.random.default_rng(0)
-    loss = Value(0.0)
-    for a, b in rng.normal(size=(20, 2)):
-        out = model([float(a), float(b)])
-        loss = loss + out * out
-    loss.label = "loss"
-    loss.backward()
-    dot = draw_graph(loss, model=model)
-    source = dot.source
-    assert "drawn as one box per neuron" in source
-    assert source.count("weights</FONT>") == 17  # 8 + 8 + 1 neurons
-    assert "layer 3 (output) · 1 neuron" in source
-    assert len(source) < 20_000
-    # With a focus, the nodes themselves are drawn instead.
-    focused = draw_graph(loss, model=model, focus=model.layers[0].neurons[0].w[0], max_nodes=30)
-    assert "one box per neuron" not in focused.source
 
 
 def test_batch_nodes_show_shape_and_summary_not_every_number():
@@ -194,6 +236,9 @@ def test_renders_to_svg_with_node_ids(textbook):
     assert "<svg" in svg
     assert f'id="v{tr.index(tr.node("w5"))}"' in svg
     assert "grad 0.0822" in svg
+    # In a notebook the picture keeps its size but shrinks to fit the column.
+    shown = draw_graph(loss)._repr_mimebundle_()["image/svg+xml"]
+    assert '<svg style="max-width:100%;height:auto" width="' in shown
     weird = linear([Value(1.0, "<w>")], [2.0], Value(0.0, "b&"))
     assert "<svg" in draw_graph(weird).pipe("svg").decode()
 

@@ -1,14 +1,21 @@
-"""The step-through page: its data, its self-containedness, and a real headless Chromium run."""
+"""The step-through page: its data, its self-containedness, and real headless Chromium runs.
+
+The graphs: the textbook 2-2-2 network, an XOR 2-3-2 net on its four samples, an MLP of 658
+nodes over four samples one by one, a batch-mode MLP, and labels chosen to break things.
+"""
 
 import re
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from autodiff import Value, grad
 from autodiff.engine.numbers import format_number
-from autodiff.see.page import TracePage, page_data, page_html
+from autodiff.see.page import MAX_SAMPLES, TracePage, page_data, page_html
 from autodiff.see.trace import trace
+from nn import MLP, datasets, losses
 from nn.examples import mazur
 
 # Found on PATH, as `dot` is, so hiding PATH hides both (a newcomer's machine has neither).
@@ -17,11 +24,80 @@ LAUNCH_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
 ]
+MISSING = [name for name, found in (("Chromium (no `chromium` on PATH)", CHROMIUM),
+                                    ("Graphviz `dot`", shutil.which("dot"))) if found is None]
+# The browser tests click and watch the drawn graph, so they need both.
+needs_chromium = pytest.mark.skipif(bool(MISSING), reason=f"not installed: {' and '.join(MISSING)}")
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz `dot` not installed")
+NUMBER = r"-?\d+\.\d+(?:e[-+]\d+)?"
+PRODUCT = re.compile(rf"({NUMBER}(?: × {NUMBER})+) = ({NUMBER})")
 
 
 @pytest.fixture
 def textbook():
     return trace(mazur().loss())
+
+
+def big_mlp_loss():
+    """MLP(2, [16, 16, 1]) on four samples, one graph per sample: 658 nodes."""
+    X, y = datasets.make_moons(4, noise=0.1, seed=0)
+    model = MLP(2, [16, 16, 1], seed=0)
+    loss = Value(0.0)
+    for k in range(4):
+        out = model([float(X[k, 0]), float(X[k, 1])])
+        loss = loss + losses.binary_cross_entropy(out, int(y[k]))
+    loss.label = "loss"
+    return model, loss
+
+
+def batch_mlp_loss(n=6):
+    X, y = datasets.make_moons(n, noise=0.1, seed=1)
+    model = MLP(2, [4, 4, 1], activation="tanh", seed=2)
+    loss = losses.binary_cross_entropy(model([X[:, 0], X[:, 1]]), y)
+    loss.label = "loss"
+    return model, loss
+
+
+def holds(text: str) -> list[str]:
+    """Every 'a × b × … = c' in text whose numbers do not multiply to c (to the digits shown)."""
+    wrong = []
+    for factors, result in PRODUCT.findall(text):
+        numbers = [float(f) for f in factors.split(" × ")]
+        product = float(np.prod(numbers))
+        tolerance = 1e-8 * (1 + sum(abs(x) for x in numbers)) * len(numbers) + 1e-12
+        if abs(product - float(result)) > max(tolerance, 1e-7 * abs(product)):
+            wrong.append(f"{factors} = {result} (is {product!r})")
+    return wrong
+
+
+class Browser:
+    """One headless Chromium page on a saved file; no request leaves the machine."""
+
+    def __init__(self, p, path, width=1400, height=1000):
+        self.browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        self.page = self.browser.new_page(viewport={"width": width, "height": height})
+        self.errors, self.fetched = [], []
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("console", lambda m: self.errors.append(m.text)
+                     if m.type == "error" else None)
+        self.page.on("dialog", lambda d: (self.errors.append("dialog: " + d.message),
+                                          d.dismiss()))
+
+        def no_network(route):
+            if not route.request.url.startswith("file:"):
+                self.fetched.append(route.request.url)
+                route.abort()
+            else:
+                route.continue_()
+
+        self.page.route("**/*", no_network)
+        self.page.goto(Path(path).as_uri())
+
+    def close(self):
+        self.browser.close()
+
+
+# --- the data -----------------------------------------------------------------------------------
 
 
 def test_page_data_replays_the_backward_pass(textbook):
@@ -41,6 +117,64 @@ def test_page_data_replays_the_backward_pass(textbook):
     step = next(s for s in data["steps"][1:] if data["nodes"][s["node"]]["name"] == "out_o1")
     assert step["edges"][0]["localText"] == "out_o1·(1 − out_o1)"  # as a textbook writes it
     assert step["upstream"] == "0.74136507" and step["edges"][0]["local"] == "0.18681560"
+    # The forward pass is stepped too, each node's formula with its inputs' numbers.
+    net_h1 = next(f for f in data["forward"] if data["nodes"][f["node"]]["name"] == "net_h1")
+    assert net_h1["text"] == "net_h1 = w1·i1 + w2·i2 + b1"
+    assert net_h1["numbers"] == "0.15000000·0.05000000 + 0.20000000·0.10000000 + 0.35000000"
+    assert net_h1["value"] == "0.37750000"
+    # Formulas read like maths, constants are numbers, and no name is an engine's "#29".
+    square = next(f for f in data["forward"] if "²" in f["text"])
+    assert square["text"] == "(0.01 − out_o1)²"
+    assert not any(n["name"].startswith("#") for n in data["nodes"])
+    # Every shown product holds: local × upstream = contribution, and each path's product.
+    for s in data["steps"][1:]:
+        for e in s["edges"]:
+            assert not holds(f"{e['local']} × {s['upstream']} = {e['contribution']}")
+    for entry in data["explain"].values():
+        for path in entry["paths"]:
+            assert not holds(path["eq"])
+
+
+def test_the_check_and_sgd_panels_hold_the_textbook_numbers():
+    example = mazur()
+    tr = trace(example.loss())
+    data = page_data(tr, params=example.weights(), lr=0.5)
+    names = [n["name"] for n in data["nodes"]]
+    checked = {names[i]: (a, n, ok) for i, a, n, ok, _ in data["check"]["rows"]}
+    assert set(checked) >= {"w1", "w5", "b1", "i1"}
+    assert all(ok for _, _, ok in checked.values())
+    assert checked["w5"][0] == "0.08216704" and abs(float(checked["w5"][1]) - 0.08216704) < 1e-8
+    rows = {names[i]: after for i, _, _, after in data["sgd"]["rows"]}
+    assert rows["w5"] == "0.35891648" and "b1" not in rows
+    assert data["sgd"]["after"] == "0.29102777" and data["sgd"]["before"] == "0.29837111"
+
+
+def test_a_batch_page_shows_one_sample_and_says_where_it_sums():
+    model, loss = batch_mlp_loss(6)
+    tr = trace(loss)
+    data = page_data(tr, model=model)
+    assert data["batch"] == {"size": 6, "shown": 6}
+    names = [n["name"] for n in data["nodes"]]
+    summed = 0
+    for step in data["steps"][1:]:
+        up = step["upstream"]
+        for e in step["edges"]:
+            if e["constant"]:
+                continue
+            term = e["term"] if e["term"] is not None else e["contribution"]
+            for s in range(6):
+                local = e["local"][s] if isinstance(e["local"], list) else e["local"]
+                u = up[s] if isinstance(up, list) else up
+                t = term[s] if isinstance(term, list) else term
+                assert not holds(f"{local} × {u} = {t}"), (names[step["node"]], s)
+            if e["term"] is not None:  # a parameter's gradient: the sum over the batch
+                summed += 1
+                assert isinstance(e["contribution"], str)
+                assert abs(sum(float(t) for t in e["term"]) - float(e["contribution"])) < 1e-7
+    assert summed > 0
+    with pytest.raises(TypeError, match="lr"):
+        page_data(tr, lr="fast")
+    assert MAX_SAMPLES >= 6
 
 
 def test_page_is_one_self_contained_file(textbook, tmp_path):
@@ -55,54 +189,123 @@ def test_page_is_one_self_contained_file(textbook, tmp_path):
     assert saved.read_text(encoding="utf-8").count("<script") == 2
     assert TracePage(textbook)._repr_html_().startswith("<iframe srcdoc=")
     assert textbook.page().html == TracePage(textbook).html
+    with pytest.raises(TypeError, match="unknown option 'colour'"):
+        page_html(textbook, colour="red")
 
 
 def test_page_escapes_labels(tmp_path):
-    from autodiff import Value
-
     odd = Value(1.0, "</script><b>x") * 2.0
     odd.label = "y"
     page = page_html(trace(odd))
     assert "</script><b>x" not in page
 
 
-MISSING = [name for name, found in (("Chromium (no `chromium` on PATH)", CHROMIUM),
-                                    ("Graphviz `dot`", shutil.which("dot"))) if found is None]
+def test_placeholders_in_labels_and_titles_stay_text():
+    x = Value(2.0, "%%DATA%%")
+    y = (x * Value(3.0, "%%TITLE%%")).tanh()
+    y.label = "%%SVG%%"
+    page = page_html(trace(y), title="%%DATA%% and %%NOTE%%")
+    import json
+
+    # One pass fills the template: a slot's name inside a label or the title is left alone.
+    assert page.count('<script id="trace-data"') == 1 and page.count("<script") == 2
+    assert "<title>%%DATA%% and %%NOTE%%</title>" in page
+    payload = re.search(r'id="trace-data" type="application/json">(.*?)</script>', page,
+                        re.S).group(1)
+    data = json.loads(payload.replace("<\\/", "</"))
+    assert {n[0] for n in data["nodes"]} >= {"%%DATA%%", "%%TITLE%%", "%%SVG%%"}
+    assert data["title"] == "%%DATA%% and %%NOTE%%"
 
 
-@pytest.mark.skipif(bool(MISSING), reason=f"not installed: {' and '.join(MISSING)}; the page "
-                    "test drives Chromium through the drawn graph")
+def test_a_big_graph_is_drawn_in_views_and_a_huge_one_gets_a_clear_error():
+    def chain(n):
+        node = Value(0.3, "x")
+        for _ in range(n):
+            node = node.tanh()
+        node.label = "end"
+        return node
+
+    page = page_html(trace(chain(400)))
+    assert page.count('data-name=') == 0  # rows are built by the script, from the data
+    assert '"end"' in page
+    with pytest.raises(ValueError, match="6,001 nodes; a step-through page is for up to 5,000"):
+        page_data(trace(chain(6000)))
+
+
+@needs_dot
+def test_every_step_of_a_big_graph_has_a_view_that_draws_its_node():
+    import json
+
+    model, loss = big_mlp_loss()
+    tr = trace(loss)
+    assert len(tr.nodes) > 600
+    html_text = tr.page(model=model).html
+    data = json.loads(re.search(r'id="trace-data" type="application/json">(.*?)</script>',
+                                html_text, re.S).group(1).replace("<\\/", "</"))
+    picture = data["picture"]
+    ids = [{n[0] for n in view["nodes"]} for view in picture["views"]]
+    for i, node in enumerate(tr.nodes):
+        if node.inputs:
+            assert f"v{i}" in ids[picture["viewOf"][i]]
+    assert len(html_text) < 1_000_000
+
+
+def test_the_graph_of_a_gradient_pages_like_any_graph():
+    def f(x):
+        return np.tanh(x * x) * x
+
+    x = Value(0.7, "x")
+    y = (x * x).tanh() * x
+    y.label = "y"
+    (dy,) = grad(y, [x], create_graph=True)
+    dy.label = "dy/dx"
+    h = 1e-4
+    assert abs(dy.data - (f(0.7 + h) - f(0.7 - h)) / (2 * h)) < 1e-6
+    tr = trace(dy)  # the graph the first derivative built, traced: x.grad is d²y/dx²
+    assert x in tr.nodes and tr.root is dy
+    assert abs(tr.grad(x) - (f(0.7 + h) - 2 * f(0.7) + f(0.7 - h)) / h ** 2) < 1e-4
+    data = page_data(tr)
+    assert data["rootName"] == "dy/dx" and len(data["forward"]) > 3
+    assert all(ok for *_, ok, _ in data["check"]["rows"])
+    page = tr.page(title="the second derivative")
+    assert "the second derivative" in page.html
+
+
+def test_the_command_line_writes_a_page(capsys, tmp_path):
+    from autodiff.cli import main
+
+    path = tmp_path / "f.html"
+    assert main(["draw", "tanh(x*y + x)", "--at", "x=2,y=-3", "--page", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert f"Wrote {path}" in out
+    page = path.read_text(encoding="utf-8")
+    assert "f = tanh(x*y + x)" in page and page.count("<script") == 2
+    assert main(["draw", "x", "--at", "x=1", "--page", str(tmp_path / "no" / "dir.html")]) == 2
+    assert "cannot write" in capsys.readouterr().err
+
+
+# --- in the browser -------------------------------------------------------------------------------
+
+
+@needs_chromium
 def test_stepping_through_in_headless_chromium(textbook, tmp_path):
     from playwright.sync_api import sync_playwright
 
     path = tmp_path / "trace.html"
     textbook.page(highlight=textbook.explain("w5")).save(path)
     w5 = textbook.index(textbook.node("w5"))
-    fetched, errors = [], []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        b = Browser(p, path)
+        page = b.page
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-
-            def no_network(route):
-                if not route.request.url.startswith("file:"):
-                    fetched.append(route.request.url)
-                    route.abort()
-                else:
-                    route.continue_()
-
-            page.route("**/*", no_network)
-            page.goto(Path(path).as_uri())
-            grad = page.locator('#grads tr[data-name="w5"] .grad')
-            assert page.locator("#counter").text_content() == "step 0 / 15"
-            assert grad.text_content() == "0"
+            grad_cell = page.locator('#grads tr[data-name="w5"] .grad')
+            assert page.locator("#counter").text_content() == "step 0 / 31"
+            assert grad_cell.text_content() == "0"
             assert page.locator("#prev").is_disabled()
             shown = []
             while not page.locator("#next").is_disabled():
                 page.click("#next")
-                shown.append(grad.text_content())
+                shown.append(grad_cell.text_content())
             assert shown[-1] == "0.08216704"
             first = shown.index("0.08216704")
             assert set(shown[:first]) == {"0"}
@@ -112,34 +315,278 @@ def test_stepping_through_in_headless_chromium(textbook, tmp_path):
             assert "0.59326999 × 0.13849856 = 0.08216704" in page.locator("#step-body").inner_text()
             assert page.locator(f"#v{w5}").get_attribute("class").split().count("recv") == 1
             assert page.locator(f"#v{w5} text", has_text="grad").text_content() == "grad 0.0822"
+            # The edge w5 -> net_o1 has carried a positive share: red, wider than at rest.
+            net_o1 = textbook.index(textbook.node("net_o1"))
+            k = textbook.node("net_o1").inputs.index(textbook.node("w5"))
+            assert "pos" in page.locator(f"#e{net_o1}_{k}").get_attribute("class").split()
             page.screenshot(path=str(tmp_path / "step.png"), full_page=True)
-            # Keys step back; the running gradient of w5 is gone again.
+            # The forward pass comes first: step 1 computes a node from given leaves.
             page.keyboard.press("Home")
-            assert grad.text_content() == "0"
+            assert grad_cell.text_content() == "0"
             page.keyboard.press("ArrowRight")
-            assert page.locator("#counter").text_content() == "step 1 / 15"
+            assert page.locator("#counter").text_content() == "step 1 / 31"
+            assert page.locator("#step-title").text_content().startswith("Forward 1 of 15")
+            # Fills are neutral until a node receives its share.
+            fill = page.locator(f"#v{w5} > rect").evaluate("r => r.style.fill")
+            assert fill in ("rgb(255, 255, 255)", "#ffffff")
             page.locator(f"#v{w5}").click()  # a node jumps to the step that completes it
-            assert grad.text_content() == "0.08216704"
+            assert grad_cell.text_content() == "0.08216704"
+            fill = page.locator(f"#v{w5} > rect").evaluate("r => r.style.fill")
+            assert fill not in ("rgb(255, 255, 255)", "#ffffff")
+            # Space plays and pauses.
+            page.locator("body").press(" ")
+            assert page.locator("#play").text_content() == "❚❚ pause"
+            page.locator("body").press(" ")
+            assert page.locator("#play").text_content() == "▶ play"
         finally:
-            browser.close()
-    assert fetched == [] and errors == []
+            b.close()
+    assert b.fetched == [] and b.errors == []
     assert (tmp_path / "step.png").stat().st_size > 10_000
 
 
-def test_a_big_graph_gets_a_cut_picture_and_a_huge_one_a_clear_error():
-    from autodiff import Value
+@needs_chromium
+def test_clicking_a_leaf_shows_its_paths_and_their_sum(textbook, tmp_path):
+    from playwright.sync_api import sync_playwright
 
-    def chain(n):
-        node = Value(0.3, "x")
-        for _ in range(n):
-            node = node.tanh()
-        node.label = "end"
-        return node
+    path = tmp_path / "trace.html"
+    textbook.page().save(path)
+    b1 = textbook.index(textbook.node("b1"))
+    with sync_playwright() as p:
+        b = Browser(p, path)
+        try:
+            b.page.locator(f"#v{b1}").click()
+            panel = b.page.locator("#explain")
+            assert panel.is_visible()
+            text = panel.inner_text()
+            assert "dE_total/db1 = 0.01336792 + 0.01499608 - 0.00459657 - 0.00504182 = " \
+                   "0.01872561" in text
+            assert b.page.locator("#explain ol.paths > li").count() == 4
+            routes = b.page.locator("#explain .route").all_text_contents()
+            assert routes[0] == "E_total → E_o1 → out_o1 → net_o1 → out_h1 → net_h1 → b1"
+            assert not holds(text) and len(PRODUCT.findall(text)) == 4
+            # The paths are lit: every node made from b1, and not w5.
+            lit = b.page.locator("#graph .onpath").count()
+            assert lit >= 10
+            w5 = textbook.index(textbook.node("w5"))
+            assert "onpath" not in b.page.locator(f"#v{w5}").get_attribute("class")
+            out_h1 = textbook.index(textbook.node("out_h1"))
+            assert "onpath" in b.page.locator(f"#v{out_h1}").get_attribute("class")
+            # And the page says where b1's gradient was completed.
+            assert "gradient is complete" in text
+            # Forward mode along b1 gives the same number, left to right.
+            b.page.locator("#forward-mode summary").click()
+            b.page.locator("#direction").select_option(label="b1")
+            result = b.page.locator("#fm-result").text_content()
+            assert result == "forward mode: dE_total/db1 = 0.01872561;  backward pass: 0.01872561"
+        finally:
+            b.close()
+    assert b.errors == []
 
-    page = page_html(trace(chain(400)))
-    if "<svg" in page:
-        assert "showing 300 of 401 value nodes" in page
-    assert page.count('data-name=') == 0  # rows are built by the script, from the data
-    assert '"name": "end"' in page
-    with pytest.raises(ValueError, match="6,001 nodes; a step-through page is for up to 5,000"):
-        page_data(trace(chain(6000)))
+
+@needs_chromium
+@needs_dot
+def test_a_600_node_mlp_keeps_the_current_node_in_view_at_every_step(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    model, loss = big_mlp_loss()
+    tr = trace(loss)
+    path = tmp_path / "big.html"
+    tr.page(model=model).save(path)
+    with sync_playwright() as p:
+        b = Browser(p, path, width=1060, height=900)
+        try:
+            last = int(b.page.locator("#counter").text_content().split("/")[1])
+            assert last == 2 * sum(1 for n in tr.nodes if n.inputs) + 1
+            # Walk every step in the page itself; at each, the element marked `cur` must be
+            # inside the window and inside the picture's visible area.
+            report = b.page.evaluate("""(last) => {
+                const bad = [];
+                for (let k = 0; k < last; k++) {
+                    const graph = document.getElementById('graph').getBoundingClientRect();
+                    const cur = document.querySelectorAll('#graph .cur');
+                    const title = document.getElementById('step-title').textContent;
+                    if (k > 0 && cur.length === 0) { bad.push(k + ': nothing marked cur'); }
+                    for (const e of cur) {
+                        const r = e.getBoundingClientRect();
+                        const inside = r.width > 0 && r.left >= graph.left - 1 &&
+                            r.right <= graph.right + 1 && r.top >= graph.top - 1 &&
+                            r.bottom <= graph.bottom + 1 && r.bottom <= window.innerHeight &&
+                            r.right <= window.innerWidth;
+                        if (!inside) bad.push(k + ': ' + e.id + ' outside (' + title + ')');
+                    }
+                    document.getElementById('next').click();
+                }
+                return bad;
+            }""", last)
+            assert report == []
+            # The current node is drawn as itself, not only as a box holding it.
+            b.page.locator("#slider").fill(str(last - 5))
+            cur = b.page.locator("#graph g.value.cur")
+            assert cur.count() == 1
+            name = b.page.locator("#step-title").text_content().split(": ", 1)[1]
+            assert cur.locator("text").first.text_content() == name
+            # Text in the picture stays readable: drawn at 85 % of its size or more.
+            size = b.page.evaluate("""() => {
+                const t = document.querySelector('#graph g.value text');
+                return t.getBoundingClientRect().height; }""")
+            assert size >= 9
+            # A click on a grey box opens it.
+            box = b.page.locator("#graph g.box").first
+            title = box.locator("text").first.text_content()
+            box.click()
+            assert b.page.locator("#graph text.cluster", has_text=title).count() >= 1
+        finally:
+            b.close()
+    assert b.errors == [] and b.fetched == []
+
+
+@needs_chromium
+def test_every_equation_on_a_batch_page_holds_for_every_sample(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    model, loss = batch_mlp_loss(6)
+    path = tmp_path / "batch.html"
+    trace(loss).page(model=model).save(path)
+    with sync_playwright() as p:
+        b = Browser(p, path, width=1060)
+        try:
+            assert b.page.locator("select#sample option").count() == 6
+            last = int(b.page.locator("#counter").text_content().split("/")[1])
+            checked, sums = 0, {}
+            for sample in range(6):
+                b.page.locator("select#sample").select_option(str(sample))
+                texts = b.page.evaluate("""(last) => {
+                    const out = [];
+                    for (let k = 0; k <= last; k++) {
+                        document.getElementById('slider').value = String(k);
+                        document.getElementById('slider').dispatchEvent(new Event('input'));
+                        out.push(document.getElementById('step-body').innerText);
+                    }
+                    return out;
+                }""", last)
+                for k, text in enumerate(texts):
+                    assert not holds(text), (sample, k, holds(text))
+                    checked += len(PRODUCT.findall(text))
+                    for term, total in re.findall(
+                            rf"({NUMBER})\s+summed over the 6 samples: Σ = ({NUMBER})", text):
+                        sums.setdefault((k, total), []).append(float(term))
+            assert checked > 500
+            # Where a gradient is a sum over the batch, the page shows that sum: the sum of
+            # the terms the reader sees, one per sample.
+            assert sums
+            for (k, total), terms in sums.items():
+                if len(terms) == 6:
+                    assert abs(sum(terms) - float(total)) < 1e-7, k
+            text = b.page.locator("#step-body").inner_text()
+            assert "Numbers of sample 5" in text
+            # The explanation of a weight: per-sample products, then the batch's sum.
+            w = b.page.locator("#grads tr[data-name='h1_1.w1']")
+            w.click()
+            assert not holds(b.page.locator("#explain").inner_text())
+            assert "summed over the batch" in b.page.locator("#explain").inner_text()
+        finally:
+            b.close()
+    assert b.errors == []
+
+
+HOSTILE_LABELS = ["<img src=x onerror=window.__pwned=1>", "%%DATA%%", "%%TITLE%%", "]",
+                  "</script><script>window.__pwned=1</script>", "a\nb\tc\x07", "${x}",
+                  "<!--", "\u2028"]
+
+
+@needs_chromium
+def test_hostile_labels_and_titles_stay_text(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    xs = [Value(float(k + 1), label) for k, label in enumerate(HOSTILE_LABELS)]
+    total = xs[0]
+    for x in xs[1:]:
+        total = total * x
+    root = total.tanh()
+    root.label = "%%SVG%% <b>root</b>"
+    title = "<script>window.__pwned=1</script> %%DATA%% %%NOTE%%"
+    path = tmp_path / "hostile.html"
+    trace(root).page(title=title, groups={"<i>%%DATA%%</i>": xs[:3]}).save(path)
+    with sync_playwright() as p:
+        b = Browser(p, path)
+        try:
+            b.page.click("#last")
+            assert b.page.evaluate("() => window.__pwned") is None
+            assert b.page.evaluate("() => document.title") == title
+            assert b.page.locator("h1").text_content() == title
+            assert b.page.locator("img").count() == 0 and b.page.locator("b").count() <= 1
+            names = b.page.locator("#grads tbody tr").evaluate_all(
+                "rows => rows.map(r => r.dataset.name)")
+            assert "<img src=x onerror=window.__pwned=1>" in names
+            assert "a\\nb\\tc\\x07" in names  # control characters shown, never hidden
+            texts = b.page.locator("#graph text").all_text_contents()
+            assert "%%SVG%% <b>root</b>" in texts and "]" in texts
+            b.page.locator(f"#v{len(xs) - 1}").click()  # whatever it is, it is only text
+            assert b.page.evaluate("() => window.__pwned") is None
+        finally:
+            b.close()
+    assert b.errors == []
+
+
+@needs_chromium
+@pytest.mark.parametrize("width", [800, 1060, 1600])
+def test_no_column_is_clipped_from_800_px_to_a_wide_screen(textbook, tmp_path, width):
+    from playwright.sync_api import sync_playwright
+
+    path = tmp_path / "trace.html"
+    textbook.page().save(path)
+    with sync_playwright() as p:
+        b = Browser(p, path, width=width, height=900)
+        try:
+            b.page.locator("#slider").fill("28")
+            clipped = b.page.evaluate("""() => {
+                const bad = [];
+                for (const t of document.querySelectorAll('main table')) {
+                    const box = t.closest('section').getBoundingClientRect();
+                    for (const c of t.querySelectorAll('th, td')) {
+                        const r = c.getBoundingClientRect();
+                        if (getComputedStyle(c).display === 'none') continue;
+                        if (r.right > box.right + 1 || r.left < box.left - 1 || r.width < 8)
+                            bad.push(c.textContent.slice(0, 30));
+                    }
+                }
+                return bad;
+            }""")
+            assert clipped == []
+            assert b.page.locator("#step th", has_text="input's gradient now").is_visible()
+            assert b.page.locator("#step th", has_text="= formula").is_visible()
+            # "fit" shows the whole view, however small; again, and text is readable again.
+            b.page.click("#zoom-fit")
+            sizes = b.page.evaluate("""() => [
+                document.getElementById('picture').getBoundingClientRect().width,
+                document.getElementById('graph').clientWidth]""")
+            assert sizes[0] <= sizes[1]
+            b.page.click("#zoom-fit")
+            assert b.page.locator("#zoom-fit").text_content() == "fit"
+        finally:
+            b.close()
+    assert b.errors == []
+
+
+@needs_chromium
+def test_in_a_notebook_the_frame_takes_the_page_height(textbook, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    path = tmp_path / "notebook.html"
+    path.write_text("<!DOCTYPE html><html><body style='width:1060px'>"
+                    + textbook.page()._repr_html_() + "</body></html>", encoding="utf-8")
+    with sync_playwright() as p:
+        b = Browser(p, path, width=1100)
+        try:
+            frame = b.page.locator("iframe")
+            b.page.wait_for_function(
+                "() => document.querySelector('iframe').contentDocument.getElementById('counter')"
+                ".textContent.startsWith('step')")
+            inner = b.page.evaluate(
+                "() => document.querySelector('iframe').contentDocument.documentElement"
+                ".scrollHeight")
+            height = frame.bounding_box()["height"]
+            assert abs(height - inner) <= 8 and height > 900
+        finally:
+            b.close()
+    assert b.errors == []

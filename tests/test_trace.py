@@ -146,6 +146,15 @@ def test_explain_a_node_one_step_away_and_the_root(textbook):
     assert str(textbook.explain("E_total")) == "dE_total/dE_total = 1.00000000"
 
 
+def test_paths_are_counted_without_listing_them_and_formulas_are_bracketed(textbook):
+    assert textbook.count_paths("b1") == 4 == len(textbook.explain("b1").paths)
+    assert textbook.count_paths("w5") == 1
+    square = textbook.node("(0.01 − out_o1)²")  # an unlabeled node, found by its name
+    explanation = textbook.explain(square)
+    assert explanation.name == "dE_total/d((0.01 − out_o1)²)"
+    assert str(explanation) == "dE_total/d((0.01 − out_o1)²) = 0.50000000"
+
+
 def test_a_reused_node_is_one_factor_with_the_summed_derivative():
     x = Value(3.0, "x")
     y = x * x

@@ -15,6 +15,7 @@ from pathlib import Path
 from ..compile import compile_graph
 from ..engine.numbers import format_number
 from ..see.draw import draw_graph
+from ..see.trace import trace
 from .demos import textbook_trace, write_drawing
 from .formula import FormulaError, build_graph, parse_assignments, source_for_formula
 
@@ -66,7 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 # The options of the commands that take a formula, to tell them from a formula that starts
 # with a minus: (options that take a value, flags).
 _FORMULA_COMMANDS = {
-    "draw": (("--at", "-o", "--output"), ("-h", "--help")),
+    "draw": (("--at", "-o", "--output", "--page"), ("-h", "--help")),
     "compile": (("--at",), ("-h", "--help")),
 }
 
@@ -134,6 +135,8 @@ def _build_parser() -> _Parser:
                       help="the point, e.g. x=1.5,y=-2 (may be given more than once)")
     draw.add_argument("-o", "--output", metavar="FILE",
                       help="where to draw the graph: .svg, .png or .dot")
+    draw.add_argument("--page", metavar="FILE",
+                      help="also write the step-through page (one self-contained .html)")
     draw.set_defaults(run=_run_draw)
 
     train = commands.add_parser(
@@ -226,6 +229,12 @@ def _run_draw(args: argparse.Namespace) -> int:
             written = write_drawing(dot, output.with_suffix(output.suffix.lower()))
         except OSError as error:
             raise _UsageError(f"autodiff draw: cannot write {output}: {error}") from None
+        print(f"Wrote {written}")
+    if args.page is not None:
+        try:
+            written = trace(root).page(title=f"{name} = {args.expr.strip()}").save(args.page)
+        except OSError as error:
+            raise _UsageError(f"autodiff draw: cannot write {args.page}: {error}") from None
         print(f"Wrote {written}")
     return 0
 

@@ -1,22 +1,26 @@
-"""Drawing a graph with Graphviz: value nodes (label, data, grad), small op nodes between them.
+"""Drawing a graph with Graphviz: value nodes (name, data, grad), small op nodes between them.
 
 Left to right, leaves to root, so the forward pass reads left to right and the gradients flow
 back right to left. A value node's fill shows its gradient (warm: positive, cool: negative,
 stronger: larger); `highlight=` outlines nodes or the paths of an `explain` and the edges
-joining them. A model's nodes can be grouped by layer and neuron. A graph bigger than
-`max_nodes` is cut down to the nodes nearest a focus (the root unless told), with a stub on
-every cut edge and a caption saying what is hidden, so Graphviz never gets a hairball.
+joining them. Every node is named as `reading.node_names` names it, the same name the trace
+and the page use.
 
-The drawing is a `DrawnGraph`, a `graphviz.Digraph` that shows itself in Jupyter as a picture
-where Graphviz's `dot` program is installed, and as its DOT source with a hint where it is not.
+`groups=` says what belongs together ({title: Values, or {sub-title: Values}}); each group is
+a box around its nodes, or, collapsed, one box standing for all of them. A model's own package
+tells which groups it has (`register_layout`; nn does it for its MLP), so `model=` works without
+this module knowing any model. A graph bigger than `max_nodes` collapses the groups that do not
+hold the focus, then cuts what is left down to the nodes nearest the focus, with a stub on
+every cut edge and a caption saying what is hidden, so Graphviz never gets a hairball.
 """
 
 from __future__ import annotations
 
 import html
+import math
 from collections import deque
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 
 import graphviz
 import numpy as np
@@ -26,39 +30,58 @@ from ..engine.numbers import short_number
 from ..engine.value import Value
 from . import reading
 
-__all__ = ["draw_graph", "DrawnGraph", "MAX_NODES", "GRAPHVIZ_HINT"]
+__all__ = ["draw_graph", "Drawing", "GRAPHVIZ_HINT", "MAX_NODES", "Scene", "register_layout",
+           "gradient_fill", "text_lines", "escape"]
 
 MAX_NODES = 150  # value nodes drawn before the graph is cut down around its focus
 
-_FONT = "Helvetica"
+FONT = "Helvetica"
 _POSITIVE = (214, 96, 77)  # fill for a positive gradient, at full strength
 _NEGATIVE = (67, 147, 195)  # and for a negative one
 _HIGHLIGHT = "#7b2cbf"
 _EDGE = "#6b6b6b"
 _FADED = "#c4c4c4"
 
-GRAPHVIZ_HINT = (
-    "Graphviz's `dot` program was not found; install it for pictures "
-    "(apt install graphviz, brew install graphviz, conda install graphviz, "
-    "or https://graphviz.org/download/)"
-)
+# --- what a model's package tells us -------------------------------------------------------------
 
 
-class DrawnGraph(graphviz.Digraph):
-    """A `graphviz.Digraph` that Jupyter shows as its DOT source and a hint without `dot`."""
+@dataclass(frozen=True)
+class _Layout:
+    kind: type
+    groups: Callable  # groups(model, order) -> {title: Values or {title: Values}}
+    summary: Callable | None  # summary(root, model, rankdir=, digits=, title=) -> Digraph
+    parameters: Callable | None  # parameters(model) -> the Values an optimizer steps
 
-    def _repr_mimebundle_(self, include=None, exclude=None, **kwargs) -> dict[str, Any]:
-        try:
-            return super()._repr_mimebundle_(include, exclude, **kwargs)
-        except graphviz.ExecutableNotFound:
-            return {
-                "text/html": (
-                    f"<p><b>{html.escape(GRAPHVIZ_HINT)}</b>; meanwhile, the graph's DOT "
-                    f"source:</p><pre>{html.escape(self.source)}</pre>"
-                ),
-                "text/plain": f"{GRAPHVIZ_HINT}; meanwhile, the graph's DOT source:\n"
-                              f"{self.source}",
-            }
+
+_LAYOUTS: list[_Layout] = []
+
+
+def register_layout(kind: type, groups: Callable, summary: Callable | None = None,
+                    parameters: Callable | None = None) -> None:
+    """Teach `draw_graph(model=...)` and the page a kind of model.
+
+    `groups(model, order)` returns what belongs together, as `groups=` takes it;
+    `summary(root, model, rankdir=, digits=, title=)`, if given, draws a model too big for
+    its nodes (no highlight, no focus); `parameters(model)` the Values an optimizer steps (the
+    page's SGD panel). The model's package calls this; the drawing never imports it.
+    """
+    _LAYOUTS[:] = [entry for entry in _LAYOUTS if entry.kind is not kind]
+    _LAYOUTS.append(_Layout(kind, groups, summary, parameters))
+
+
+def model_layout(model) -> _Layout:
+    """The registered layout of `model`'s kind, or a TypeError saying how to get one."""
+    for entry in _LAYOUTS:
+        if isinstance(model, entry.kind):
+            return entry
+    raise TypeError(
+        f"model= needs a model whose package registered how to draw it (nn's MLP does, "
+        f"through nn.drawing: an MLP with .layers, each with .neurons); got "
+        f"{type(model).__name__}. Pass groups= instead"
+    )
+
+
+# --- the public function -------------------------------------------------------------------------
 
 
 def draw_graph(
@@ -70,17 +93,19 @@ def draw_graph(
     show_local: bool = False,
     model=None,
     groups: Mapping | None = None,
+    collapse=None,
     focus=None,
     max_nodes: int | None = MAX_NODES,
     digits: int = 4,
     title: str | None = None,
-) -> DrawnGraph:
+) -> graphviz.Digraph:
     """Draw root's graph; see the module docstring for what each option shows.
 
     highlight   Values, labels, or an `Explanation` (its paths), outlined with their edges
     show_local  label each input edge with d node / d input
-    model       an MLP-like object (`.layers`, `.neurons`, `.w`, `.b`): cluster by layer/neuron
-    groups      {cluster title: Values, or {sub-cluster title: Values}}, drawn as boxes
+    model       a model whose package registered its layout (nn's MLP): boxes by layer/neuron
+    groups      {title: Values, or {sub-title: Values}}, drawn as boxes around their nodes
+    collapse    True (every innermost group as one box), or group titles to draw as one box
     focus       Values or labels to centre on when the graph is bigger than `max_nodes`
     max_nodes   value nodes to draw at most (None: draw all, however many)
     """
@@ -91,53 +116,422 @@ def draw_graph(
     if max_nodes is not None and (not isinstance(max_nodes, int) or max_nodes < 1):
         raise ValueError(f"max_nodes must be a positive int or None, got {max_nodes!r}")
     order = topological_order(root)
-    index = {node: i for i, node in enumerate(order)}
-    lit = _resolve(highlight, order, "highlight")
-    if model is not None and focus is None and not lit and max_nodes is not None \
-            and len(order) > max_nodes:
-        return _model_summary(root, order, model, rankdir, digits, title)
-    shown, caption = _choose(root, order, index, lit, focus, max_nodes)
-    scale = _grad_scale([n for n in order if n in shown and n is not root])
+    if model is not None:
+        layout = model_layout(model)
+        big = max_nodes is not None and len(order) > max_nodes
+        if layout.summary is not None and big and focus is None and collapse is None \
+                and not _resolve(highlight, order, "highlight"):
+            return layout.summary(root, model, rankdir=rankdir, digits=digits, title=title)
+        groups = {**layout.groups(model, order), **(groups or {})}
+    scene = Scene(order, groups)
+    lit = scene.resolve(highlight, "highlight")
+    centre = scene.resolve(focus, "focus") or lit or {root}
+    opened = scene.opened(collapse, centre, max_nodes)
+    shown, caption = scene.cut(opened, centre, max_nodes)
+    return scene.digraph(opened, shown, lit=lit, show_grad=show_grad, show_local=show_local,
+                         digits=digits, rankdir=rankdir, title=title, caption=caption)
 
-    dot = _digraph(rankdir)
-    notes = [caption] if caption else []
-    if show_grad:
-        notes.append("fill: gradient (red +, blue −; stronger = larger |grad|)")
-    if lit:
-        notes.append("purple: highlighted")
-    if title:
-        dot.attr(label=html.escape(title), labelloc="t", fontsize="14")
-    if notes:
-        # A node rather than the graph label, so a title and a caption can both be shown.
-        dot.node("caption", "\\l".join(notes) + "\\l", shape="plaintext", fontsize="9",
-                 fontcolor="#666666")
 
-    members, hints = _cluster_members(order, model, groups)
-    clusters: dict[tuple[str, ...], list[Value]] = {}
-    for node in order:
-        if node in shown:
-            clusters.setdefault(members.get(node, ()), []).append(node)
-    _emit_clusters(dot, clusters, lambda g, n: _emit_node(g, n, index[n], root, show_grad,
-                                                           digits, scale, lit))
-    _emit_edges(dot, order, index, shown, lit, show_local, digits)
-    for before, after in hints:
-        if before in shown and after in shown:
-            dot.edge(f"v{index[before]}", f"v{index[after]}", style="invis")
+def escape(text: str) -> str:
+    """Text for a Graphviz HTML label: printable (no control character) and escaped."""
+    # Graphviz's label parser fails on a "]" right after a tag: as a character reference, no.
+    return html.escape(reading.printable(text)).replace("]", "&#93;")
+
+
+# --- the scene: nodes, names, groups ------------------------------------------------------------
+
+
+class Scene:
+    """A graph ready to draw: its nodes in order, their names, and the groups they sit in.
+
+    Groups are numbered in the order given (outer before inner); `chain[node]` lists the groups
+    holding a node, outermost first. Which groups are open (drawn node by node) and which are
+    collapsed into one box is chosen per drawing, so the page can draw many views of one scene.
+    """
+
+    def __init__(self, order: list[Value], groups: Mapping | None = None,
+                 names: dict[Value, str] | None = None) -> None:
+        self.order = order
+        self.root = order[-1]
+        self.index = {node: i for i, node in enumerate(order)}
+        self.names = names if names is not None else reading.node_names(order)
+        self.titles: list[str] = []  # group k's title
+        self.parent: list[int | None] = []
+        self.chain: dict[Value, tuple[int, ...]] = {}
+        self._users: dict[Value, list[Value]] | None = None
+        if groups is not None:
+            self._read_groups(groups)
+            # A constant used only inside one group belongs to it (a sample's target, ½).
+            for node in order:
+                if node.inputs or node.label or node in self.chain:
+                    continue
+                chains = {self.chain.get(u, ()) for u in self.users.get(node, ())}
+                if len(chains) == 1 and () not in chains:
+                    self.chain[node] = chains.pop()
+        self.members: list[list[Value]] = [[] for _ in self.titles]  # every node inside
+        for node in order:
+            for k in self.chain.get(node, ()):
+                self.members[k].append(node)
+
+    def _read_groups(self, groups: Mapping) -> None:
+        if not isinstance(groups, Mapping):
+            raise TypeError(f"groups must be a mapping of title to Values, got "
+                            f"{type(groups).__name__}")
+        in_graph = set(self.index)
+        stack: list[tuple[tuple[int, ...], Mapping]] = [((), groups)]
+        while stack:  # no recursion: however deep the nesting, and in the order given
+            prefix, mapping = stack.pop(0)
+            for title, content in mapping.items():
+                k = len(self.titles)
+                self.titles.append(str(title))
+                self.parent.append(prefix[-1] if prefix else None)
+                path = (*prefix, k)
+                if isinstance(content, Mapping):
+                    stack.append((path, content))
+                    continue
+                for node in ([content] if isinstance(content, Value) else content):
+                    if not isinstance(node, Value):
+                        raise TypeError(f"groups[{title!r}] holds a {type(node).__name__}, "
+                                        "not a Value")
+                    if node in in_graph:
+                        self.chain[node] = path
+
+    # --- which nodes ----------------------------------------------------------------------------
+
+    @property
+    def users(self) -> dict[Value, list[Value]]:
+        """node -> the nodes made from it."""
+        if self._users is None:
+            users: dict[Value, list[Value]] = {}
+            for node in self.order:
+                for child in node.inputs:
+                    users.setdefault(child, []).append(node)
+            self._users = users
+        return self._users
+
+    def resolve(self, items, what: str) -> set[Value]:
+        """Values, labels, names and explanations (anything with `.nodes`) as a set of nodes."""
+        return _resolve(items, self.order, what, self.names)
+
+    def opened(self, collapse, centre: set[Value], max_nodes: int | None) -> set[int]:
+        """The groups drawn node by node: all unless told, or the graph is too big."""
+        everything = set(range(len(self.titles)))
+        if collapse is True:
+            inner = {p for p in self.parent if p is not None}
+            return inner  # every group that holds another stays open: the innermost collapse
+        if collapse:
+            names = {collapse} if isinstance(collapse, str) else set(map(str, collapse))
+            unknown = names - set(self.titles)
+            if unknown:
+                raise ValueError(f"collapse: no group titled {sorted(unknown)[0]!r}; the "
+                                 f"groups: {', '.join(self.titles[:12]) or 'none'}")
+            return {k for k in everything if self.titles[k] not in names}
+        if max_nodes is None or len(self.order) <= max_nodes or not self.titles:
+            return everything
+        # Too big: open only the groups that hold the focus.
+        return {k for node in centre for k in self.chain.get(node, ())}
+
+    def unit(self, node: Value, opened: set[int]) -> str:
+        """The id a node is drawn as: its own 'v<i>', or 'g<k>', the box that holds it."""
+        for k in self.chain.get(node, ()):
+            if k not in opened:
+                return f"g{k}"
+        return f"v{self.index[node]}"
+
+    def cut(self, opened: set[int], centre: set[Value], max_nodes: int | None,
+            ) -> tuple[set[Value], str]:
+        """The nodes drawn one by one: all outside collapsed boxes, or the `max_nodes` of them
+        nearest the centre, and a caption saying which."""
+        single = [n for n in self.order if self.unit(n, opened)[0] == "v"]
+        if max_nodes is None or len(single) <= max_nodes:
+            return set(single), ""
+        allowed = set(single)
+        start = [n for n in centre if n in allowed] or [n for n in single if n.inputs][-1:]
+        # Breadth first over inputs and users alike: the nearest nodes in either direction.
+        shown: set[Value] = set()
+        queue = deque(sorted(start, key=self.index.__getitem__, reverse=True))
+        while queue and len(shown) < max_nodes:
+            node = queue.popleft()
+            if node in shown:
+                continue
+            shown.add(node)
+            queue.extend(n for n in (*node.inputs, *self.users.get(node, ()))
+                         if n in allowed and n not in shown)
+        names = ", ".join(sorted(self.names[n] for n in centre)[:5])
+        caption = (
+            f"showing {len(shown):,} of {len(self.order):,} value nodes, those nearest {names}; "
+            "pass focus= to look elsewhere, max_nodes= to show more"
+        )
+        return shown, caption
+
+    # --- the drawing ----------------------------------------------------------------------------
+
+    def digraph(self, opened: set[int], shown: set[Value], *, lit: set[Value] = frozenset(),
+                show_grad: bool = True, show_local: bool = False, digits: int = 4,
+                rankdir: str = "LR", title: str | None = None, caption: str = "",
+                labels: Callable | None = None, notes: bool = True,
+                box_edges: bool = True) -> graphviz.Digraph:
+        """The Graphviz drawing with these groups open and these nodes drawn one by one.
+
+        `labels(node) -> rows` may replace the lines of a value node (the page sizes its boxes
+        with the numbers it will show); `notes=False` leaves out the title and the caption;
+        `box_edges=False` keeps the edges between two boxes for the layout only, unseen.
+        """
+        dot = _digraph(rankdir)
+        if notes:
+            lines = [caption] if caption else []
+            if show_grad:
+                lines.append("fill: gradient (red +, blue −; stronger = larger |grad|)")
+            if lit:
+                lines.append("purple: highlighted")
+            if title:
+                dot.attr(label=f"<{escape(title)}>", labelloc="t", fontsize="14")
+            if lines:
+                # A node rather than the graph label, so a title and a caption can both show.
+                dot.node("caption", "<" + "<BR ALIGN=\"LEFT\"/>".join(map(escape, lines))
+                         + "<BR ALIGN=\"LEFT\"/>>", shape="plaintext", fontsize="9",
+                         fontcolor="#666666")
+        scale = _grad_scale([n for n in shown if n is not self.root])
+        units = {node: self.unit(node, opened) for node in self.order}
+        boxes: dict[int, list[Value]] = {}
+        for node, unit in units.items():
+            if unit[0] == "g":
+                boxes.setdefault(int(unit[1:]), []).append(node)
+        # Each drawn thing goes into the innermost open group holding it.
+        content: dict[int | None, list[Callable]] = {}
+
+        def place(group: int | None, emit: Callable) -> None:
+            content.setdefault(group, []).append(emit)
+
+        def home(chain: tuple[int, ...]) -> int | None:
+            inside = [k for k in chain if k in opened]
+            return inside[-1] if inside else None
+
+        for node in self.order:
+            if node in shown:
+                place(home(self.chain.get(node, ())), lambda g, n=node: self._emit_node(
+                    g, n, show_grad, digits, scale, lit, labels))
+        for k, nodes in boxes.items():
+            chain = self._path(k)
+            place(home(chain[:-1]), lambda g, k=k, nodes=nodes: self._emit_box(g, k, nodes))
+        self._emit_groups(dot, content, opened)
+        self._emit_edges(dot, units, shown, lit, show_local, digits, box_edges)
+        for tail, head in self._order_hints(units, shown):
+            dot.edge(tail, head, style="invis")
+        return dot
+
+    def _order_hints(self, units: dict[Value, str], shown: set[Value]) -> list:
+        """Invisible edges that keep a group right of the group it reads from.
+
+        For top-level groups A then B (in the order given) where B uses A's nodes: each leaf
+        of B used only inside B (a layer's weights, not the inputs every layer shares) goes
+        right of A's last node, so layers line up left to right instead of stacking.
+        """
+        top = [k for k, parent in enumerate(self.parent) if parent is None]
+        outermost = {node: chain[0] for node, chain in self.chain.items()}
+        hints, seen = [], set()
+        for a, b in zip(top, top[1:]):
+            last = next((n for n in reversed(self.members[a])), None)
+            if last is None or not any(outermost.get(x) == a for n in self.members[b]
+                                       for x in n.inputs):
+                continue
+            tail = units[last] if units[last][0] == "g" or last in shown else None
+            if tail is None:
+                continue
+            for leaf in self.members[b]:
+                if leaf.inputs or not all(outermost.get(u) == b for u in self.users.get(leaf, ())):
+                    continue
+                head = units[leaf] if units[leaf][0] == "g" or leaf in shown else None
+                if head is not None and head != tail and (tail, head) not in seen:
+                    seen.add((tail, head))
+                    hints.append((tail, head))
+        return hints
+
+    def _path(self, k: int) -> tuple[int, ...]:
+        path = [k]
+        while self.parent[path[0]] is not None:
+            path.insert(0, self.parent[path[0]])
+        return tuple(path)
+
+    def _emit_groups(self, dot, content: dict, opened: set[int]) -> None:
+        # Nested `cluster_` subgraphs for the open groups that hold something, outer first.
+        children: dict[int | None, list[int]] = {}
+        for k in range(len(self.titles)):
+            children.setdefault(self.parent[k], []).append(k)
+
+        def holds(k: int) -> bool:
+            return bool(content.get(k)) or any(holds(c) for c in children.get(k, ())
+                                               if c in opened)
+
+        # Graphviz's subgraph contexts nest, so this walk recurses over the group tree, whose
+        # depth is the user's nesting (a handful), never the graph's.
+        def fill(graph, group: int | None, depth: int) -> None:
+            for emit in content.get(group, []):
+                emit(graph)
+            for k in children.get(group, []):
+                if k not in opened or not holds(k):
+                    continue
+                with graph.subgraph(name=f"cluster_{k}") as inner:
+                    style = "rounded,dashed" if depth == 0 else "rounded,filled"
+                    inner.attr(label=f"<{escape(self.titles[k])}>", style=style,
+                               color="#bdbdbd", fillcolor="#f6f6f6", fontcolor="#555555",
+                               fontsize="11", labeljust="l", id=f"cluster{k}")
+                    fill(inner, k, depth + 1)
+
+        fill(dot, None, 0)
+
+    def _emit_box(self, graph, k: int, nodes: list[Value]) -> None:
+        rows = [f"<B>{escape(self.titles[k])}</B>",
+                f'<FONT POINT-SIZE="10">{len(nodes):,} node{"s" if len(nodes) != 1 else ""}'
+                "</FONT>"]
+        graph.node(f"g{k}", _table(rows), id=f"g{k}", shape="box", style="rounded,filled,bold",
+                   fillcolor="#eeeeee", color="#8a8a8a", margin="0.1,0.05")
+
+    def _emit_node(self, graph, node: Value, show_grad: bool, digits: int, scale: float,
+                   lit: set[Value], labels: Callable | None) -> None:
+        i = self.index[node]
+        border = {"color": _HIGHLIGHT, "penwidth": "2.6"} if node in lit else \
+                 {"color": "#444444", "penwidth": "1"}
+        if not node.inputs and not node.label:
+            # An unlabeled leaf is a constant of the formula: just its value, small and grey.
+            if labels is not None:
+                text = " ".join(labels(node))
+            elif type(node.data) is float:
+                text = self.names[node]
+            else:
+                text = " ".join([self.names[node], *text_lines("", node.data, digits)[1:]])
+            graph.node(f"v{i}", f"<{escape(text)}>", id=f"v{i}", shape="box", style="rounded",
+                       fontsize="10", fontcolor="#555555", height="0.2", margin="0.05,0.02",
+                       **({"color": "#aaaaaa"} if node not in lit else border))
+        else:
+            if labels is not None:
+                lines = labels(node)
+            else:
+                lines = text_lines("data", node.data, digits)
+                if show_grad:
+                    lines = lines + text_lines("grad", node.grad, digits)
+            rows = [f"<B>{escape(self.names[node])}</B>"]
+            rows += [f'<FONT POINT-SIZE="10">{escape(t)}</FONT>' for t in lines]
+            fill = gradient_fill(node.grad, scale) if show_grad and node is not self.root \
+                else ("#fff3c4" if node is self.root else "#ffffff")
+            style = "rounded,filled,bold" if node is self.root else "rounded,filled"
+            graph.node(f"v{i}", _table(rows), id=f"v{i}", shape="box", style=style,
+                       fillcolor=fill, margin="0.08,0.03", **border)
+        op = node.op_entry
+        if op is not None and node.inputs:
+            symbol = reading.symbol(op, node.exponent)
+            shape = "circle" if len(symbol) <= 3 else "box"
+            graph.node(f"o{i}", f"<{escape(symbol)}>", id=f"o{i}", shape=shape,
+                       style="filled,rounded", fillcolor="#eef0f3",
+                       color=_HIGHLIGHT if node in lit else "#8a93a0",
+                       penwidth="2" if node in lit else "1", fontsize="10", width="0.3",
+                       height="0.3", margin="0.03,0.01",
+                       tooltip=_tooltip(reading.reads(op, n=node.exponent)))
+
+    def _emit_edges(self, dot, units: dict[Value, str], shown: set[Value], lit: set[Value],
+                    show_local: bool, digits: int, box_edges: bool = True) -> None:
+        index = self.index
+        joined: dict[tuple[str, str], int] = {}  # edges into or out of boxes, counted
+        for node in self.order:
+            if not node.inputs:
+                continue
+            mine = units[node]
+            i = index[node]
+            if node in shown:
+                on = node in lit
+                dot.edge(f"o{i}", f"v{i}", id=f"f{i}", **_edge_style(on, lit))
+                hidden = 0
+                for k, (child, local) in enumerate(zip(node.inputs, node.local_grads)):
+                    unit = units[child]
+                    if unit[0] == "g":
+                        joined[(unit, f"o{i}")] = joined.get((unit, f"o{i}"), 0) + 1
+                        continue
+                    if child not in shown:
+                        hidden += 1
+                        continue
+                    attrs = _edge_style(on and child in lit, lit)
+                    if show_local and isinstance(local, float):  # not an array, not undefined
+                        attrs["label"] = f"∂ {short_number(local, digits)}"
+                        attrs["fontcolor"] = "#555555"
+                    dot.edge(f"v{index[child]}", f"o{i}", id=f"e{i}_{k}", **attrs)
+                if hidden:
+                    dot.node(f"h{i}", f"{hidden} more input{'s' if hidden > 1 else ''}",
+                             shape="plaintext", fontsize="9", fontcolor="#888888")
+                    dot.edge(f"h{i}", f"o{i}", style="dashed", color=_FADED)
+            elif mine[0] == "g":
+                for child in node.inputs:
+                    unit = units[child]
+                    if unit != mine and (unit[0] == "g" or child in shown):
+                        joined[(unit, mine)] = joined.get((unit, mine), 0) + 1
+        for n, ((tail, head), count) in enumerate(joined.items()):
+            if not box_edges and tail[0] == "g" and head[0] == "g":
+                dot.edge(tail, head, style="invis")  # keeps the boxes in their ranks
+                continue
+            width = f"{1 + math.log2(count) * 0.6:.2f}"
+            dot.edge(tail, head, id=f"a{n}", penwidth=width, color="#9a9a9a",
+                     tooltip=f"{count} edge{'s' if count > 1 else ''}")
+        stubbed: set[Value] = set()
+        for node in self.order:
+            if node in shown or units[node][0] == "g":
+                continue
+            # A drawn node used by hidden ones: one stub says so.
+            for child in node.inputs:
+                if child in shown and child not in stubbed:
+                    stubbed.add(child)
+                    j = index[child]
+                    dot.node(f"u{j}", "used further on", shape="plaintext", fontsize="9",
+                             fontcolor="#888888")
+                    dot.edge(f"v{j}", f"u{j}", style="dashed", color=_FADED)
+
+
+GRAPHVIZ_HINT = (
+    "Graphviz's `dot` program was not found; install it for pictures "
+    "(apt install graphviz, brew install graphviz, conda install graphviz, "
+    "or https://graphviz.org/download/)"
+)
+
+
+class Drawing(graphviz.Digraph):
+    """A `graphviz.Digraph` that a notebook shows shrunk to its column, or, where Graphviz's
+    `dot` program is missing, as its DOT source with a hint."""
+
+    def _repr_image_svg_xml(self) -> str:
+        svg = super()._repr_image_svg_xml()
+        # Width and height stay (the picture's natural size); max-width lets it shrink.
+        return svg.replace("<svg ", '<svg style="max-width:100%;height:auto" ', 1)
+
+    def _repr_mimebundle_(self, include=None, exclude=None, **kwargs) -> dict:
+        try:
+            return super()._repr_mimebundle_(include, exclude, **kwargs)
+        except graphviz.ExecutableNotFound:
+            hint = f"{GRAPHVIZ_HINT}; meanwhile, the graph's DOT source:"
+            return {"text/html": f"<p><b>{html.escape(hint)}</b></p>"
+                                 f"<pre>{html.escape(self.source)}</pre>",
+                    "text/plain": f"{hint}\n{self.source}"}
+
+
+def _digraph(rankdir: str) -> graphviz.Digraph:
+    dot = Drawing(name="autodiff", format="svg")
+    dot.attr(rankdir=rankdir, bgcolor="white", fontname=FONT, nodesep="0.18", ranksep="0.3")
+    dot.attr("node", fontname=FONT, fontsize="11")
+    dot.attr("edge", fontname=FONT, fontsize="9", arrowsize="0.6", color=_EDGE)
     return dot
 
 
-def _digraph(rankdir: str) -> DrawnGraph:
-    dot = DrawnGraph(name="autodiff", format="svg")
-    dot.attr(rankdir=rankdir, bgcolor="white", fontname=_FONT, nodesep="0.18", ranksep="0.3")
-    dot.attr("node", fontname=_FONT, fontsize="11")
-    dot.attr("edge", fontname=_FONT, fontsize="9", arrowsize="0.6", color=_EDGE)
-    return dot
+def _table(rows: list[str]) -> str:
+    return ('<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">'
+            + "".join(f"<TR><TD>{r}</TD></TR>" for r in rows) + "</TABLE>>")
+
+
+def _tooltip(text: str) -> str:
+    # A tooltip is an escString: backslashes would be escapes, so they are doubled.
+    return reading.printable(text).replace("\\", "\\\\")
 
 
 # --- which nodes to draw -------------------------------------------------------------------------
 
 
-def _resolve(items, order: list[Value], what: str) -> set[Value]:
+def _resolve(items, order: list[Value], what: str, names: dict | None = None) -> set[Value]:
     """Values, labels and explanations (anything with a `.nodes` set) as one set of nodes."""
     if items is None:
         return set()
@@ -152,6 +546,8 @@ def _resolve(items, order: list[Value], what: str) -> set[Value]:
             found.add(item)
         elif isinstance(item, str):
             matches = [n for n in order if n.label == item]
+            if not matches and names is not None:
+                matches = [n for n in order if names.get(n) == item]
             if not matches:
                 raise ValueError(f"{what}: no node labeled {item!r} in this graph")
             found.update(matches)
@@ -162,248 +558,6 @@ def _resolve(items, order: list[Value], what: str) -> set[Value]:
                 f"{what} takes Values, labels or an explanation, got {type(item).__name__}"
             )
     return found
-
-
-def _choose(root, order, index, lit, focus, max_nodes) -> tuple[set[Value], str]:
-    """All nodes, or the `max_nodes` nearest the focus, and a caption saying which."""
-    if max_nodes is None or len(order) <= max_nodes:
-        return set(order), ""
-    centre = _resolve(focus, order, "focus") or lit or {root}
-    users: dict[Value, list[Value]] = {}
-    for node in order:
-        for child in node.inputs:
-            users.setdefault(child, []).append(node)
-    # Breadth first over inputs and users alike: the nearest nodes in either direction.
-    shown: set[Value] = set()
-    queue = deque(sorted(centre, key=index.__getitem__, reverse=True))
-    while queue and len(shown) < max_nodes:
-        node = queue.popleft()
-        if node in shown:
-            continue
-        shown.add(node)
-        queue.extend(n for n in (*node.inputs, *users.get(node, ())) if n not in shown)
-    names = ", ".join(sorted(n.label or "an unlabeled node" for n in centre)[:5])
-    caption = (
-        f"showing {len(shown):,} of {len(order):,} value nodes, those nearest {names}; "
-        "pass focus= to look elsewhere, max_nodes= to show more"
-    )
-    return shown, caption
-
-
-# --- grouping a model's nodes -----------------------------------------------------------------
-
-
-def _cluster_members(order, model, groups) -> tuple[dict[Value, tuple[str, ...]], list]:
-    """node -> the titles of the clusters it sits in (outermost first), and layout hints."""
-    members: dict[Value, tuple[str, ...]] = {}
-    hints: list[tuple[Value, Value]] = []
-    if model is not None:
-        members, hints = _model_members(order, model)
-    if groups is not None:
-        if not isinstance(groups, Mapping):
-            raise TypeError(f"groups must be a mapping of title to Values, got "
-                            f"{type(groups).__name__}")
-        stack = [((), groups)]
-        while stack:
-            prefix, mapping = stack.pop()
-            for title, content in mapping.items():
-                path = (*prefix, str(title))
-                if isinstance(content, Mapping):
-                    stack.append((path, content))
-                    continue
-                for node in ([content] if isinstance(content, Value) else content):
-                    if not isinstance(node, Value):
-                        raise TypeError(f"groups[{title!r}] holds a {type(node).__name__}, "
-                                        "not a Value")
-                    members[node] = path
-    return members, hints
-
-
-def _model_members(order: list[Value], model) -> tuple[dict[Value, tuple[str, ...]], list]:
-    """Clusters for an MLP-like model: a box per layer, inside it a box per neuron.
-
-    A neuron's box holds its weights, its `linear` node and the activation made from it; a
-    bias shared by a layer's neurons sits in the layer's box. The hints are pairs (a, b) that
-    keep b right of a: each layer's parameters right of the previous layer's outputs, so the
-    layers line up left to right instead of stacking.
-    """
-    layers = getattr(model, "layers", None)
-    if layers is None:
-        raise TypeError(
-            f"model= needs an MLP-like object with .layers (each with .neurons, each with .w "
-            f"and .b), got {type(model).__name__}"
-        )
-    neuron_of: dict[Value, tuple[int, int]] = {}  # weight (or own bias) -> (layer, neuron)
-    layer_params: list[list[Value]] = []
-    shared: dict[Value, int] = {}  # a bias shared by the neurons of a layer -> the layer
-    names: dict[tuple[int, int], str] = {}  # a neuron's own name ("h1"), where it has one
-    for li, layer in enumerate(layers):
-        neurons = list(getattr(layer, "neurons", ()))
-        biases = [getattr(n, "b", None) for n in neurons]
-        params: list[Value] = []
-        for nj, neuron in enumerate(neurons):
-            if isinstance(getattr(neuron, "name", None), str):
-                names[(li, nj)] = neuron.name
-            for w in getattr(neuron, "w", ()):
-                neuron_of[w] = (li, nj)
-                params.append(w)
-            b = biases[nj]
-            if isinstance(b, Value):
-                if sum(other is b for other in biases) > 1:
-                    shared[b] = li
-                else:
-                    neuron_of[b] = (li, nj)
-                params.append(b)
-        layer_params.append(params)
-
-    def layer_title(li: int) -> str:
-        return f"layer {li + 1}" + (" (output)" if li == len(layers) - 1 else "")
-
-    members: dict[Value, tuple[str, ...]] = {}
-    titles: dict[tuple[int, int], tuple[str, str]] = {}
-    outputs: dict[int, list[Value]] = {}
-    for node in order:
-        if node.op != "linear":
-            if len(node.inputs) == 1 and node.inputs[0].op == "linear" \
-                    and node.inputs[0] in members:
-                members[node] = members[node.inputs[0]]  # the neuron's activation
-                outputs[members[node][-1][0]].append(node)
-            continue
-        key = next((neuron_of[x] for x in node.inputs if x in neuron_of), None)
-        if key is None:
-            continue
-        if key not in titles:
-            name = names.get(key) or f"neuron {key[1] + 1}"
-            titles[key] = (layer_title(key[0]), (key[0], name))
-        members[node] = titles[key]
-        outputs.setdefault(key[0], [])
-    for param, key in neuron_of.items():
-        if key in titles:
-            members[param] = titles[key]
-    for bias, li in shared.items():
-        members[bias] = (layer_title(li),)
-    hints = [
-        (outputs[li - 1][0], param)
-        for li in range(1, len(layer_params))
-        if outputs.get(li - 1)
-        for param in layer_params[li]
-    ]
-    # Cluster titles are plain strings; the (layer, name) pair only kept neurons apart.
-    return {node: (path[0], path[1][1]) if len(path) == 2 else path
-            for node, path in members.items()}, hints
-
-
-def _emit_clusters(dot, clusters: dict[tuple[str, ...], list[Value]], emit) -> None:
-    """Nested `cluster_` subgraphs, one per title path, each with its nodes."""
-    tree: dict = {}
-    for path, nodes in clusters.items():
-        branch = tree
-        for title in path:
-            branch = branch.setdefault(title, {})
-        branch.setdefault(None, []).extend(nodes)
-
-    counter = [0]
-
-    def fill(graph, branch: dict, depth: int) -> None:
-        for node in branch.get(None, []):
-            emit(graph, node)
-        for title, sub in branch.items():
-            if title is None:
-                continue
-            counter[0] += 1
-            with graph.subgraph(name=f"cluster_{counter[0]}") as inner:
-                style = "rounded,dashed" if depth == 0 else "rounded,filled"
-                inner.attr(label=html.escape(title), style=style, color="#bdbdbd",
-                           fillcolor="#f6f6f6", fontcolor="#555555", fontsize="11",
-                           labeljust="l")
-                fill(inner, sub, depth + 1)
-
-    fill(dot, tree, 0)
-
-
-# --- a big model, collapsed -----------------------------------------------------------------
-
-
-_MAX_NEURONS = 24  # neurons drawn per layer in the collapsed view; the rest are counted
-
-
-def _model_summary(root: Value, order: list[Value], model, rankdir: str, digits: int,
-                   title: str | None) -> DrawnGraph:
-    """One box per neuron, a cluster per layer: a model too big to draw node by node.
-
-    Each neuron shows the size of its weights' gradient, ‖∇w‖ (the square root of the sum of
-    squares), which is what an optimizer step moves it by; its fill scales with that size.
-    """
-    layers = list(getattr(model, "layers", None) or ())
-    if not layers:
-        raise TypeError(f"model= needs an MLP-like object with .layers, got {type(model).__name__}")
-    norms = {id(n): _norm([w.grad for w in getattr(n, "w", ())])
-             for layer in layers for n in getattr(layer, "neurons", ())}
-    scale = max(norms.values(), default=0.0)
-    dot = _digraph(rankdir)
-    dot.attr(compound="true")
-    if title:
-        dot.attr(label=html.escape(title), labelloc="t", fontsize="14")
-    dot.node("caption", (
-        f"{len(order):,} value nodes, drawn as one box per neuron; fill: ‖∇w‖ of its weights\\l"
-        "pass focus= (a Value or label) to see the nodes near it, max_nodes=None to draw all\\l"),
-        shape="plaintext", fontsize="9", fontcolor="#666666")
-    first = getattr(layers[0], "neurons", [None])[0]
-    nin = len(getattr(first, "w", ()))
-    dot.node("inputs", f"inputs\n{nin}", shape="box", style="rounded", color="#888888")
-    previous, previous_cluster = "inputs", None
-    for li, layer in enumerate(layers):
-        neurons = list(getattr(layer, "neurons", ()))
-        drawn = list(enumerate(neurons))
-        if len(neurons) > _MAX_NEURONS:
-            drawn = drawn[: _MAX_NEURONS - 4] + [(None, None)] + drawn[-4:]
-        cluster = f"cluster_layer{li}"
-        bias = getattr(layer, "b", None)
-        heading = f"layer {li + 1}" + (" (output)" if li == len(layers) - 1 else "")
-        heading += f" · {len(neurons)} neuron{'s' if len(neurons) != 1 else ''}"
-        if isinstance(bias, Value):
-            heading += f" · shared bias grad {short_number(_norm([bias.grad]), digits)}"
-        with dot.subgraph(name=cluster) as box:
-            box.attr(label=html.escape(heading), style="rounded,dashed", color="#bdbdbd",
-                     fontcolor="#555555", fontsize="11", labeljust="l")
-            for nj, neuron in drawn:
-                if neuron is None:
-                    box.node(f"n{li}_more", f"… {len(neurons) - _MAX_NEURONS + 1} more",
-                             shape="plaintext", fontcolor="#888888")
-                    continue
-                name = getattr(neuron, "name", None)
-                name = name if isinstance(name, str) else f"neuron {nj + 1}"
-                norm = norms[id(neuron)]
-                rows = [f"<B>{html.escape(name)}</B>",
-                        f"{len(getattr(neuron, 'w', ()))} weights",
-                        f"‖∇w‖ {short_number(norm, digits)}"]
-                label = ('<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">'
-                         + "".join(f'<TR><TD><FONT POINT-SIZE="10">{r}</FONT></TD></TR>'
-                                   for r in rows) + "</TABLE>>")
-                box.node(f"n{li}_{nj}", label, shape="box", style="rounded,filled",
-                         fillcolor=_fill(norm, scale), color="#444444")
-        real = [nj for nj, neuron in drawn if neuron is not None]
-        if not real:
-            continue
-        anchor = f"n{li}_{real[len(real) // 2]}"  # edges join the middles of the layers
-        attrs = {"lhead": cluster}
-        if previous_cluster:
-            attrs["ltail"] = previous_cluster
-        dot.edge(previous, anchor, **attrs)
-        previous, previous_cluster = anchor, cluster
-    rows = [f"<B>{html.escape(root.label or 'output')}</B>",
-            *(html.escape(t) for t in _lines("data", root.data, digits)),
-            *(html.escape(t) for t in _lines("grad", root.grad, digits))]
-    label = ('<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">'
-             + "".join(f"<TR><TD>{r}</TD></TR>" for r in rows) + "</TABLE>>")
-    dot.node("root", label, shape="box", style="rounded,filled,bold", fillcolor="#fff3c4")
-    dot.edge(previous, "root", ltail=previous_cluster or "", label="  loss and the rest  ",
-             fontcolor="#888888")
-    return dot
-
-
-def _norm(grads: list) -> float:
-    return float(np.sqrt(sum(float(np.sum(np.square(g))) for g in grads)))
 
 
 # --- nodes and edges -----------------------------------------------------------------------------
@@ -419,7 +573,8 @@ def _grad_scale(nodes: Iterable[Value]) -> float:
     return largest
 
 
-def _fill(grad, scale: float) -> str:
+def gradient_fill(grad, scale: float) -> str:
+    """The fill colour of a gradient, `scale` being the largest |gradient| drawn beside it."""
     g = float(np.mean(grad)) if isinstance(grad, np.ndarray) else grad
     if g == 0.0 or scale == 0.0:
         return "#ffffff"
@@ -430,82 +585,13 @@ def _fill(grad, scale: float) -> str:
     return "#{:02x}{:02x}{:02x}".format(*mixed)
 
 
-def _lines(prefix: str, x, digits: int) -> list[str]:
+def text_lines(prefix: str, x, digits: int) -> list[str]:
+    """'data 0.4000', or for a batch node its shape, mean and range, one line each."""
     if isinstance(x, np.ndarray) and x.ndim > 0:
         mean = short_number(float(x.mean()), digits)
         low, high = short_number(float(x.min()), digits), short_number(float(x.max()), digits)
         return [f"{prefix} shape {x.shape}", f"mean {mean}", f"[{low}, {high}]"]
     return [f"{prefix} {short_number(x, digits)}"]
-
-
-def _emit_node(graph, node: Value, i: int, root: Value, show_grad: bool, digits: int,
-               scale: float, lit: set[Value]) -> None:
-    border = {"color": _HIGHLIGHT, "penwidth": "2.6"} if node in lit else \
-             {"color": "#444444", "penwidth": "1"}
-    if not node.inputs and not node.label:
-        # An unlabeled leaf is a constant of the formula: just its value, small and grey.
-        text = "\\n".join(_lines("", node.data, digits)).strip()
-        graph.node(f"v{i}", text, id=f"v{i}", shape="box", style="rounded", fontsize="10",
-                   fontcolor="#555555", height="0.2", margin="0.05,0.02",
-                   **({"color": "#aaaaaa"} if node not in lit else border))
-    else:
-        rows = [f'<TR><TD><B>{html.escape(node.label or "·")}</B></TD></TR>']
-        rows += [f'<TR><TD><FONT POINT-SIZE="10">{html.escape(t)}</FONT></TD></TR>'
-                 for t in _lines("data", node.data, digits)]
-        if show_grad:
-            rows += [f'<TR><TD><FONT POINT-SIZE="10">{html.escape(t)}</FONT></TD></TR>'
-                     for t in _lines("grad", node.grad, digits)]
-        label = ('<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">'
-                 + "".join(rows) + "</TABLE>>")
-        fill = _fill(node.grad, scale) if show_grad and node is not root else (
-            "#fff3c4" if node is root else "#ffffff")
-        style = "rounded,filled,bold" if node is root else "rounded,filled"
-        graph.node(f"v{i}", label, id=f"v{i}", shape="box", style=style, fillcolor=fill,
-                   margin="0.08,0.03", **border)
-    op = node.op_entry
-    if op is not None and node.inputs:
-        symbol = reading.symbol(op, node.exponent)
-        shape = "circle" if len(symbol) <= 3 else "box"
-        graph.node(f"o{i}", html.escape(symbol), id=f"o{i}", shape=shape,
-                   style="filled,rounded", fillcolor="#eef0f3",
-                   color=_HIGHLIGHT if node in lit else "#8a93a0",
-                   penwidth="2" if node in lit else "1", fontsize="10", width="0.3",
-                   height="0.3", margin="0.03,0.01", tooltip=html.escape(reading.reads(
-                       op, n=node.exponent)))
-
-
-def _emit_edges(dot, order, index, shown, lit, show_local, digits) -> None:
-    for node in order:
-        if node not in shown or not node.inputs:
-            continue
-        i = index[node]
-        on = node in lit
-        dot.edge(f"o{i}", f"v{i}", id=f"f{i}", **_edge_style(on, lit))
-        hidden = 0
-        for k, (child, local) in enumerate(zip(node.inputs, node.local_grads)):
-            if child not in shown:
-                hidden += 1
-                continue
-            attrs = _edge_style(on and child in lit, lit)
-            if show_local and isinstance(local, float):  # not an array, not undefined
-                attrs["label"] = f"∂ {short_number(local, digits)}"
-                attrs["fontcolor"] = "#555555"
-            dot.edge(f"v{index[child]}", f"o{i}", id=f"e{i}_{k}", **attrs)
-        if hidden:
-            dot.node(f"h{i}", f"{hidden} more input{'s' if hidden > 1 else ''}",
-                     shape="plaintext", fontsize="9", fontcolor="#888888")
-            dot.edge(f"h{i}", f"o{i}", style="dashed", color=_FADED)
-    stubbed: set[Value] = set()
-    for node in order:
-        if node in shown:
-            continue
-        # A drawn node used by hidden ones: one stub says so.
-        for child in node.inputs:
-            if child in shown and child not in stubbed:
-                stubbed.add(child)
-                dot.node(f"u{index[child]}", "used further on", shape="plaintext",
-                         fontsize="9", fontcolor="#888888")
-                dot.edge(f"v{index[child]}", f"u{index[child]}", style="dashed", color=_FADED)
 
 
 def _edge_style(on_path: bool, lit: set[Value]) -> dict[str, str]:

@@ -1,43 +1,98 @@
-"""The step-through page: one self-contained HTML file that plays a traced backward pass.
+"""The step-through page: one self-contained HTML file that plays a traced graph node by node.
 
-The page holds the drawn graph as inline SVG, the trace as JSON and a small script, and
-needs no network: previous / next / a slider walk the backward pass one node at a time,
-showing the node's upstream gradient, its local derivatives (numbers, and the formulas from
-the op table), the contributions it adds, and every gradient as it grows. Every number is
-computed here, in Python, by the same arithmetic as the backward pass; the script only shows.
+The page holds the trace as JSON, the picture's layouts and a small script, and needs no
+network. It steps through the forward pass, then the backward pass, one node at a time: each
+node's formula with its numbers, its upstream gradient, each local derivative (the number and
+the op table's reader text), the contribution it adds, and every gradient as it grows. A click
+on a node shows its chain rule (`Trace.explain`: every path, its factors, the sum) with the
+paths lit. Panels put each leaf's gradient beside a central difference, show what one SGD
+step would do, and run forward mode beside the backward pass.
+
+Every number is computed here, in Python, by the same arithmetic as the backward pass, and
+printed with 8 decimals; the script only shows. In batch mode the reader picks a sample and
+every equation shows that sample's numbers; where a gradient is a sum over the batch, the page
+says so and shows the sum.
+
+A big graph is drawn in views: what the reader is not looking at is collapsed into one box per
+group (a neuron, a layer, a sample: `groups=`, or a model's own `model=`), the group holding the
+current step is open, and the picture follows the step. Graphviz lays each view out; the script
+draws it, so the page stays small however many views there are.
 """
 
 from __future__ import annotations
 
 import html
 import json
+import math
 import re
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ..engine.numbers import format_number, short_number
 from . import reading
-from .draw import draw_graph
+from .draw import GRAPHVIZ_HINT, Scene, gradient_fill, model_layout
 
 # A see.trace.Trace. Not imported: the trace imports its page, and imports run one way.
 Trace = Any
 
-__all__ = ["TracePage", "page_html", "page_data", "GRAPHVIZ_HINT", "MAX_PAGE_NODES"]
+__all__ = ["TracePage", "page_html", "page_data", "GRAPHVIZ_HINT", "MAX_PAGE_NODES",
+           "PICTURE_NODES", "MAX_SAMPLES"]
 
-GRAPHVIZ_HINT = (
-    "Graphviz's `dot` program was not found; install it for pictures "
-    "(apt install graphviz, brew install graphviz, conda install graphviz, "
-    "or https://graphviz.org/download/)"
-)
 
 _DIGITS = 4  # decimals inside the picture; the panels show 8, as the textbook does
 MAX_PAGE_NODES = 5000  # a page steps through one node at a time: beyond this, nobody would
-PICTURE_NODES = 300  # value nodes drawn in the page's picture (the steps cover them all)
+PICTURE_NODES = 80  # value nodes drawn one by one in one view of the picture
+MAX_SAMPLES = 8  # samples of a batch the reader can pick (sums are over the whole batch)
+PAGE_PATHS = 8  # paths listed when a node is clicked (the count and the sum: always)
+MAX_CHECKED = 400  # leaves checked against central differences
+FORWARD_LEAVES = 8  # leaves offered as forward-mode directions
+_OPTIONS = {"title", "model", "groups", "highlight", "params", "lr", "rankdir"}
 
 
-def page_data(tr: Trace) -> dict:
-    """The trace as plain data for the page: nodes, and the state after each step."""
+# --- numbers ------------------------------------------------------------------------------------
+
+
+class _Numbers:
+    """Numbers as the page shows them: 8 decimals; in batch mode one string per shown sample."""
+
+    def __init__(self, samples: int) -> None:
+        self.samples = samples  # how many samples the reader can pick (0: not batch mode)
+
+    def per_sample(self, x) -> list[float] | None:
+        if isinstance(x, np.ndarray) and x.ndim > 0:
+            flat = x.reshape(-1)
+            return [float(v) for v in flat[: self.samples]]
+        return None
+
+    def long(self, x):
+        values = self.per_sample(x)
+        return format_number(x) if values is None else [format_number(v) for v in values]
+
+    def short(self, x):
+        values = self.per_sample(x)
+        return short_number(x, _DIGITS) if values is None else [
+            short_number(v, _DIGITS) for v in values]
+
+    def at(self, x, s: int) -> float:
+        """Sample s of x (a scalar is the same for every sample)."""
+        values = self.per_sample(x)
+        return float(x) if values is None else values[s]
+
+
+def _mean(x) -> float:
+    return float(np.mean(x)) if isinstance(x, np.ndarray) else float(x)
+
+
+# --- the data -----------------------------------------------------------------------------------
+
+
+def page_data(tr: Trace, *, groups=None, model=None, params=None, lr: float = 0.1,
+              highlight=()) -> dict:
+    """The trace as plain data for the page: nodes, the forward and backward steps, every
+    running gradient, the chain rule of each node, and the check and SGD panels."""
     if not all(hasattr(tr, a) for a in ("forward", "backward", "explain")):
         raise TypeError(f"page_data needs a Trace, got {type(tr).__name__}")
     if len(tr.forward) > MAX_PAGE_NODES:
@@ -46,102 +101,518 @@ def page_data(tr: Trace) -> dict:
             f"{MAX_PAGE_NODES:,}. Trace a smaller piece (one sample, a small model), or use "
             "draw_graph(..., focus=...) and Trace.explain for the big one"
         )
-    index = {node: i for i, node in enumerate(tr.nodes)}
-    root = index[tr.root]
+    if not isinstance(lr, (int, float)) or isinstance(lr, bool) or not math.isfinite(lr):
+        raise TypeError(f"lr must be a number, got {lr!r}")
+    order = tr.nodes
+    index = {node: i for i, node in enumerate(order)}
+    names = tr.names
+    batch = max((np.size(n.data) for n in order if isinstance(n.data, np.ndarray)), default=0)
+    num = _Numbers(min(batch, MAX_SAMPLES))
+    layout = model_layout(model) if model is not None else None
+    if layout is not None:
+        groups = {**layout.groups(model, order), **(groups or {})}
+
     nodes = []
     for step in tr.forward:
         node = step.node
         op = node.op_entry
         nodes.append({
-            "name": tr.name(node),
+            "name": names[node],
             "labeled": bool(node.label),
             "constant": not node.inputs and not node.label,
             "op": node.op,
             "symbol": reading.symbol(op, node.exponent) if op is not None else "",
             "describe": reading.reads(op, n=node.exponent) if op is not None else "",
-            "data": format_number(step.value),
-            "grad": format_number(tr.grad(node)),
+            "data": num.long(step.value),
+            "short": num.short(step.value),
+            "grad": num.long(tr.grad(node)),
+            "batch": isinstance(step.value, np.ndarray) and step.value.ndim > 0,
             "inputs": [index[x] for x in step.inputs],
         })
 
-    # The running gradients, summed in the order the backward pass summed them.
+    forward = []
+    for step in tr.forward:
+        node = step.node
+        if not node.inputs:
+            continue
+        op = node.op_entry
+        text = _equation(names[node], reading.reads(op, [names[x] for x in node.inputs],
+                                                   node.exponent))
+        if num.samples:
+            numbers = [reading.reads(op, [format_number(num.at(x.data, s)) for x in node.inputs],
+                                     node.exponent) for s in range(num.samples)]
+        else:
+            numbers = reading.reads(op, [format_number(x.data) for x in node.inputs],
+                                    node.exponent)
+        forward.append({"node": index[node], "text": text, "numbers": numbers,
+                        "value": nodes[index[node]]["data"]})
+
+    steps, final_at, scale = _backward_steps(tr, index, names, num)
+    for i, node in enumerate(nodes):
+        node["finalAt"] = final_at.get(i, 0 if not node["inputs"] else len(steps) - 1)
+
+    scene = Scene(order, groups, names=names)
+    data = {
+        "root": index[tr.root],
+        "rootName": names[tr.root],
+        "batch": {"size": int(batch), "shown": num.samples} if batch else None,
+        "scale": scale,  # the largest |gradient| but the root's: full strength of a fill
+        "nodes": nodes,
+        "forward": forward,
+        "steps": steps,
+        "explain": _explanations(tr, index, num),
+        "check": _check(tr, index, num),
+        "sgd": _sgd(tr, index, num, _parameters(tr, params, layout, model), lr),
+        "forwardMode": _forward_mode(tr, index, num),
+        "groups": {"titles": scene.titles, "parent": scene.parent,
+                   "chain": {str(index[n]): list(c) for n, c in scene.chain.items()}},
+        "highlight": _highlighted(tr, highlight, index),
+    }
+    return data
+
+
+def _equation(name: str, formula: str) -> str:
+    """'net_h1 = w1·i1 + w2·i2 + b1'; a node named by its formula is just the formula."""
+    return formula if name == formula else f"{name} = {formula}"
+
+
+def _backward_steps(tr: Trace, index: dict, names: dict, num: _Numbers,
+                    ) -> tuple[list, dict, float]:
+    """The seed, then one step per node as the backward pass ran; when each node's gradient
+    was complete; and the largest |gradient| (the fills' full strength)."""
+    root = index[tr.root]
+    finals = [tr.grad(n) for n in tr.nodes if n is not tr.root]
+    scale = max((abs(_mean(g)) for g in finals), default=0.0)
+    biggest = max((abs(_mean(e.contribution)) for s in tr.backward for e in s.edges),
+                  default=0.0)
     running: dict[int, object] = {root: 1.0}
     final_at = {root: 0}
     steps = [{
         "node": root,
         "seed": True,
         "upstream": format_number(1.0),
-        "changes": [[root, format_number(1.0), short_number(1.0, _DIGITS)]],
+        "changes": [[root, format_number(1.0), short_number(1.0, _DIGITS), "#fff3c4"]],
     }]
     for k, step in enumerate(tr.backward, start=1):
         node = step.node
         i = index[node]
-        names = [tr.name(x) for x in node.inputs]
-        texts = reading.reads_local(node.op_entry, names, tr.name(node), node.exponent)
+        inputs = [names[x] for x in node.inputs]
+        texts = reading.reads_local(node.op_entry, inputs, names[node], node.exponent)
         edges, changes = [], []
         for e, (edge, text) in enumerate(zip(step.edges, texts)):
             j = index[edge.input]
             running[j] = running.get(j, 0.0) + edge.contribution
-            final_at[j] = k
             after = running[j]
-            changes.append([j, format_number(after), short_number(after, _DIGITS)])
+            constant = not edge.input.inputs and not edge.input.label
+            if not constant:
+                final_at[j] = k
+                changes.append([j, num.long(after), num.short(after),
+                                gradient_fill(after, scale)])
+            term = edge.local * step.upstream
+            summed = np.shape(term) != np.shape(edge.contribution)
+            size = abs(_mean(edge.contribution))
             edges.append({
                 "input": j,
                 "edge": f"e{i}_{e}",
-                "local": format_number(edge.local),
+                "local": num.long(edge.local),
                 "localText": text,
-                "contribution": format_number(edge.contribution),
-                "after": format_number(after),
+                "contribution": num.long(edge.contribution),
+                "term": num.long(term) if summed else None,
+                "after": num.long(after),
+                "constant": constant,
+                "sign": (size > 0) * (1 if _mean(edge.contribution) > 0 else -1),
+                "size": round(math.sqrt(size / biggest), 3) if biggest > 0 else 0,
             })
         steps.append({
             "node": i,
-            "upstream": format_number(step.upstream),
-            "forward": f"{tr.name(node)} = {reading.reads(node.op_entry, names, node.exponent)}",
-            "value": nodes[i]["data"],
+            "upstream": num.long(step.upstream),
+            "forward": _equation(names[node],
+                                 reading.reads(node.op_entry, inputs, node.exponent)),
+            "value": num.long(node.data),
             "edges": edges,
             "changes": changes,
         })
-    for i, node in enumerate(nodes):
-        node["finalAt"] = final_at.get(i, 0 if not node["inputs"] else len(steps) - 1)
-    return {"root": root, "rootName": tr.name(tr.root), "nodes": nodes, "steps": steps}
+    return steps, final_at, scale
 
 
-def page_html(tr: Trace, *, title: str | None = None, **draw_options) -> str:
-    """The whole page as one HTML string; `draw_options` go to `draw_graph`."""
-    data = page_data(tr)
-    svg, note = _svg(tr, draw_options)
-    template = resources.files(__package__).joinpath("templates/trace_page.html").read_text(
-        encoding="utf-8")
-    title = title or f"Backpropagation through {data['rootName']}, step by step"
-    # JSON inside <script>: "</" would end the script early, so it is escaped.
-    payload = json.dumps(data, ensure_ascii=False).replace("</", "<\\/").replace("<!--", "<\\!--")
-    return (template.replace("%%TITLE%%", html.escape(title))
-            .replace("%%NOTE%%", html.escape(note))
-            .replace("%%SVG%%", svg)
-            .replace("%%DATA%%", payload))
+def _explanations(tr: Trace, index: dict, num: _Numbers) -> dict:
+    """For each node but the constants: the chain rule of its gradient, as the page shows it."""
+    found = {}
+    limit = PAGE_PATHS if len(tr.nodes) <= 400 else 3
+    if num.samples:
+        limit = 3 if len(tr.nodes) <= 200 else 2  # each path's equation once per sample
+    for node in tr.nodes:
+        if not node.inputs and not node.label:
+            continue
+        count = tr.count_paths(node)
+        entry: dict = {"count": count, "paths": [], "total": num.long(tr.grad(node))}
+        if count <= 64:
+            ex = tr.explain(node, max_paths=64)
+            entry["line"] = ex.lines()[0] if not num.samples and count <= 8 else \
+                f"{ex.name} = {_sum_text([p.product for p in ex.paths], num)}"
+            for path in ex.paths[:limit]:
+                entry["paths"].append(_path_entry(path, index, num, tr.grad(node)))
+        else:
+            entry["line"] = (f"d{tr.name(tr.root)}/d{tr.name(node)} = the sum of {count:,} "
+                             f"paths = {format_number(tr.grad(node))}"
+                             if not isinstance(tr.grad(node), np.ndarray) else
+                             f"d{tr.name(tr.root)}/d{tr.name(node)}: the sum of {count:,} paths")
+        found[str(index[node])] = entry
+    return found
 
 
-def _svg(tr: Trace, draw_options: dict) -> tuple[str, str]:
-    """The drawn graph as inline SVG, or "" and a note saying how to get it."""
+def _sum_text(values: list, num: _Numbers) -> str:
+    if not values:
+        return "0"
+    scalar = all(not isinstance(v, np.ndarray) for v in values)
+    if not scalar or len(values) > 8:
+        total = values[0]
+        for v in values[1:]:
+            total = total + v
+        return (f"the sum of its {len(values)} paths" if not scalar else
+                f"the sum of its {len(values)} paths = {format_number(total)}")
+    terms = format_number(values[0])
+    for v in values[1:]:
+        text = format_number(v)
+        terms += f" − {text[1:]}" if text.startswith("-") else f" + {text}"
+    total = values[0]
+    for v in values[1:]:
+        total = total + v
+    return f"{terms} = {format_number(total)}" if len(values) > 1 else format_number(total)
+
+
+def _path_entry(path, index: dict, num: _Numbers, grad) -> dict:
+    """One path: its nodes (root first) and its product as an equation that holds."""
+    chain = [index[path.factors[0].upper]] + [index[f.lower] for f in path.factors] \
+        if path.factors else []
+    shown = [f for f in path.factors if not (type(f.local) is float and f.local == 1.0)] \
+        or list(path.factors[:1])
+    entry: dict = {"n": chain}
+    if not num.samples or not any(isinstance(f.local, np.ndarray) for f in path.factors):
+        entry["eq"] = " × ".join(format_number(f.local) for f in shown) + \
+            f" = {format_number(path.product)}" if shown else format_number(path.product)
+        return entry
+    eqs = []
+    for s in range(num.samples):
+        product = 1.0
+        for f in path.factors:
+            product *= num.at(f.local, s)
+        eqs.append(" × ".join(format_number(num.at(f.local, s)) for f in shown)
+                   + f" = {format_number(product)}")
+    entry["eq"] = eqs
+    if not isinstance(path.product, np.ndarray):
+        entry["sum"] = format_number(path.product)  # summed over the whole batch
+    return entry
+
+
+def _highlighted(tr: Trace, highlight, index: dict) -> int | None:
+    """The node whose paths are lit when the page opens (an explanation's, or a label's)."""
+    if highlight is None or highlight == ():
+        return None
+    if hasattr(highlight, "paths") and hasattr(highlight, "node"):
+        return index.get(highlight.node)
+    if isinstance(highlight, str):
+        return index[tr.node(highlight)]
+    if highlight in index:
+        return index[highlight]
+    return None
+
+
+# --- checks: central differences, one SGD step, forward mode -----------------------------------
+
+
+def _evaluate(order: list, values: dict) -> object:
+    """The root's value with some leaves set to other values: the recorded graph run again."""
+    out: dict = {}
+    for node in order:
+        if not node.inputs:
+            out[node] = values.get(node, node.data)
+            continue
+        op = node.op_entry
+        args = [out[x] for x in node.inputs]
+        if op.param:
+            args.append(node.exponent)
+        if all(type(a) is float for a in args):
+            result, _ = op.run(*args)
+        else:
+            with np.errstate(all="raise"):
+                result, _ = op.kernel(len(node.inputs), array=True)(*args)
+        out[node] = result
+    return out[order[-1]]
+
+
+def _check(tr: Trace, index: dict, num: _Numbers) -> dict:
+    """Each leaf's gradient beside its central-difference estimate."""
+    order = tr.nodes
+    rows = []
+    leaves = [n for n in order if not n.inputs and n.label][:MAX_CHECKED]
+    for leaf in leaves:
+        x = leaf.data
+        h = 1e-6 * max(1.0, float(np.max(np.abs(x))))
+        analytic = tr.grad(leaf)
+        if isinstance(x, np.ndarray):
+            analytic = float(np.sum(analytic))  # along the direction of all ones
+        try:
+            up = _evaluate(order, {leaf: x + h})
+            down = _evaluate(order, {leaf: x - h})
+            numeric = (float(up) - float(down)) / (2 * h)
+        except (ArithmeticError, ValueError, FloatingPointError):
+            rows.append([index[leaf], format_number(analytic), None, False,
+                         isinstance(x, np.ndarray)])
+            continue
+        close = abs(numeric - analytic) <= 1e-5 + 1e-3 * abs(analytic)
+        rows.append([index[leaf], format_number(analytic), format_number(numeric), close,
+                     isinstance(x, np.ndarray)])
+    return {"eps": "1e-6 × max(1, |x|)", "rows": rows,
+            "more": max(0, sum(1 for n in order if not n.inputs and n.label) - MAX_CHECKED)}
+
+
+def _parameters(tr: Trace, params, layout, model) -> list:
+    if params is not None:
+        found = []
+        for p in ([params] if isinstance(params, str) or hasattr(params, "inputs") else params):
+            found.append(tr.node(p) if isinstance(p, str) else p)
+        return [p for p in found if p in set(tr.nodes)]
+    if layout is not None and layout.parameters is not None:
+        mine = set(tr.nodes)
+        return [p for p in layout.parameters(model) if p in mine]
+    return [n for n in tr.nodes if not n.inputs and n.label and type(n.data) is float]
+
+
+def _sgd(tr: Trace, index: dict, num: _Numbers, params: list, lr: float) -> dict:
+    """The parameters after one step p − lr·grad, and the root's value there."""
+    rows, values = [], {}
+    for p in params:
+        g = tr.grad(p)
+        after = p.data - lr * g
+        values[p] = after
+        rows.append([index[p], num.long(p.data), num.long(g), num.long(after)])
+    try:
+        root_after = num.long(_evaluate(tr.nodes, values))
+    except (ArithmeticError, ValueError, FloatingPointError):
+        root_after = None
+    return {"lr": format_number(lr).rstrip("0").rstrip("."), "rows": rows,
+            "before": num.long(tr.root.data), "after": root_after}
+
+
+def _forward_mode(tr: Trace, index: dict, num: _Numbers) -> dict:
+    """Tangents along a few leaves, left to right, each node's a sum of local × tangent."""
+    leaves = [n for n in tr.nodes if not n.inputs and n.label][:FORWARD_LEAVES]
+    if len(tr.nodes) > 1000:
+        leaves = leaves[:2]
+    sweeps = {}
+    for leaf in leaves:
+        seed = 1.0 if type(leaf.data) is float else np.ones_like(leaf.data)
+        rows = []
+        for step in tr.forward_mode({leaf: seed}):
+            if not np.any(step.tangent) and step.node is not tr.root:
+                continue
+            terms = [[index[x], num.long(d), num.long(t)] for x, d, t in step.terms
+                     if np.any(t)]
+            rows.append([index[step.node], num.long(step.tangent), terms])
+        sweeps[str(index[leaf])] = rows
+    return {"leaves": [index[n] for n in leaves], "sweeps": sweeps}
+
+
+# --- the picture --------------------------------------------------------------------------------
+
+
+def _views(tr: Trace, data: dict, groups, rankdir: str) -> dict:
+    """Layouts of the picture: one view, or for a big graph one per group that holds a step."""
     import graphviz
 
-    options = {"digits": _DIGITS, "max_nodes": PICTURE_NODES, **draw_options}
-    dot = draw_graph(tr.root, **options)
+    order = tr.nodes
+    scene = Scene(order, {} if groups is None else groups, names=tr.names)
+    # Scene groups must be the page data's: the same mapping, read the same way.
+    num = _Numbers(data["batch"]["shown"] if data["batch"] else 0)
+    finals = {n: tr.grad(n) for n in order}
+
+    def labels(node) -> list[str]:
+        first = num.short(node.data)
+        if not node.inputs and not node.label:  # a constant: its name, and its number
+            value = first[0] if isinstance(first, list) else None
+            return [tr.names[node]] if value is None else [f"{tr.names[node]} = {value}"]
+        grad = num.short(finals[node])
+        return [f"data {first[0] if isinstance(first, list) else first}",
+                f"grad {grad[0] if isinstance(grad, list) else grad}"]
+
+    everything = set(range(len(scene.titles)))
+    plans: list[tuple[set[int], set]] = []
+    view_of = [-1] * len(order)
+    if len(order) <= PICTURE_NODES:
+        plans.append((everything, set(order)))
+        view_of = [0] * len(order)
+    else:
+        windows: dict[tuple, list[int]] = {}  # a group's views (several when it is big)
+        for node in order:
+            if not node.inputs and node is not tr.root:
+                continue  # a leaf has no step of its own
+            key = scene.chain.get(node, ())
+            i = scene.index[node]
+            for v in windows.get(key, []):
+                if node in plans[v][1]:
+                    view_of[i] = v
+                    break
+            else:
+                shown, _ = scene.cut(set(key), {node}, PICTURE_NODES)
+                windows.setdefault(key, []).append(len(plans))
+                view_of[i] = len(plans)
+                plans.append((set(key), shown))
+    sources = []
+    for opened, shown in plans:
+        dot = scene.digraph(opened, shown, notes=False, labels=labels, rankdir=rankdir,
+                            box_edges=False)
+        sources.append(dot.source)
+    laid = graphviz.pipe("dot", "json0", "\n".join(sources).encode("utf-8"))
+    decoder, text, at, views = json.JSONDecoder(), laid.decode("utf-8"), 0, []
+    while True:
+        while at < len(text) and text[at].isspace():
+            at += 1
+        if at >= len(text):
+            break
+        graph, at = decoder.raw_decode(text, at)
+        views.append(_compact(graph, sorted(plans[len(views)][0])))
+    group_view = [-1] * len(scene.titles)
+    for v, (opened, _) in enumerate(plans):
+        for k in opened:
+            if group_view[k] < 0:
+                group_view[k] = v
+    return {"views": views, "viewOf": view_of, "groupView": group_view}
+
+
+def _compact(graph: dict, opened: list[int]) -> dict:
+    """A Graphviz json0 layout as the few numbers the script draws from (y pointing down)."""
+    x0, y0, x1, y1 = (float(v) for v in graph["bb"].split(","))
+    height = y1
+
+    def point(text: str) -> tuple[int, int]:
+        x, y = text.split(",")
+        return round(float(x)), round(height - float(y))
+
+    nodes, clusters, ids = [], [], {}
+    for obj in graph.get("objects", []):
+        if "nodes" in obj or obj.get("name", "").startswith("cluster_"):
+            if "bb" not in obj:
+                continue
+            bx0, by0, bx1, by1 = (float(v) for v in obj["bb"].split(","))
+            k = int(obj["name"].split("_")[1])
+            lx, ly = point(obj["lp"]) if "lp" in obj else (round(bx0) + 6, round(height - by1) + 12)
+            clusters.append([k, round(bx0), round(height - by1), round(bx1 - bx0),
+                             round(by1 - by0), lx, ly])
+            continue
+        if "pos" not in obj:
+            continue
+        name = obj["name"]
+        x, y = point(obj["pos"])
+        w = round(float(obj.get("width", 0)) * 72)
+        h = round(float(obj.get("height", 0)) * 72)
+        ids[obj["_gvid"]] = name
+        entry = [name, x, y, w, h]
+        if name[0] in "hu":  # the stubs of a cut: their words
+            entry.append(html.unescape(re.sub(r"<[^>]*>", "", obj.get("label", ""))))
+        nodes.append(entry)
+    edges = []
+    for obj in graph.get("edges", []):
+        pos = obj.get("pos", "")
+        tip = None
+        points = []
+        for part in pos.split():
+            if part.startswith("e,"):
+                tip = point(part[2:])
+            elif part.startswith("s,"):
+                continue
+            else:
+                points.append(point(part))
+        if not points or obj.get("style") == "invis":
+            continue
+        # Relative coordinates: shorter numbers, the same curve.
+        d = f"M{points[0][0]} {points[0][1]}"
+        for k in range(1, len(points) - 2, 3):
+            px, py = points[k - 1]
+            d += "c" + " ".join(f"{x - px} {y - py}" for x, y in points[k:k + 3])
+        entry = [obj.get("id", ""), d, *(tip or points[-1]), *points[-1]]
+        if "style" in obj and "dashed" in obj["style"]:
+            entry.append("dashed")
+        edges.append(entry)
+    return {"w": round(x1 - x0), "h": round(y1 - y0), "open": opened, "nodes": nodes,
+            "clusters": clusters, "edges": edges}
+
+
+# --- the page ----------------------------------------------------------------------------------
+
+
+def _pack(data: dict) -> dict:
+    """The page data as arrays instead of keyed objects, without what the script can read off
+    another field (a running gradient equal to its first contribution, the picture's 4-digit
+    numbers and fills, which the script derives from the 8-decimal ones). The script unpacks it
+    into the objects of `page_data` before it uses it."""
+    nodes = [[n["name"], n["labeled"] | n["constant"] << 1 | n["batch"] << 2, n["symbol"],
+              n["describe"], n["data"], n["grad"], n["inputs"], n["finalAt"]]
+             for n in data["nodes"]]
+    forward = [[f["node"], f["text"], f["numbers"]] for f in data["forward"]]
+    steps = []
+    for step in data["steps"]:
+        edges = []
+        for e in step.get("edges", []):
+            after = None if e["after"] == e["contribution"] else e["after"]
+            edges.append([e["input"], e["local"], e["localText"], e["contribution"], e["term"],
+                          after, int(e["constant"]), e["sign"] * e["size"] or e["sign"]])
+        steps.append([step["node"], step["upstream"], edges])
+    explain = {i: [e["line"], e["count"], e["total"],
+                   [[p["n"], p["eq"], p.get("sum")] for p in e["paths"]]]
+               for i, e in data["explain"].items()}
+    return {**data, "nodes": nodes, "forward": forward, "steps": steps, "explain": explain}
+
+
+_SLOT = re.compile(r"%%(TITLE|DATA)%%")
+
+
+def page_html(tr: Trace, *, title: str | None = None, **options) -> str:
+    """The whole page as one HTML string. Options: `model=` or `groups=` (what the picture
+    collapses into boxes), `highlight=` (an explanation or a node to light at the start),
+    `params=` and `lr=` (the SGD panel), `rankdir=`."""
+    unknown = set(options) - _OPTIONS
+    if unknown:
+        raise TypeError(f"page: unknown option {sorted(unknown)[0]!r}; the options: "
+                        f"{', '.join(sorted(_OPTIONS))}")
+    rankdir = options.pop("rankdir", "LR")
+    if rankdir not in ("LR", "TB"):
+        raise ValueError(f"rankdir must be 'LR' or 'TB', got {rankdir!r}")
+    data = page_data(tr, **options)
+    groups = options.get("groups")
+    if options.get("model") is not None:
+        groups = {**model_layout(options["model"]).groups(options["model"], tr.nodes),
+                  **(groups or {})}
     try:
-        svg = dot.pipe(format="svg").decode("utf-8")
-    except graphviz.ExecutableNotFound:
-        return "", GRAPHVIZ_HINT + "; the steps below work without the picture."
-    svg = svg[svg.index("<svg"):]
-    # Graphviz titles every node with its internal id ("v12"), which tooltips would show.
-    svg = re.sub(r"<title>[^<]*</title>", "", svg)
-    return svg, ""
+        data["picture"] = _views(tr, data, groups, rankdir)
+        data["note"] = ""
+    except Exception as error:  # noqa: BLE001 (any failure to draw: the page says so)
+        import graphviz
+
+        data["picture"] = None
+        data["note"] = (GRAPHVIZ_HINT + "; the steps below work without the picture."
+                        if isinstance(error, graphviz.ExecutableNotFound) else
+                        f"The picture could not be drawn ({type(error).__name__}: "
+                        f"{error}); the steps below work without it.")
+    title = reading.printable(title or f"Backpropagation through {data['rootName']}, "
+                                       "step by step")
+    data["title"] = title
+    template = resources.files(__package__).joinpath("templates/trace_page.html").read_text(
+        encoding="utf-8")
+    # JSON inside <script>: "</script" or "<!--" would end or bend the script, so every "<" is
+    # written as its JSON escape; JSON.parse reads it back as "<".
+    payload = json.dumps(_pack(data), ensure_ascii=False, separators=(",", ":"))
+    payload = payload.replace("<", "\\u003c")
+    slots = {"TITLE": html.escape(title), "DATA": payload}
+    # One pass: what a slot is filled with is never searched for slots again.
+    return _SLOT.sub(lambda m: slots[m.group(1)], template)
 
 
 class TracePage:
     """The step-through page of a trace: `.html`, `.save(path)`, and it shows in Jupyter."""
 
-    def __init__(self, tr: Trace, **draw_options) -> None:
-        self.html = page_html(tr, **draw_options)
+    def __init__(self, tr: Trace, **options) -> None:
+        self.html = page_html(tr, **options)
 
     def save(self, path: str | Path) -> Path:
         """Write the page to `path` (one file, no network needed to view it)."""
@@ -150,7 +621,11 @@ class TracePage:
         return path
 
     def _repr_html_(self) -> str:
-        # An iframe keeps the page's script and styles apart from the notebook's.
-        return (f'<iframe srcdoc="{html.escape(self.html, quote=True)}" '
-                'style="width:100%;height:820px;border:1px solid #ddd" '
-                'title="backward pass, step by step"></iframe>')
+        # An iframe keeps the page's script and styles apart from the notebook's; the page
+        # sets the frame's height to its own once it has drawn itself.
+        # In a single-quoted attribute only "&" and "'" need escaping: the page's many double
+        # quotes stay as they are, and the notebook stays small.
+        srcdoc = self.html.replace("&", "&amp;").replace("'", "&#39;")
+        return (f"<iframe srcdoc='{srcdoc}' "
+                'style="width:100%;height:900px;border:1px solid #ddd" '
+                'title="the graph, step by step"></iframe>')

@@ -112,6 +112,7 @@ class Trace:
         self.backward = backward
         self._index = {step.node: i for i, step in enumerate(forward)}
         self._grads = {step.node: _snapshot(step.node.grad) for step in forward}
+        self._names = reading.node_names(self.nodes)  # the one name each node goes by
 
     def forward_mode(self, direction: dict) -> list[TangentStep]:
         """Forward mode on this graph: every node's tangent along `direction`, a dict from
@@ -139,10 +140,14 @@ class Trace:
         return [step.node for step in self.forward]
 
     def node(self, label: str) -> Value:
-        """The node with this label; an error if there is none or more than one."""
+        """The node with this label, or else this name (`out_h1[2]`, `x·y`); an error if there
+        is none or more than one."""
         if not isinstance(label, str):
             raise TypeError(f"Trace.node needs a label (str), got {type(label).__name__}")
         found = [step.node for step in self.forward if step.node.label == label]
+        if not found:
+            found = [n for n, name in self._names.items() if name == label and
+                     (n.inputs or n.label)][:1]
         if len(found) == 1:
             return found[0]
         if not found:
@@ -164,13 +169,18 @@ class Trace:
             raise ValueError(f"{self.name(node)} is not a node of this graph") from None
 
     def name(self, node: Value) -> str:
-        """How tables and lines name a node: its label, a constant's value, or '#position'."""
-        if node.label:
-            return node.label
-        if not node.inputs and type(node.data) is float and node in self._index:
-            return format_number(node.data, 8).rstrip("0").rstrip(".") or "0"
-        i = self._index.get(node)
-        return f"#{i + 1}" if i is not None else "an unlabeled node"
+        """The node's one name, as the picture, the page and every table show it: its label
+        (`out_h1[2]` where samples share it), a constant's value, or the formula that made it
+        (`reading.node_names`)."""
+        name = self._names.get(node)
+        if name is not None:
+            return name
+        return reading.printable(node.label) if node.label else "an unlabeled node"
+
+    @property
+    def names(self) -> dict[Value, str]:
+        """Every node's name (a copy)."""
+        return dict(self._names)
 
     def grad(self, node: Value | str):
         """The node's gradient as the traced pass left it."""
@@ -191,6 +201,11 @@ class Trace:
         """The chain rule for d root / d node: every path, factors between labeled nodes."""
         target = self._resolve(node)
         return _explain(self, target, max_paths)
+
+    def count_paths(self, node: Value | str) -> int:
+        """How many paths `explain(node)` would list, without listing them."""
+        target = self._resolve(node)
+        return _stretches(self, target)[2][self.root]
 
     # --- showing it ----------------------------------------------------------------------------
 
@@ -291,7 +306,7 @@ class Factor:
     @property
     def name(self) -> str:
         """'dupper/dlower', as the textbook writes it."""
-        return f"d{self.upper_name}/d{self.lower_name}"
+        return f"d{_d(self.upper_name)}/d{_d(self.lower_name)}"
 
 
 @dataclass(frozen=True, eq=False)
@@ -314,6 +329,11 @@ class Path:
         return " × ".join(format_number(f.local, digits) for f in shown)
 
 
+def _d(name: str) -> str:
+    """A name as it follows a `d`: bracketed where it is a formula."""
+    return name if reading.is_atom(name) else f"({name})"
+
+
 def _is_one(x) -> bool:
     return type(x) is float and x == 1.0
 
@@ -332,8 +352,8 @@ class Explanation:
 
     @property
     def name(self) -> str:
-        """'dE_total/dw5'."""
-        return f"d{self.root_name}/d{self.node_name}"
+        """'dE_total/dw5'; a formula's name in brackets, 'dE_total/d(0.99 − out_o2)'."""
+        return f"d{_d(self.root_name)}/d{_d(self.node_name)}"
 
     def lines(self, digits: int = 8) -> list[str]:
         """The chain rule as text: one line for one path, else the sum and a line per path."""
@@ -363,7 +383,9 @@ class Explanation:
         return f"<Explanation {self.name}: {len(self.paths)} path(s), total {self.total!r}>"
 
 
-def _explain(tr: Trace, target: Value, max_paths: int) -> Explanation:
+def _stretches(tr: Trace, target: Value) -> tuple[set, dict, dict]:
+    """The nodes that reach the target, the summed local derivatives between labeled nodes
+    (`below`), and the number of labeled paths from each node down to the target."""
     order = tr.nodes
     root = tr.root
     # Only nodes from which the target can be reached lie on a root-to-target path.
@@ -399,6 +421,12 @@ def _explain(tr: Trace, target: Value, max_paths: int) -> Explanation:
             count[node] = sum(count[s] for s in below[node])
     if root not in reaches:
         count[root] = 0
+    return reaches, below, count
+
+
+def _explain(tr: Trace, target: Value, max_paths: int) -> Explanation:
+    root = tr.root
+    reaches, below, count = _stretches(tr, target)
     if count[root] > max_paths:
         raise ValueError(
             f"d{tr.name(root)}/d{tr.name(target)} runs along {count[root]:,} paths between "
