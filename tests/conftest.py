@@ -7,7 +7,8 @@ import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 
-from autodiff import Value, topological_order
+from autodiff import Value, topological_order, trace
+from nn.examples import mazur
 
 # Locally hypothesis explores new examples on every run; CI replays a fixed sequence, so a
 # submission is judged on the same examples every time (a failure there is reproducible).
@@ -36,6 +37,23 @@ def pytest_make_collect_report(collector):
     if os.environ.get("CI") and report.skipped:
         report.outcome = "failed"
         report.longrepr = f"skipped in CI, where nothing may be skipped: {report.longrepr}"
+
+
+# --- the textbook 2-2-2 network ---------------------------------------------------------------
+
+
+@pytest.fixture
+def mazur_traced():
+    """The hand-worked 2-2-2 network: (the example, its E_total, the trace of E_total)."""
+    example = mazur()
+    loss = example.loss()
+    return example, loss, trace(loss)
+
+
+@pytest.fixture
+def textbook(mazur_traced):
+    """The trace of the textbook network's E_total."""
+    return mazur_traced[2]
 
 
 # --- random expression graphs over 1-5 inputs, every op, shared sub-expressions ---------------

@@ -15,7 +15,6 @@ from autodiff.see import reading
 from autodiff.see.draw import draw_graph, escape
 from autodiff.see.trace import trace
 from nn import MLP
-from nn.examples import mazur
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz `dot` not installed")
 
@@ -34,15 +33,8 @@ def edges(dot: graphviz.Digraph) -> list[str]:
     return [line for line in dot.body if " -> " in line]
 
 
-@pytest.fixture
-def textbook():
-    example = mazur()
-    loss = example.loss()
-    return example, loss, trace(loss)
-
-
-def test_value_nodes_show_label_data_and_grad(textbook):
-    _, loss, tr = textbook
+def test_value_nodes_show_label_data_and_grad(mazur_traced):
+    _, loss, tr = mazur_traced
     dot = draw_graph(loss)
     assert isinstance(dot, graphviz.Digraph)
     assert "rankdir=LR" in dot.source
@@ -56,8 +48,8 @@ def test_value_nodes_show_label_data_and_grad(textbook):
     assert "grad" not in no_grad and "data 0.4000" in no_grad
 
 
-def test_op_nodes_read_their_symbol_from_the_op_table(textbook):
-    _, loss, tr = textbook
+def test_op_nodes_read_their_symbol_from_the_op_table(mazur_traced):
+    _, loss, tr = mazur_traced
     lines = node_lines(draw_graph(loss))
     for node in tr.nodes:
         if node.inputs:
@@ -70,8 +62,8 @@ def test_op_nodes_read_their_symbol_from_the_op_table(textbook):
     assert any(f"o{net} -> v{net}" in e for e in edges(draw_graph(loss)))
 
 
-def test_highlight_an_explanation_marks_its_paths(textbook):
-    _, loss, tr = textbook
+def test_highlight_an_explanation_marks_its_paths(mazur_traced):
+    _, loss, tr = mazur_traced
     explanation = tr.explain("w1")
     dot = draw_graph(loss, highlight=explanation)
     purple = [e for e in edges(dot) if "#7b2cbf" in e]
@@ -87,8 +79,8 @@ def test_highlight_an_explanation_marks_its_paths(textbook):
     assert "#7b2cbf" not in lines[f"v{tr.index(tr.node('w5'))}"]
 
 
-def test_highlight_by_label_and_bad_highlights(textbook):
-    _, loss, tr = textbook
+def test_highlight_by_label_and_bad_highlights(mazur_traced):
+    _, loss, tr = mazur_traced
     lines = node_lines(draw_graph(loss, highlight=["w5", tr.node("b2")]))
     assert "#7b2cbf" in lines[f"v{tr.index(tr.node('w5'))}"]
     assert "#7b2cbf" in lines[f"v{tr.index(tr.node('b2'))}"]
@@ -100,16 +92,16 @@ def test_highlight_by_label_and_bad_highlights(textbook):
         draw_graph(loss, highlight=[3.5])
 
 
-def test_show_local_labels_each_input_edge_with_its_derivative(textbook):
-    _, loss, tr = textbook
+def test_show_local_labels_each_input_edge_with_its_derivative(mazur_traced):
+    _, loss, tr = mazur_traced
     dot = draw_graph(loss, show_local=True)
     w5, net = tr.index(tr.node("w5")), tr.index(tr.node("net_o1"))
     edge = next(e for e in edges(dot) if f"v{w5} -> o{net}" in e)
     assert "∂ 0.5933" in edge  # d net_o1 / d w5 = out_h1
 
 
-def test_groups_are_boxes_and_collapse_makes_one_box_of_each(textbook):
-    _, loss, tr = textbook
+def test_groups_are_boxes_and_collapse_makes_one_box_of_each(mazur_traced):
+    _, loss, tr = mazur_traced
     inputs = [tr.node("i1"), tr.node("i2")]
     groups = draw_graph(loss, groups={"inputs": inputs}).source
     assert "label=<inputs>" in groups
@@ -145,8 +137,8 @@ def test_a_big_graph_collapses_the_groups_away_from_its_focus():
     assert "label=<left>" in dot.source  # the near one is open
 
 
-def test_unlabeled_nodes_are_named_by_their_formula_everywhere(textbook):
-    _, loss, tr = textbook
+def test_unlabeled_nodes_are_named_by_their_formula_everywhere(mazur_traced):
+    _, loss, tr = mazur_traced
     lines = node_lines(draw_graph(loss))
     unlabeled = [n for n in tr.nodes if n.inputs and not n.label]
     assert [tr.name(n) for n in unlabeled] == [
@@ -230,9 +222,9 @@ def test_bad_arguments():
 
 
 @needs_dot
-def test_renders_to_svg_with_node_ids(textbook):
-    _, loss, tr = textbook
-    svg = draw_graph(loss, highlight=tr.explain("w5"), title="textbook").pipe("svg").decode()
+def test_renders_to_svg_with_node_ids(mazur_traced):
+    _, loss, tr = mazur_traced
+    svg = draw_graph(loss, highlight=tr.explain("w5"), title="mazur_traced").pipe("svg").decode()
     assert "<svg" in svg
     assert f'id="v{tr.index(tr.node("w5"))}"' in svg
     assert "grad 0.0822" in svg
@@ -251,10 +243,10 @@ def no_dot(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(empty))
 
 
-def test_without_dot_a_notebook_shows_the_dot_source_and_a_hint(textbook, no_dot):
+def test_without_dot_a_notebook_shows_the_dot_source_and_a_hint(mazur_traced, no_dot):
     from IPython.core.formatters import DisplayFormatter
 
-    _, loss, _ = textbook
+    _, loss, _ = mazur_traced
     dot = draw_graph(loss, title="a <b> & c")
     assert isinstance(dot, graphviz.Digraph)
     with pytest.raises(graphviz.ExecutableNotFound):
@@ -278,9 +270,9 @@ def test_without_dot_a_notebook_shows_the_dot_source_and_a_hint(textbook, no_dot
 
 
 @needs_dot
-def test_with_dot_a_notebook_shows_the_picture(textbook):
+def test_with_dot_a_notebook_shows_the_picture(mazur_traced):
     from IPython.core.formatters import DisplayFormatter
 
-    _, loss, _ = textbook
+    _, loss, _ = mazur_traced
     shown, _ = DisplayFormatter().format(draw_graph(loss))
     assert "<svg" in shown["image/svg+xml"]

@@ -7,18 +7,10 @@ from autodiff import Value
 from autodiff.see.draw import draw_graph
 from autodiff.see.trace import trace
 from nn import MLP, drawing
-from nn.examples import mazur
 
 
-@pytest.fixture
-def textbook():
-    example = mazur()
-    loss = example.loss()
-    return example, loss, trace(loss)
-
-
-def test_grouping_by_layer_and_neuron(textbook):
-    example, loss, tr = textbook
+def test_grouping_by_layer_and_neuron(mazur_traced):
+    example, loss, tr = mazur_traced
     source = draw_graph(loss, model=example.model).source
     # Clusters nest: layer 1 holds neuron h1, which holds w1, its linear node and out_h1.
     h1 = source[source.index("label=<h1>"):]

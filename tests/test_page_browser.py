@@ -33,11 +33,6 @@ NUMBER = r"-?\d+\.\d+(?:e[-+]\d+)?"
 PRODUCT = re.compile(rf"({NUMBER}(?: × {NUMBER})+) = ({NUMBER})")
 
 
-@pytest.fixture
-def textbook():
-    return trace(mazur().loss())
-
-
 def big_mlp_loss():
     """MLP(2, [16, 16, 1]) on four samples, one graph per sample: 658 nodes."""
     X, y = datasets.make_moons(4, noise=0.1, seed=0)

@@ -9,14 +9,8 @@ from hypothesis import strategies as st
 
 from autodiff import Value
 from autodiff.engine.numbers import format_number
-from autodiff.see.trace import Explanation, Trace, trace
+from autodiff.see.trace import Explanation, trace
 from nn.examples import mazur
-
-
-@pytest.fixture
-def textbook() -> Trace:
-    return trace(mazur().loss())
-
 
 # --- the record -------------------------------------------------------------------------------
 
