@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from autodiff import Value
-from autodiff.engine.numbers import format_number
+from autodiff.see.numbers import format_number
 from autodiff.see.trace import Explanation, trace
 from nn.examples import mazur
 

@@ -26,9 +26,9 @@ import graphviz
 import numpy as np
 
 from ..engine.backward import topological_order
-from ..engine.numbers import short_number
 from ..engine.value import Value
 from . import reading
+from .numbers import short_number
 
 __all__ = ["draw_graph", "Drawing", "GRAPHVIZ_HINT", "MAX_NODES", "Scene", "register_layout",
            "gradient_fill", "text_lines", "escape"]

@@ -31,9 +31,9 @@ from typing import Any
 
 import numpy as np
 
-from ..engine.numbers import format_number, short_number
 from . import reading
 from .draw import GRAPHVIZ_HINT, Scene, gradient_fill, model_layout
+from .numbers import format_number, short_number
 
 # A see.trace.Trace. Not imported: the trace imports its page, and imports run one way.
 Trace = Any

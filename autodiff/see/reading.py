@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 
 from ..engine.ops import Op
+from .numbers import constant_text, number_text
 
 __all__ = ["symbol", "reads", "reads_local", "number_text", "constant_text", "printable",
            "node_names", "is_atom", "MAX_NAME"]
@@ -20,18 +21,6 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _NUMBER = re.compile(r"\d+(\.\d+)?(e[-+]?\d+)?")
 _SUPERSCRIPT_CHARS = "0123456789-.nab"
 _SUPERSCRIPTS = str.maketrans(_SUPERSCRIPT_CHARS, "⁰¹²³⁴⁵⁶⁷⁸⁹⁻·ⁿᵃᵇ")
-
-
-def number_text(n: float | None) -> str:
-    """A constant as a reader writes it: 2, not 2.0."""
-    if n is None:
-        return "n"
-    return str(int(n)) if float(n).is_integer() and abs(n) < 1e15 else repr(float(n))
-
-
-def constant_text(x: float) -> str:
-    """A constant as a node's name: 2, 0.5, 0.374664 (six significant digits at most)."""
-    return str(int(x)) if x.is_integer() and abs(x) < 1e15 else f"{x:.6g}"
 
 
 def symbol(op: Op, n: float | None = None) -> str:

@@ -15,9 +15,9 @@ import numpy as np
 
 from ..engine.backward import backward, topological_order
 from ..engine.higher import forward_sweep
-from ..engine.numbers import format_number
 from ..engine.value import Value
 from . import reading
+from .numbers import format_number
 from .page import TracePage
 
 __all__ = [

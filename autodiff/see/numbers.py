@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["format_number", "short_number"]
+__all__ = ["format_number", "short_number", "number_text", "constant_text"]
 
 
 def format_number(x, digits: int = 8) -> str:
@@ -33,3 +33,15 @@ def short_number(x, digits: int = 4) -> str:
     if x == 0.0 or 10.0 ** -(digits - 1) <= abs(x) < 1e6:
         return f"{x:.{digits}f}" if x != 0.0 else "0"
     return f"{x:.{digits}g}"
+
+
+def number_text(n: float | None) -> str:
+    """A constant as a reader writes it: 2, not 2.0."""
+    if n is None:
+        return "n"
+    return str(int(n)) if float(n).is_integer() and abs(n) < 1e15 else repr(float(n))
+
+
+def constant_text(x: float) -> str:
+    """A constant as a node's name: 2, 0.5, 0.374664 (six significant digits at most)."""
+    return str(int(x)) if x.is_integer() and abs(x) < 1e15 else f"{x:.6g}"
