@@ -202,6 +202,18 @@ def test_forward_mode_on_a_trace_matches_reverse_mode():
     assert [(t[1], t[2]) for t in product.terms] == [(-3.0, -3.0), (2.0, 1.0)]
 
 
+def test_forward_mode_directions_are_checked():
+    x, y = Value(2.0, "x"), Value(-3.0, "y")
+    q = x * y
+    q.label = "q"
+    tr = trace((q + x).tanh())
+    with pytest.raises(ValueError, match="q is computed from other nodes"):
+        tr.forward_mode({"q": 1.0})
+    with pytest.raises(TypeError, match="tangent of x must be a number, got str"):
+        tr.forward_mode({"x": "1"})
+    assert type(tr.forward_mode({"x": 1})[0].tangent) is float
+
+
 def test_forward_and_reverse_mode_count_their_sweeps():
     # Many inputs, one output: reverse mode needs one sweep, forward mode one per input.
     xs = [0.1 * i for i in range(1, 6)]
