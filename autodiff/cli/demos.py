@@ -111,7 +111,9 @@ def _write_trace_files(tr: Trace, out: Path, highlight: str | None) -> list[Path
     title = "The hand-worked 2-2-2 network: E_total and its gradients"
     written = write_drawing(draw_graph(tr.root, highlight=lit, title=title), out / "graph.svg")
     page = out / "trace.html"
-    page.write_text(page_html(tr, highlight=lit,
+    # The page's SGD panel takes the textbook's step: lr 0.5, the weights only.
+    weights = [tr.node(f"w{i}") for i in range(1, 9)]
+    page.write_text(page_html(tr, highlight=lit, params=weights, lr=0.5,
                               title="Backpropagation through the 2-2-2 network, step by step"),
                     encoding="utf-8")
     return [written, page]
