@@ -89,7 +89,10 @@ def test_random_graphs_match_central_differences(program, xs):
 def test_second_backward_adds_the_same_gradients(program, xs):
     f = build(program)
     values = [Value(x) for x in xs]
-    root = f(*values)
+    try:
+        root = f(*values)
+    except OverflowError:  # exp of a cube can leave the float range: rightly refused
+        return
     root.backward()
     first = [v.grad for v in values]
     root.backward()

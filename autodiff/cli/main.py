@@ -44,7 +44,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise _UsageError(
                 "autodiff: choose a command: trace, draw, train or compile (see autodiff --help)"
             )
-        return args.run(args)
+        status = args.run(args)
+        sys.stdout.flush()  # a reader that went away shows here, not in the final flush
+        return status
     except _UsageError as error:
         print(" ".join(str(error).split()), file=sys.stderr)  # one line, whatever it holds
         return 2
