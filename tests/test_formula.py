@@ -208,7 +208,7 @@ def test_format_formula_keeps_needed_parentheses_only():
         ("x[0]", 2, "subscripts"),
         ("'s'", 1, "strings"),
         ('"s"', 1, "strings"),
-        ("(x+1", 1, "unclosed '('"),
+        ("(x+1", 1, "'(' was never closed"),
         ("x+1)", 4, "unmatched ')'"),
         ("exp(x, y)", 6, "exactly one argument"),
         ("exp(x=1)", 6, "keyword arguments"),

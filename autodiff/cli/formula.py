@@ -8,10 +8,10 @@ node types and turned into a `Node` tree. The text is never run: it never reache
 `exec` or a compiler, and anything outside the grammar is a `FormulaError` pointing at the
 offending column.
 
-Nothing here recurses: every tree walk is a loop with an explicit stack. Python's parser does
-recurse, so length, node count and nesting are capped on the raw text before it runs (the
-measurements are by the caps). Numbers are floats (never big ints), and every intermediate
-value must stay finite, so `9**9**9**9` is a clean error rather than a long computation.
+Nothing here recurses: every tree walk is a loop. Python's parser does recurse, so length, node
+count and nesting are capped on the raw text before it runs. Numbers are floats (never big
+ints), and every intermediate value must stay finite, so `9**9**9**9` is a clean error rather
+than a long computation.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import ast
 import keyword
 import math
 import numbers
+import operator
 import re
 import warnings
 from collections.abc import Callable, Iterator, Mapping
@@ -77,78 +78,50 @@ _CALLS: dict[str, Callable[[Value], Value]] = {
 FUNCTIONS: tuple[str, ...] = tuple(_CALLS)
 _GRAMMAR = "numbers, names, + - * / **, parentheses and " + ", ".join(FUNCTIONS)
 
-# Binary operators: (precedence, right-associative). Unary minus and plus sit between `*` and
-# `**`, as in Python, so `-x**2` is `-(x**2)` while `-x*y` is `(-x)*y`.
+# The operators of the allow-list. Binary ones: (precedence, right-associative); unary minus
+# and plus sit between `*` and `**`, as in Python, so `-x**2` is `-(x**2)`, `-x*y` is `(-x)*y`.
+_OPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**",
+        ast.USub: "-", ast.UAdd: "+"}
 _BINARY = {"+": (1, False), "-": (1, False), "*": (2, False), "/": (2, False), "**": (4, True)}
-_UNARY = 3
-_ATOM = 5
-_BINARY_OPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
-_UNARY_OPS = {ast.USub: "-", ast.UAdd: "+"}
+_UNARY, _ATOM = 3, 5
+_ARITHMETIC = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
 
-# Operators Python knows and a formula does not, with what to write instead.
-_BITWISE = "bitwise operators are not allowed"
-_OTHER_OPS = {
-    ast.FloorDiv: "floor division '//' is not supported; use /",
-    ast.Mod: "the modulo operator '%' is not supported",
-    ast.BitXor: "'^' is not a power; for a power write **, as in x**2",
-    ast.MatMult: "matrix multiplication '@' is not allowed",
-    ast.BitOr: _BITWISE + " (for an absolute value write abs(x))",
-    ast.BitAnd: _BITWISE,
-    ast.LShift: _BITWISE,
-    ast.RShift: _BITWISE,
-    ast.Invert: _BITWISE,
-}
-
-_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
-_NUMBER_TEXT = r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
-_NUMBER = re.compile(rf"[+-]?{_NUMBER_TEXT}\Z")  # a number as --at accepts it
-_FORMULA_NUMBER = re.compile(rf"{_NUMBER_TEXT}\Z")  # no 1_000, 0x10, 1j: floats as written
-_LEADING_ZERO = re.compile(r"0[0-9]+\Z")  # "01": Python rejects it, and it is no float syntax
-_NUMBER_TAIL = re.compile(r"[._][0-9A-Za-z_.]*")  # what may not follow a number: 1.2.3, 1_000
-_BARE_EXPONENT = re.compile(r"[eE][+-]?(?![A-Za-z_])")  # 1e, 1e+ (but 2exp(x) is 2 exp(x))
-
-# Counting before Python's parser runs: numbers, names and operators are nodes, and `(` nests.
-_COUNTED = re.compile(
-    rf"(?P<number>{_NUMBER_TEXT})|(?P<name>[^\W\d]\w*)|(?P<op>\*\*|[-+*/])|(?P<open>\()"
-    r"|(?P<close>\))"
-)
-# Tokens, only to say why Python's parser rejected a text (it says "invalid syntax").
-_TOKEN = re.compile(
-    rf"(?P<space> +)|(?P<number>{_NUMBER_TEXT})|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
-    r"|(?P<op>\*\*|//|[-+*/(),])|(?P<other>.)",
-    re.DOTALL,
-)
-
-# Characters outside the grammar that users (or attackers) are likely to type, with the reason.
-_REJECTED = {
-    ".": "attribute access is not allowed",
-    "[": "subscripts and lists are not allowed",
-    "]": "subscripts and lists are not allowed",
-    "{": "braces are not allowed",
-    "}": "braces are not allowed",
-    "'": "strings are not allowed",
-    '"': "strings are not allowed",
-    "=": "assignments, comparisons and keyword arguments are not allowed",
-    "<": "comparisons are not allowed",
-    ">": "comparisons are not allowed",
-    "!": "comparisons are not allowed",
-    ":": "lambdas, slices and annotations are not allowed",
-    ";": "only one formula is allowed",
-    "^": "for a power write **, as in x**2",
-    "%": "the modulo operator is not supported",
-    "@": "matrix multiplication and decorators are not allowed",
-    "&": "bitwise operators are not allowed",
-    "|": "bitwise operators are not allowed (for an absolute value write abs(x))",
-    "~": "bitwise operators are not allowed",
-    "#": "comments are not allowed",
-    "\\": "backslashes are not allowed",
-    "²": "for a power write **, as in x**2",
-    "³": "for a power write **, as in x**3",
-    "×": "for a product write *",
-    "·": "for a product write *",
-    "÷": "for a division write /",
-    "−": "for a minus write -",
-}
+_NUMBER_TEXT = r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"  # floats as written
+_FLOAT = re.compile(_NUMBER_TEXT)  # a formula's number: Python also reads 1_000, 0x10, 1j
+_SIGNED = re.compile(f"[+-]?{_NUMBER_TEXT}")  # a number as --at accepts it
+# What the caps count: numbers, names and operators are nodes, and "(" nests.
+_COUNTED = re.compile(rf"(?P<open>\()|(?P<close>\))|{_NUMBER_TEXT}|\w+|\*\*|[-+*/]")
+# Symbols that have no place in a formula, wherever they stand: characters outside it, Python's
+# keywords, and a '.' that is no decimal point.
+_KEYWORDS = "|".join(keyword.kwlist)
+_STRAY = re.compile(rf"<<|>>|//|:=|(?<![0-9])\.(?![0-9])|[^\w .+\-*/()]|\b(?:{_KEYWORDS})\b")
+_HINTS = {symbol: reason for symbols, reason in [
+    ("^ ² ³", "for a power write **, as in x**2"),
+    ("× ·", "for a product write *"),
+    ("÷", "for a division write /"),
+    ("−", "for a minus write -"),
+    ("//", "floor division is not supported; use /"),
+    ("%", "the modulo operator is not supported"),
+    ("@", "matrix multiplication is not allowed"),
+    ("& ~ << >>", "bitwise operators are not allowed"),
+    ("|", "bitwise operators are not allowed (for an absolute value write abs(x))"),
+    ("< > ! is in", "comparisons are not allowed"),
+    ("=", "assignments, comparisons and keyword arguments are not allowed"),
+    (":=", "assignments are not allowed"),
+    (":", "lambdas and slices are not allowed"),
+    (";", "only one formula is allowed"),
+    (",", "a formula is one expression, and a function takes one argument"),
+    (".", "a '.' belongs in a number such as 1.5; attribute access is not part of a formula"),
+    ("[ ]", "subscripts and lists are not allowed"),
+    ("{ }", "braces (sets and dicts) are not allowed"),
+    ("' \"", "strings are not allowed"),
+    ("#", "comments are not allowed"),
+    ("\\", "backslashes are not allowed"),
+] for symbol in symbols.split()}
+# For a typo that Python's parser calls "invalid syntax": two operands with only spaces
+# between them, and a number run into letters or dots ("2x", "1e", "1.2.3").
+_GAP = re.compile(r"(?<=[\w.)]) +(?=[\w.])")
+_NUMBER_RUN = re.compile(rf"(?<![\w.])(?P<number>{_NUMBER_TEXT})(?P<glue>[\w.]*)")
 
 
 class FormulaError(ValueError):
@@ -199,33 +172,32 @@ class Node:
         return f"Node({self.kind}, {format_formula(self)!r})"
 
 
+def _postorder(root, children: Callable) -> Iterator:
+    """Every node of a tree, each after its children (left to right), without recursion."""
+    stack = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            yield node
+        else:
+            stack.append((node, True))
+            stack.extend((child, False) for child in reversed(children(node)))
+
+
 def _precedence(node: Node) -> int:
     if node.kind == "binary":
         return _BINARY[node.text][0]
     return _UNARY if node.kind == "unary" else _ATOM
 
 
-def _postorder(root: Node) -> Iterator[Node]:
-    """Every node, operands before the node itself, without recursion."""
-    stack: list[tuple[Node, bool]] = [(root, False)]
-    while stack:
-        node, expanded = stack.pop()
-        if expanded or not node.args:
-            yield node
-        else:
-            stack.append((node, True))
-            stack.extend((arg, False) for arg in reversed(node.args))
-
-
 def format_formula(node: Node) -> str:
     """The formula as text with only the parentheses its structure needs; parses back the same."""
     texts: dict[int, str] = {}
-    for n in _postorder(node):
+    for n in _postorder(node, lambda n: n.args):
+        parts = [texts.pop(id(a)) for a in n.args]
         if n.kind in ("number", "name"):
             texts[id(n)] = n.text
-            continue
-        parts = [texts.pop(id(a)) for a in n.args]
-        if n.kind == "call":
+        elif n.kind == "call":
             texts[id(n)] = f"{n.text}({parts[0]})"
         elif n.kind == "unary":
             operand = parts[0]
@@ -268,36 +240,6 @@ def _quote(text: str, limit: int = 24) -> str:
     return repr(text if len(text) <= limit else text[:limit] + "...")
 
 
-def _keyword_message(word: str) -> str:
-    return f"{word!r} is a Python keyword; a formula allows only {_GRAMMAR}"
-
-
-# Python expressions that are no formula: what to say, pointed at the node's start ...
-_REJECTED_AT_START: dict[type, str] = {
-    ast.List: "lists and comprehensions are not allowed",
-    ast.ListComp: "lists and comprehensions are not allowed",
-    ast.Set: "braces (sets and dicts) are not allowed",
-    ast.SetComp: "braces (sets and dicts) are not allowed",
-    ast.Dict: "braces (sets and dicts) are not allowed",
-    ast.DictComp: "braces (sets and dicts) are not allowed",
-    ast.GeneratorExp: "generator expressions are not allowed",
-    ast.Lambda: _keyword_message("lambda"),
-    ast.Await: _keyword_message("await"),
-    ast.Yield: _keyword_message("yield"),
-    ast.YieldFrom: _keyword_message("yield"),
-    ast.Starred: "starred arguments are not allowed",
-    ast.JoinedStr: "strings are not allowed",
-}
-# ... or at the symbol after its first part (`x.y`, `x[0]`, `x < y`, `x if y else z`, `x := 1`).
-_REJECTED_AFTER: dict[type, tuple[str, str]] = {
-    ast.Attribute: ("attribute access is not allowed", "value"),
-    ast.Subscript: ("subscripts are not allowed", "value"),
-    ast.Compare: ("comparisons are not allowed", "left"),
-    ast.IfExp: (_keyword_message("if"), "body"),
-    ast.NamedExpr: ("assignments are not allowed", "target"),
-}
-
-
 def parse_formula(text: str) -> Node:
     """Parse a formula into a `Node` tree, or raise `FormulaError` saying what and where."""
     if not isinstance(text, str):
@@ -308,47 +250,49 @@ def parse_formula(text: str) -> Node:
         )
     if not text.strip():
         raise FormulaError("empty formula; write an expression such as 'x**2 + 3*x'")
-    # One line, column for column: a formula may run over several lines, which Python's
-    # parser would only accept inside parentheses.
+    # One line, column for column (Python's parser would take line breaks only inside
+    # parentheses), and printable ASCII only: NUL and lone surrogates never reach the parser,
+    # and Python would quietly read a wide 'ｘ' as x.
     source = text.translate({ord("\t"): " ", ord("\n"): " ", ord("\r"): " "})
-    for position, char in enumerate(source):
-        if not char.isprintable():  # NUL, form feed, lone surrogates: none reach the parser
-            raise FormulaError(f"unexpected character {char!r} (not printable)", source, position)
+    odd = re.search(r"[^ -~]", source)
+    if odd:
+        char = odd.group()
+        reason = (_HINTS.get(char, f"a formula is ASCII: {_GRAMMAR}") if char.isprintable()
+                  else "it is not printable")
+        raise _unexpected(char, source, odd.start(), reason)
     _check_size(source)
-    indent = len(source) - len(source.lstrip(" "))  # Python's parser rejects leading spaces
+    body = source.lstrip(" ")  # Python's parser rejects leading spaces
+    indent = len(source) - len(body)
     try:
         with warnings.catch_warnings():
-            # Python warns about some texts it accepts ("2 (x)", "'\d'"); they are rejected
-            # below with a better message, and a warning must not turn into an error first.
+            # Python warns about some texts it reads ("2 (x)"); they are rejected below.
             warnings.simplefilter("ignore")
-            tree = ast.parse(source[indent:], mode="eval").body
+            tree = ast.parse(body, mode="eval").body
     except SyntaxError as error:
-        raise _diagnose(source) or _python_says(error, source, indent) from None
-    except (RecursionError, MemoryError):
-        # Python's parser gave up on depth: "[" * 300 is better told as the "[" it is.
-        raise _diagnose(source) or FormulaError(
+        raise _syntax_error(error, source, indent) from None
+    except (RecursionError, MemoryError):  # Python's parser gave up on depth
+        raise _stray(source) or FormulaError(
             "the formula is nested too deeply for Python's parser; write it with fewer "
             "nested operations"
         ) from None
-    columns = _Columns(source, indent)
-    _check_tree(tree, columns)
-    if "#" in source:  # a comment leaves no trace in the tree
-        raise FormulaError("unexpected character '#' (comments are not allowed)", source,
-                           source.index("#"))
-    return _to_node(tree, columns)
+    for node in ast.walk(tree):  # from now on, node positions index `source`
+        if hasattr(node, "col_offset"):
+            node.col_offset += indent
+            node.end_col_offset += indent
+    _check(tree, source)
+    return _to_node(tree, source)
 
 
 def _check_size(text: str) -> None:
     """The caps on nodes and nesting, on the raw text: Python's parser must not reach its own."""
     count = depth = 0
     for match in _COUNTED.finditer(text):
-        kind = match.lastgroup
-        if kind == "open":
+        if match.lastgroup == "open":
             depth += 1
             if depth > MAX_NESTING:
                 raise FormulaError(f"parentheses nested deeper than {MAX_NESTING}; drop the "
                                    "ones that are not needed", text, match.start())
-        elif kind == "close":
+        elif match.lastgroup == "close":
             depth = max(0, depth - 1)
         else:
             count += 1
@@ -359,271 +303,169 @@ def _check_size(text: str) -> None:
                 )
 
 
-class _Columns:
-    """Character positions of ast nodes, whose offsets count UTF-8 bytes of the one line parsed,
-    `text[indent:]`."""
-
-    def __init__(self, text: str, indent: int) -> None:
-        self.text = text
-        self.indent = indent
-        self.by_byte: list[int] | None = None
-        if not text.isascii():
-            self.by_byte = [i for i, char in enumerate(text[indent:], indent)
-                            for _ in char.encode("utf-8")]
-            self.by_byte.append(len(text))
-
-    def start(self, node: ast.AST) -> int:
-        return self._char(node.col_offset)
-
-    def end(self, node: ast.AST) -> int:
-        return self._char(node.end_col_offset)
-
-    def after(self, node: ast.AST) -> int:
-        """Where the next symbol after `node` begins (past spaces and closing parentheses)."""
-        index = self.end(node)
-        while index < len(self.text) and self.text[index] in " )":
-            index += 1
-        return index
-
-    def segment(self, node: ast.AST) -> str:
-        return self.text[self.start(node) : self.end(node)]
-
-    def _char(self, offset: int) -> int:
-        return offset + self.indent if self.by_byte is None else self.by_byte[offset]
+def _unexpected(symbol: str, text: str, position: int, reason: str | None = None):
+    kind = "Python keyword " if keyword.iskeyword(symbol) else "character " * (len(symbol) == 1)
+    reason = reason or _HINTS.get(symbol, f"a formula allows only {_GRAMMAR}")
+    return FormulaError(f"unexpected {kind}{symbol!r}: {reason}", text, position)
 
 
-def _check_tree(tree: ast.expr, columns: _Columns) -> None:
-    """Raise the leftmost FormulaError of the tree, if any: every node must be in the grammar."""
-    errors: list[FormulaError] = []
-    stack = [tree]
-    while stack:
-        node = stack.pop()
-        problem = _problem(node, columns)
-        if problem is not None:
-            errors.append(FormulaError(problem[0], columns.text, problem[1]))
-            continue  # what lies inside a rejected node does not matter
-        stack.extend(reversed(_operands(node)))
-    if errors:
-        raise min(errors, key=lambda error: error.position)
+def _stray(text: str, start: int = 0, end: int | None = None) -> FormulaError | None:
+    """The first symbol between `start` and `end` that has no place in any formula, if any."""
+    match = _STRAY.search(text, start, len(text) if end is None else end)
+    return match and _unexpected(match.group(), text, match.start())
 
 
-def _operands(node: ast.AST) -> list[ast.expr]:
-    """The operands of a node that passed `_problem`, left to right."""
-    if isinstance(node, ast.BinOp):
-        return [node.left, node.right]
-    if isinstance(node, ast.UnaryOp):
-        return [node.operand]
-    return node.args[:1] if isinstance(node, ast.Call) else []
+def _missing_operator(left: str, right: str, text: str, position: int) -> FormulaError:
+    return FormulaError(f"missing operator between {_quote(left)} and {_quote(right)} (write * "
+                        "for a product)", text, position)
 
 
-def _problem(node: ast.AST, at: _Columns) -> tuple[str, int] | None:
-    """What is wrong with this one node, and where; None when it is in the grammar."""
-    start = at.start(node)
-    if isinstance(node, ast.Name):
-        return _name_problem(at.segment(node), start)
-    if isinstance(node, ast.Constant):
-        return _constant_problem(node.value, at.segment(node), start)
-    if isinstance(node, ast.BinOp):
-        if type(node.op) in _BINARY_OPS:
-            return None
-        return _OTHER_OPS.get(type(node.op), "this operator is not allowed"), at.after(node.left)
-    if isinstance(node, ast.UnaryOp):
-        if type(node.op) in _UNARY_OPS:
-            return None
-        if isinstance(node.op, ast.Not):
-            return _keyword_message("not"), start
-        return _OTHER_OPS.get(type(node.op), "this operator is not allowed"), start
-    if isinstance(node, ast.Call):
-        return _call_problem(node, at)
-    if isinstance(node, ast.Tuple):
-        if not node.elts:
-            return "empty parentheses '()'", at.end(node) - 1
-        return "unexpected ','; a formula is one expression", at.after(node.elts[0])
-    if type(node) in _REJECTED_AT_START:
-        return _REJECTED_AT_START[type(node)], start
-    if type(node) in _REJECTED_AFTER:  # pointed at the symbol after the node's first part
-        reason, first = _REJECTED_AFTER[type(node)]
-        return reason, at.after(getattr(node, first))
-    if isinstance(node, ast.BoolOp):
-        word = "and" if isinstance(node.op, ast.And) else "or"
-        return _keyword_message(word), at.after(node.values[0])
-    return f"{_quote(at.segment(node))} is not part of a formula, which has only {_GRAMMAR}", start
-
-
-def _name_problem(name: str, start: int) -> tuple[str, int] | None:
-    """A name is ASCII letters, digits and '_', not starting with '_', and not a function."""
-    if not name.isascii():
-        offset = next(i for i, char in enumerate(name) if not char.isascii())
-        return (f"unexpected character {name[offset]!r} (a name is ASCII letters, digits and "
-                "'_')", start + offset)
-    if name.startswith("_"):
-        return f"names may not start with '_': {_quote(name)}", start
-    if name in _CALLS:
-        return f"{name!r} is a function; call it with one argument, as in {name}(x)", start
-    return None
-
-
-def _constant_problem(value: object, text: str, start: int) -> tuple[str, int] | None:
-    if isinstance(value, (str, bytes)):
-        return "strings are not allowed", start
-    if isinstance(value, bool) or value is None:
-        return _keyword_message(text), start
-    if isinstance(value, complex):
-        return "complex numbers are not allowed", start
-    if not isinstance(value, (int, float)):
-        return f"{_quote(text)} is not part of a formula, which has only {_GRAMMAR}", start
-    if not _FORMULA_NUMBER.match(text):  # Python also reads 1_000, 0x10 and 0o7
-        return f"malformed number {_quote(text)}; write digits, as in 1000, 1.5 or 2e-3", start
-    if math.isinf(float(text)):
-        return f"the number {_quote(text)} is too large for a float", start
-    return None
-
-
-def _call_problem(node: ast.Call, at: _Columns) -> tuple[str, int] | None:
-    func = node.func
-    if not isinstance(func, ast.Name) or at.start(func) != at.start(node):
-        # "2 (x)" and "(x)(y)": Python reads a call, the user meant a product.
-        return (f"missing operator between {_quote(at.segment(func))} and '(' (write * for a "
-                "product)", at.after(func))
-    name, start = at.segment(func), at.start(func)
-    problem = _name_problem(name, start)
-    if problem is not None and name not in _CALLS:
+def _syntax_error(error: SyntaxError, text: str, indent: int) -> FormulaError:
+    """Why Python's parser said no, at the column it names; a symbol that has no place in a
+    formula, or a number too large for a float, comes first."""
+    problem = _stray(text)
+    if problem:
         return problem
+    for run in _NUMBER_RUN.finditer(text):
+        if math.isinf(float(run["number"])):  # Python refuses integers of over 4,300 digits
+            return FormulaError(f"the number {_quote(run['number'])} is too large for a float",
+                                text, run.start())
+    position = min(indent + error.offset - 1, len(text)) if error.offset else len(text)
+    if not text[position:].strip():
+        last = re.search(r"(\*\*|\w+|\S) *$", text).group(1)
+        return FormulaError(f"the formula ends after {last!r}; expected a number, a name or "
+                            "'('", text, len(text))
+    end = max(position + 1, indent + (error.end_offset or 0) - 1)
+    gap = _GAP.search(text, position - 1, end)  # Python points at either operand
+    if gap and error.msg.startswith("invalid syntax"):
+        left = re.search(r"(\w|\.)+$|\)$", text[: gap.start()]).group()
+        return _missing_operator(left, re.match(r"[\w.]+", text[gap.end():]).group(),
+                                 text, gap.end())
+    for run in _NUMBER_RUN.finditer(text):  # a number run into letters or dots: "2x", "1.2.3"
+        number, glue = run["number"], run["glue"]
+        if run.start() <= position < run.end() + bool(glue) and (glue or "literal" in error.msg):
+            if re.match(r"[a-df-zA-DF-Z]|[eE][a-zA-Z]", glue):
+                return _missing_operator(number, glue, text, run.start("glue"))
+            return FormulaError(f"malformed number {_quote(run.group())}; write a number such "
+                                "as 3, 1.5 or 2e-3", text, run.start())
+    if error.msg == "invalid syntax":
+        symbol = re.match(r"\*\*|\w+|\S", text[position:]).group()
+        return FormulaError(f"unexpected {symbol!r}; a formula allows only {_GRAMMAR}", text,
+                            position)
+    hint = ("add the missing ')'" if "never closed" in error.msg
+            else f"a formula allows only {_GRAMMAR}")
+    return FormulaError(f"{error.msg}; {hint}", text, position)
+
+
+def _check(tree: ast.expr, text: str) -> None:
+    """Raise the leftmost problem of the tree, if any: every node must be in the allow-list."""
+    called: set[int] = set()  # the names that are called, checked with their call
+    problems = []
+    for node in ast.walk(tree):  # breadth first, without recursion: a call before its name
+        if isinstance(node, ast.expr) and id(node) not in called:
+            problem = _problem(node, text, called)
+            if problem:
+                problems.append(problem)
+    if problems:
+        raise min(problems, key=lambda problem: problem.position)
+    problem = _stray(text)  # what leaves no trace in the tree: a comment
+    if problem:
+        raise problem
+
+
+def _problem(node: ast.expr, text: str, called: set[int]) -> FormulaError | None:
+    """What is wrong with this one node, and where; None when it is in the allow-list."""
+    start, end = node.col_offset, node.end_col_offset
+    segment = text[start:end]
+    if isinstance(node, ast.Name):
+        return _name_problem(node.id, text, start)
+    if isinstance(node, (ast.BinOp, ast.UnaryOp)) and type(node.op) in _OPS:
+        return None
+    if isinstance(node, ast.Constant) and type(node.value) in (int, float, complex):
+        if isinstance(node.value, complex):
+            reason = "complex numbers are not allowed"
+        elif not _FLOAT.fullmatch(segment):
+            reason = f"malformed number {_quote(segment)}; write digits, as in 1000, 1.5 or 2e-3"
+        elif math.isinf(float(segment)):
+            reason = f"the number {_quote(segment)} is too large for a float"
+        else:
+            return None
+        return FormulaError(reason, text, start)
+    if isinstance(node, ast.Call):
+        return _call_problem(node, text, called)
+    if isinstance(node, ast.JoinedStr) or isinstance(node, ast.Constant) and isinstance(
+            node.value, (str, bytes)):
+        return FormulaError("strings are not allowed", text, start)
+    if isinstance(node, ast.Starred):
+        return FormulaError("starred arguments are not allowed", text, start)
+    if isinstance(node, ast.GeneratorExp):
+        return FormulaError("generator expressions are not allowed", text, start)
+    if isinstance(node, ast.Tuple) and not node.elts:
+        return FormulaError("empty parentheses '()'", text, end - 1)
+    return _stray(text, start, end) or FormulaError(
+        f"{_quote(segment)} is not part of a formula, which has only {_GRAMMAR}", text, start)
+
+
+def _name_problem(name: str, text: str, start: int) -> FormulaError | None:
+    if name.startswith("_"):
+        return FormulaError(f"names may not start with '_': {_quote(name)}", text, start)
+    if name in _CALLS:
+        return FormulaError(f"{name!r} is a function; call it with one argument, as in "
+                            f"{name}(x)", text, start)
+    return None
+
+
+def _call_problem(node: ast.Call, text: str, called: set[int]) -> FormulaError | None:
+    func = node.func
+    if not isinstance(func, ast.Name) or func.col_offset != node.col_offset:
+        # "2 (x)" and "(x)(y)": Python reads a call, the user meant a product.
+        left = text[func.col_offset : func.end_col_offset]
+        return _missing_operator(left, "(", text, text.index("(", func.end_col_offset))
+    called.add(id(func))
+    name = func.id
     if name not in _CALLS:
-        return f"unknown function {_quote(name)}; the functions are {', '.join(FUNCTIONS)}", start
+        return name.startswith("_") and _name_problem(name, text, node.col_offset) or (
+            FormulaError(f"unknown function {_quote(name)}; the functions are "
+                         f"{', '.join(FUNCTIONS)}", text, node.col_offset))
     if node.keywords:
         word = node.keywords[0]
-        where = at.start(word) if word.arg is None else at.text.index("=", at.start(word))
-        return f"keyword arguments are not allowed; call {name} with one argument", where
+        where = word.col_offset if word.arg is None else text.index("=", word.col_offset)
+        return FormulaError(f"keyword arguments are not allowed; call {name} with one argument",
+                            text, where)
     if not node.args:
-        return f"{name}() needs exactly one argument", at.end(node) - 1
+        return FormulaError(f"{name}() needs exactly one argument", text, node.end_col_offset - 1)
     if len(node.args) > 1:
-        return f"{name}() takes exactly one argument", at.after(node.args[0])
+        return FormulaError(f"{name}() takes exactly one argument", text,
+                            text.index(",", node.args[0].end_col_offset))
     return None
 
 
-def _to_node(tree: ast.expr, at: _Columns) -> Node:
+def _operands(node: ast.expr) -> tuple[ast.expr, ...]:
+    """The operands of a node that passed `_check`, left to right."""
+    if isinstance(node, ast.BinOp):
+        return node.left, node.right
+    if isinstance(node, ast.UnaryOp):
+        return (node.operand,)
+    return tuple(node.args) if isinstance(node, ast.Call) else ()
+
+
+def _to_node(tree: ast.expr, text: str) -> Node:
     """The checked ast as a `Node` tree, built bottom-up in one loop."""
     done: dict[int, Node] = {}
-    stack: list[tuple[ast.expr, bool]] = [(tree, False)]
-    while stack:
-        node, expanded = stack.pop()
-        operands = _operands(node)
-        if operands and not expanded:
-            stack.append((node, True))
-            stack.extend((operand, False) for operand in reversed(operands))
-            continue
-        args = tuple(done.pop(id(operand)) for operand in operands)
-        span = (at.start(node), at.end(node))
+    for node in _postorder(tree, _operands):
+        args = tuple(done.pop(id(operand)) for operand in _operands(node))
+        span = (node.col_offset, node.end_col_offset)
         if isinstance(node, ast.Constant):
-            number = at.segment(node)
+            number = text[slice(*span)]
             done[id(node)] = Node("number", number, (), *span, float(number))
         elif isinstance(node, ast.Name):
             done[id(node)] = Node("name", node.id, (), *span)
-        elif isinstance(node, ast.BinOp):
-            done[id(node)] = Node("binary", _BINARY_OPS[type(node.op)], args, *span)
-        elif isinstance(node, ast.UnaryOp):
-            done[id(node)] = Node("unary", _UNARY_OPS[type(node.op)], args, *span)
-        else:
+        elif isinstance(node, ast.Call):
             done[id(node)] = Node("call", node.func.id, args, *span)
-    return done[id(tree)]
-
-
-# --- why Python's parser said no -----------------------------------------------------------------
-
-
-def _diagnose(text: str) -> FormulaError | None:
-    """The first token that breaks the grammar, read left to right; None where none does."""
-    expect_operand = True  # a number, a name, '(' or a sign must come next
-    opens: list[tuple[int, str | None]] = []  # open parentheses: position, function called
-    previous: re.Match | None = None
-    for token in _TOKEN.finditer(text):
-        kind, word, pos = token.lastgroup, token.group(), token.start()
-        if kind == "space":
-            continue
-        problem = _token_problem(token, text)
-        if problem is not None:
-            return FormulaError(problem, text, pos)
-        before = "" if previous is None else f" after {_quote(previous.group())}"
-        if expect_operand:
-            if kind in ("number", "name"):
-                expect_operand = False
-            elif word == "(":
-                opens.append((pos, None))
-            elif word == ")" and previous is not None and previous.group() == "(":
-                func = opens[-1][1]
-                message = f"{func}() needs exactly one argument" if func else (
-                    "empty parentheses '()'")
-                return FormulaError(message, text, pos)
-            elif word not in ("+", "-"):
-                return FormulaError(f"unexpected {_quote(word)}{before}; expected a number, a "
-                                    "name or '('", text, pos)
-        elif word in _BINARY:
-            expect_operand = True
-        elif word == "(" and previous.lastgroup == "name":
-            if previous.group() not in _CALLS:
-                return FormulaError(f"unknown function {_quote(previous.group())}; the "
-                                    f"functions are {', '.join(FUNCTIONS)}", text, previous.start())
-            opens.append((pos, previous.group()))
-            expect_operand = True
-        elif word == ")":
-            if not opens:
-                return FormulaError("unmatched ')'", text, pos)
-            opens.pop()
-        elif word == ",":
-            func = next((f for _, f in reversed(opens) if f is not None), None)
-            message = f"{func}() takes exactly one argument" if func else (
-                "unexpected ','; a formula is one expression")
-            return FormulaError(message, text, pos)
-        elif word == "//":
-            return FormulaError("floor division '//' is not supported; use /", text, pos)
         else:
-            hint = "*"
-            if previous.lastgroup in ("number", "name") and kind in ("number", "name"):
-                hint = _quote(f"{previous.group()}*{word}")
-            return FormulaError(f"missing operator between {_quote(previous.group())} and "
-                                f"{_quote(word)} (write {hint} for a product)", text, pos)
-        previous = token
-    if expect_operand:
-        after = "" if previous is None else f" after {_quote(previous.group())}"
-        return FormulaError(f"the formula ends{after}; expected a number, a name or '('",
-                            text, len(text))
-    if opens:
-        return FormulaError("unclosed '('; add the missing ')'", text, opens[-1][0])
-    return None
-
-
-def _token_problem(token: re.Match, text: str) -> str | None:
-    """What is wrong with one token on its own: a stray character, a bad number or name."""
-    kind, word = token.lastgroup, token.group()
-    if kind == "other":
-        reason = _REJECTED.get(word)
-        return f"unexpected character {word!r}" + (f" ({reason})" if reason else "")
-    if kind == "number":
-        # "1.2.3", "1_000", "1e" and "1e+" must not quietly split into several tokens. A letter
-        # after a number ("2x") is a missing operator, which the caller reports.
-        bad = _NUMBER_TAIL.match(text, token.end())
-        if bad is None and "e" not in word.lower():
-            bad = _BARE_EXPONENT.match(text, token.end())
-        if bad is not None:
-            return f"malformed number {_quote(word + bad.group())}"
-        if _LEADING_ZERO.match(word):
-            return f"malformed number {_quote(word)}; write it without the leading 0"
-        if math.isinf(float(word)):  # Python refuses whole numbers of over 4,300 digits
-            return f"the number {_quote(word)} is too large for a float"
-    if kind == "name":
-        if word.startswith("_"):
-            return f"names may not start with '_': {_quote(word)}"
-        if keyword.iskeyword(word):
-            return _keyword_message(word)
-    return None
-
-
-def _python_says(error: SyntaxError, text: str, indent: int) -> FormulaError:
-    """Python's own reason, where the tokens alone do not show what is wrong."""
-    offset = error.offset + indent if error.offset and error.lineno == 1 else len(text) + 1
-    return FormulaError(f"{error.msg} (Python's parser); a formula allows only {_GRAMMAR}",
-                        text, min(max(offset - 1, 0), len(text)))
+            kind = "binary" if isinstance(node, ast.BinOp) else "unary"
+            done[id(node)] = Node(kind, _OPS[type(node.op)], args, *span)
+    return done[id(tree)]
 
 
 # --- NAME=NUMBER,... ---------------------------------------------------------------------------
@@ -632,7 +474,7 @@ def _python_says(error: SyntaxError, text: str, indent: int) -> FormulaError:
 def _check_name(name: str, where: str) -> None:
     if name.startswith("_"):
         raise FormulaError(f"names may not start with '_': {_quote(name)}{where}")
-    if not _NAME.match(name):
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name):
         raise FormulaError(
             f"bad name {_quote(name)}{where}; a name is letters, digits and '_', "
             "starting with a letter"
@@ -673,17 +515,14 @@ def parse_assignments(text: str) -> dict[str, float]:
 
 
 def _number(text: str, name: str) -> float:
-    if not _NUMBER.match(text):
-        try:
-            value = float(text)  # only to name inf and nan properly
-        except ValueError:
-            value = 0.0
-        if math.isfinite(value):
-            raise FormulaError(f"bad number {_quote(text)} for {name!r}; write e.g. 1.5 or -2e-3")
-    else:
-        value = float(text)
-    if not math.isfinite(value):
+    try:
+        value = float(text)  # also to name inf and nan as what they are
+    except ValueError:
+        value = None
+    if value is not None and not math.isfinite(value):
         raise FormulaError(f"the value of {name!r} must be a finite number, got {_quote(text)}")
+    if value is None or not _SIGNED.fullmatch(text):
+        raise FormulaError(f"bad number {_quote(text)} for {name!r}; write e.g. 1.5 or -2e-3")
     return value
 
 
@@ -698,22 +537,21 @@ def build_graph(
     if not isinstance(node, Node):
         raise TypeError(f"build_graph needs a formula str or a Node, got {type(node).__name__}")
     names = formula_names(node)
-    leaves = {name: Value(_leaf_value(name, values), label=name) for name in names
-              if name in values}
     missing = [name for name in names if name not in values]
     if missing:
         raise FormulaError(
             "no value given for " + ", ".join(map(repr, missing))
             + "; give every name a value as NAME=NUMBER"
         )
-    extra = [name for name in values if name not in leaves]
+    extra = [name for name in values if name not in names]
     if extra:
         uses = ", ".join(names) if names else "no names"
         raise FormulaError(
             "a value is given for " + ", ".join(map(repr, extra))
             + f", which the formula does not use (it uses {uses})"
         )
-    return _Builder(formula if isinstance(formula, str) else None, leaves).build(node), leaves
+    leaves = {name: Value(_leaf_value(name, values), label=name) for name in names}
+    return _evaluate(node, leaves, formula if isinstance(formula, str) else None), leaves
 
 
 def _leaf_value(name: str, values: Mapping[str, float]) -> float:
@@ -726,72 +564,46 @@ def _leaf_value(name: str, values: Mapping[str, float]) -> float:
     return value
 
 
-class _Builder:
-    """Evaluates a tree bottom-up into `Value`s, one loop, turning engine errors into ours."""
-
-    def __init__(self, text: str | None, leaves: dict[str, Value]) -> None:
-        self.text = text
-        self.leaves = leaves
-
-    def build(self, root: Node) -> Value:
-        results: dict[int, tuple[Value, bool]] = {}  # id(node) -> (value, has no names)
-        stack: list[tuple[Node, bool]] = [(root, False)]
-        while stack:
-            node, expanded = stack.pop()
-            if not expanded and node.args and not _negative_number(node):
-                stack.append((node, True))
-                stack.extend((arg, False) for arg in reversed(node.args))
-                continue
-            inputs = [results.pop(id(arg)) for arg in node.args] if expanded else []
-            results[id(node)] = self.evaluate(node, inputs)
-        return results[id(root)][0]
-
-    def evaluate(self, node: Node, inputs: list[tuple[Value, bool]]) -> tuple[Value, bool]:
+def _evaluate(root: Node, leaves: dict[str, Value], text: str | None) -> Value:
+    """The tree as `Value`s, bottom-up in one loop; an engine error becomes a FormulaError."""
+    results: dict[int, tuple[Value, bool]] = {}  # id(node) -> (value, has no names)
+    for node in _postorder(root, lambda n: n.args):
+        inputs = [results.pop(id(arg)) for arg in node.args]
         if node.kind == "name":
-            return self.leaves[node.text], False
-        if node.kind == "number":
-            return Value(node.value, label=node.text), True
-        if _negative_number(node):
+            results[id(node)] = leaves[node.text], False
+            continue
+        negative = node.kind == "unary" and node.text == "-" and node.args[0].kind == "number"
+        if node.kind == "number" or negative:
             # "-3" is drawn as one constant, not as a negation of the constant 3.
-            number = node.args[0]
-            return Value(-number.value, label="-" + number.text), True
-        constant = all(c for _, c in inputs)
-        operands = [v for v, _ in inputs]
+            label = "-" + node.args[0].text if negative else node.text
+            results[id(node)] = Value(float(label), label=label), True
+            continue
+        operands = [value for value, _ in inputs]
         try:
-            out = self.apply(node, operands, inputs)
+            if node.kind == "call":
+                out = _CALLS[node.text](operands[0])
+            elif node.kind == "unary":
+                out = -operands[0] if node.text == "-" else operands[0]
+            elif node.text == "**":
+                # A constant exponent stays a number (x ** 2, defined for every x), so only an
+                # exponent that depends on a name becomes a node (x ** y, defined for x > 0).
+                left, right = operands
+                out = left ** right.data if inputs[1][1] else left ** right
+            else:
+                out = _ARITHMETIC[node.text](*operands)
         except (ArithmeticError, ValueError) as exc:
-            raise self.error(f"{exc}", node) from None
+            raise _engine_error(str(exc), node, text) from None
         if not isinstance(out.data, float) or not math.isfinite(out.data):
-            raise self.error(f"the value {out.data!r} is not a finite number", node)
-        return out, constant
-
-    def apply(self, node: Node, operands: list[Value], inputs: list[tuple[Value, bool]]) -> Value:
-        if node.kind == "call":
-            return _CALLS[node.text](operands[0])
-        if node.kind == "unary":
-            return -operands[0] if node.text == "-" else operands[0]
-        left, right = operands
-        if node.text == "+":
-            return left + right
-        if node.text == "-":
-            return left - right
-        if node.text == "*":
-            return left * right
-        if node.text == "/":
-            return left / right
-        # A constant exponent stays a number (x ** 2, defined for every x), so only an
-        # exponent that depends on a name becomes a node (x ** y, defined for x > 0).
-        return left ** right.data if inputs[1][1] else left ** right
-
-    def error(self, message: str, node: Node) -> FormulaError:
-        if self.text is None:
-            return FormulaError(f"{message} in {_quote(format_formula(node), 60)}")
-        part = self.text[node.start : node.end]
-        return FormulaError(f"{message} in {_quote(part, 60)}", self.text, node.start)
+            raise _engine_error(f"the value {out.data!r} is not a finite number", node, text)
+        results[id(node)] = out, all(constant for _, constant in inputs)
+    return results[id(root)][0]
 
 
-def _negative_number(node: Node) -> bool:
-    return node.kind == "unary" and node.text == "-" and node.args[0].kind == "number"
+def _engine_error(message: str, node: Node, text: str | None) -> FormulaError:
+    if text is None:
+        return FormulaError(f"{message} in {_quote(format_formula(node), 60)}")
+    return FormulaError(f"{message} in {_quote(text[node.start : node.end], 60)}", text,
+                        node.start)
 
 
 def source_for_formula(expr: str, at: dict[str, float]) -> str:
