@@ -3,15 +3,12 @@
 A formula is numbers, names, `+ - * / **`, unary `-` and `+`, parentheses and one-argument
 calls of `exp log tanh sigmoid relu sqrt abs`. Python's own parser reads it
 (`ast.parse(text, mode="eval")`), so precedence and associativity are Python's (`-x**2` is
-`-(x**2)`, `2**3**2` is `2**(3**2)`); the tree it returns is checked against an allow-list of
-node types and turned into a `Node` tree. The text is never run: it never reaches `eval`,
-`exec` or a compiler, and anything outside the grammar is a `FormulaError` pointing at the
-offending column.
-
-Nothing here recurses: every tree walk is a loop. Python's parser does recurse, so length, node
-count and nesting are capped on the raw text before it runs. Numbers are floats (never big
-ints), and every intermediate value must stay finite, so `9**9**9**9` is a clean error rather
-than a long computation.
+`-(x**2)`, `2**3**2` is `2**(3**2)`). Every node of the tree it returns is checked against an
+allow-list on the way to a `Node` tree; the text never reaches `eval`, `exec` or a compiler.
+Anything outside the grammar is a `FormulaError` at the offending column, with Python's own
+reason where its parser says no. Nothing here recurses: every tree walk is a loop, and the
+text is capped before Python's (recursive) parser sees it. Numbers are floats, and every
+intermediate value must stay finite, so `9**9**9**9` is a clean error, not a long computation.
 """
 
 from __future__ import annotations
@@ -29,20 +26,9 @@ from dataclasses import dataclass
 from ..compile import compile_graph
 from ..engine.value import Value
 
-__all__ = [
-    "FUNCTIONS",
-    "MAX_LENGTH",
-    "MAX_NESTING",
-    "MAX_NODES",
-    "FormulaError",
-    "Node",
-    "build_graph",
-    "format_formula",
-    "formula_names",
-    "parse_assignments",
-    "parse_formula",
-    "source_for_formula",
-]
+__all__ = ["FUNCTIONS", "MAX_LENGTH", "MAX_NESTING", "MAX_NODES", "FormulaError", "Node",
+           "build_graph", "format_formula", "formula_names", "parse_assignments",
+           "parse_formula", "source_for_formula"]
 
 # Python's parser recurses, so the caps are checked on the raw text before it runs and sit well
 # below where it gives up. Measured with ast.parse(text, mode="eval") at the default recursion
@@ -65,17 +51,9 @@ MAX_LENGTH = 10_000  # characters of formula (or assignment) text
 MAX_NODES = 2_000  # numbers, names, operators and calls in one formula
 MAX_NESTING = 100  # parentheses (including a call's) open at once; Python's own limit is 200
 
-# The functions a formula may call, each mapped to the `Value` method it stands for.
-_CALLS: dict[str, Callable[[Value], Value]] = {
-    "exp": Value.exp,
-    "log": Value.log,
-    "tanh": Value.tanh,
-    "sigmoid": Value.sigmoid,
-    "relu": Value.relu,
-    "sqrt": Value.sqrt,
-    "abs": Value.abs,
-}
-FUNCTIONS: tuple[str, ...] = tuple(_CALLS)
+# The functions a formula may call, each the `Value` method of the same name.
+FUNCTIONS: tuple[str, ...] = ("exp", "log", "tanh", "sigmoid", "relu", "sqrt", "abs")
+_CALLS: dict[str, Callable[[Value], Value]] = {name: getattr(Value, name) for name in FUNCTIONS}
 _GRAMMAR = "numbers, names, + - * / **, parentheses and " + ", ".join(FUNCTIONS)
 
 # The operators of the allow-list. Binary ones: (precedence, right-associative); unary minus
@@ -86,53 +64,39 @@ _BINARY = {"+": (1, False), "-": (1, False), "*": (2, False), "/": (2, False), "
 _UNARY, _ATOM = 3, 5
 _ARITHMETIC = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
 
-_NUMBER_TEXT = r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"  # floats as written
-_FLOAT = re.compile(_NUMBER_TEXT)  # a formula's number: Python also reads 1_000, 0x10, 1j
-_SIGNED = re.compile(f"[+-]?{_NUMBER_TEXT}")  # a number as --at accepts it
-# What the caps count: numbers, names and operators are nodes, and "(" nests.
-_COUNTED = re.compile(rf"(?P<open>\()|(?P<close>\))|{_NUMBER_TEXT}|\w+|\*\*|[-+*/]")
-# Symbols that have no place in a formula, wherever they stand: characters outside it, Python's
-# keywords, and a '.' that is no decimal point.
+_NUMBER = r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"  # as written: no 1_000, 0x1, 1j
+_COUNTED = re.compile(rf"(?P<open>\()|(?P<close>\))|(?P<number>{_NUMBER})|\w+|\*\*|[-+*/]")
+# What has no place in any formula, wherever it stands: a character outside the grammar, a
+# Python keyword, `//`, a '.' that is no decimal point; and what to say about the likely ones.
 _KEYWORDS = "|".join(keyword.kwlist)
-_STRAY = re.compile(rf"<<|>>|//|:=|(?<![0-9])\.(?![0-9])|[^\w .+\-*/()]|\b(?:{_KEYWORDS})\b")
+_STRAY = re.compile(rf"//|(?<![0-9])\.(?![0-9])|[^\w .+\-*/()]|\b(?:{_KEYWORDS})\b")
 _HINTS = {symbol: reason for symbols, reason in [
-    ("^ ² ³", "for a power write **, as in x**2"),
-    ("× ·", "for a product write *"),
-    ("÷", "for a division write /"),
-    ("−", "for a minus write -"),
-    ("//", "floor division is not supported; use /"),
-    ("%", "the modulo operator is not supported"),
-    ("@", "matrix multiplication is not allowed"),
-    ("& ~ << >>", "bitwise operators are not allowed"),
+    ("^ ²", "for a power write **, as in x**2"), ("× ·", "for a product write *"),
+    ("÷", "for a division write /"), ("−", "for a minus write -"),
+    ("//", "floor division is not supported; use /"), ("%", "modulo is not supported"),
+    ("@", "matrix multiplication is not allowed"), ("& ~", "bitwise operators are not allowed"),
     ("|", "bitwise operators are not allowed (for an absolute value write abs(x))"),
-    ("< > ! is in", "comparisons are not allowed"),
-    ("=", "assignments, comparisons and keyword arguments are not allowed"),
-    (":=", "assignments are not allowed"),
-    (":", "lambdas and slices are not allowed"),
+    ("< > ! = is in", "comparisons, assignments and bitwise shifts are not allowed"),
+    (":", "lambdas, slices and assignments are not allowed"),
     (";", "only one formula is allowed"),
     (",", "a formula is one expression, and a function takes one argument"),
     (".", "a '.' belongs in a number such as 1.5; attribute access is not part of a formula"),
-    ("[ ]", "subscripts and lists are not allowed"),
-    ("{ }", "braces (sets and dicts) are not allowed"),
-    ("' \"", "strings are not allowed"),
-    ("#", "comments are not allowed"),
-    ("\\", "backslashes are not allowed"),
+    ("[ ]", "subscripts and lists are not allowed"), ("' \"", "strings are not allowed"),
+    ("{ }", "braces (sets and dicts) are not allowed"), ("#", "comments are not allowed"),
 ] for symbol in symbols.split()}
-# For a typo that Python's parser calls "invalid syntax": two operands with only spaces
-# between them, and a number run into letters or dots ("2x", "1e", "1.2.3").
+# For what Python's parser calls "invalid syntax": two operands with only spaces between them
+# ("x y"), and a number run into letters or dots ("2x", "1e", "1.2.3").
 _GAP = re.compile(r"(?<=[\w.)]) +(?=[\w.])")
-_NUMBER_RUN = re.compile(rf"(?<![\w.])(?P<number>{_NUMBER_TEXT})(?P<glue>[\w.]*)")
+_NUMBER_RUN = re.compile(rf"(?<![\w.])(?P<number>{_NUMBER})(?P<glue>[\w.]*)")
 
 
 class FormulaError(ValueError):
     """A formula, or an assignment list, that cannot be parsed or evaluated; says where and why."""
 
     def __init__(self, message: str, text: str | None = None, position: int | None = None):
-        self.reason = message
         self.text = text
         self.position = position  # 0-based index into `text`, or None
-        where = f"column {position + 1}: " if position is not None else ""
-        super().__init__(f"{where}{message}")
+        super().__init__(message if position is None else f"column {position + 1}: {message}")
 
     @property
     def column(self) -> int | None:
@@ -184,10 +148,11 @@ def _postorder(root, children: Callable) -> Iterator:
             stack.extend((child, False) for child in reversed(children(node)))
 
 
-def _precedence(node: Node) -> int:
+def _precedence(node: Node) -> tuple[int, bool]:
+    """How tightly a node binds, and whether it groups to the right (only `**` does)."""
     if node.kind == "binary":
-        return _BINARY[node.text][0]
-    return _UNARY if node.kind == "unary" else _ATOM
+        return _BINARY[node.text]
+    return (_UNARY if node.kind == "unary" else _ATOM), False
 
 
 def format_formula(node: Node) -> str:
@@ -195,27 +160,20 @@ def format_formula(node: Node) -> str:
     texts: dict[int, str] = {}
     for n in _postorder(node, lambda n: n.args):
         parts = [texts.pop(id(a)) for a in n.args]
+        prec, right_assoc = _precedence(n)
+        for side, arg in enumerate(n.args if n.kind != "call" else ()):
+            # `-x**2` is `-(x**2)`, so a unary base of ** needs parentheses: (-x)**2.
+            arg_prec = _precedence(arg)[0]
+            if arg_prec < prec or arg_prec == prec and n.kind == "binary" and side != right_assoc:
+                parts[side] = f"({parts[side]})"
         if n.kind in ("number", "name"):
             texts[id(n)] = n.text
         elif n.kind == "call":
             texts[id(n)] = f"{n.text}({parts[0]})"
-        elif n.kind == "unary":
-            operand = parts[0]
-            if _precedence(n.args[0]) < _UNARY:
-                operand = f"({operand})"
-            elif operand[0] in "+-":
-                operand = f" {operand}"  # "- -x" reads better than "--x"
-            texts[id(n)] = f"{n.text}{operand}"
+        elif n.kind == "unary":  # "- -x" reads better than "--x"
+            texts[id(n)] = n.text + " " * (parts[0][0] in "+-") + parts[0]
         else:
-            prec, right_assoc = _BINARY[n.text]
-            left, right = parts
-            left_prec, right_prec = _precedence(n.args[0]), _precedence(n.args[1])
-            # A unary base of ** falls under the first test: `-x**2` means `-(x**2)`.
-            if left_prec < prec or (left_prec == prec and right_assoc):
-                left = f"({left})"
-            if right_prec < prec or (right_prec == prec and not right_assoc):
-                right = f"({right})"
-            texts[id(n)] = f"{left}**{right}" if n.text == "**" else f"{left} {n.text} {right}"
+            texts[id(n)] = f" {n.text} ".join(parts) if n.text != "**" else "**".join(parts)
     return texts[id(node)]
 
 
@@ -235,6 +193,8 @@ def formula_names(node: Node | str) -> list[str]:
 
 # --- parsing -------------------------------------------------------------------------------------
 
+Problem = tuple[int, str]  # where in the formula, and what is wrong there
+
 
 def _quote(text: str, limit: int = 24) -> str:
     return repr(text if len(text) <= limit else text[:limit] + "...")
@@ -250,239 +210,190 @@ def parse_formula(text: str) -> Node:
         )
     if not text.strip():
         raise FormulaError("empty formula; write an expression such as 'x**2 + 3*x'")
-    # One line, column for column (Python's parser would take line breaks only inside
-    # parentheses), and printable ASCII only: NUL and lone surrogates never reach the parser,
-    # and Python would quietly read a wide 'ｘ' as x.
+    # One line, column for column, of printable ASCII: Python's parser would take a line break
+    # only inside parentheses, NUL not at all, and it would quietly read a wide 'ｘ' as x.
     source = text.translate({ord("\t"): " ", ord("\n"): " ", ord("\r"): " "})
     odd = re.search(r"[^ -~]", source)
     if odd:
-        char = odd.group()
-        reason = (_HINTS.get(char, f"a formula is ASCII: {_GRAMMAR}") if char.isprintable()
-                  else "it is not printable")
-        raise _unexpected(char, source, odd.start(), reason)
+        reason = _HINTS.get(odd.group(), "a formula is ASCII") if odd.group().isprintable() \
+            else "it is not printable"
+        raise FormulaError(_unexpected(odd.group(), reason), source, odd.start())
     _check_size(source)
     body = source.lstrip(" ")  # Python's parser rejects leading spaces
-    indent = len(source) - len(body)
     try:
         with warnings.catch_warnings():
-            # Python warns about some texts it reads ("2 (x)"); they are rejected below.
-            warnings.simplefilter("ignore")
+            warnings.simplefilter("ignore")  # Python warns about "2 (x)", rejected below
             tree = ast.parse(body, mode="eval").body
     except SyntaxError as error:
-        raise _syntax_error(error, source, indent) from None
-    except (RecursionError, MemoryError):  # Python's parser gave up on depth
-        raise _stray(source) or FormulaError(
-            "the formula is nested too deeply for Python's parser; write it with fewer "
-            "nested operations"
-        ) from None
-    for node in ast.walk(tree):  # from now on, node positions index `source`
-        if hasattr(node, "col_offset"):
-            node.col_offset += indent
-            node.end_col_offset += indent
-    _check(tree, source)
-    return _to_node(tree, source)
+        problem = _stray(source) or _syntax_problem(error, source, len(source) - len(body))
+    except (RecursionError, MemoryError):  # Python's parser gave up on depth after all
+        problem = _stray(source) or (None, "the formula is nested too deeply for Python's "
+                                           "parser; write it with fewer nested operations")
+    else:
+        for node in ast.walk(tree):  # from here on, node positions index `source`
+            if hasattr(node, "col_offset"):
+                node.col_offset += len(source) - len(body)
+                node.end_col_offset += len(source) - len(body)
+        problem = _to_node(tree, source)
+        if isinstance(problem, Node):
+            return problem
+    raise FormulaError(problem[1], source, problem[0])
 
 
 def _check_size(text: str) -> None:
-    """The caps on nodes and nesting, on the raw text: Python's parser must not reach its own."""
+    """The caps on nodes and nesting, on the raw text before Python's parser sees it; and
+    numbers within a float (Python's parser refuses integers of over 4,300 digits)."""
     count = depth = 0
     for match in _COUNTED.finditer(text):
-        if match.lastgroup == "open":
-            depth += 1
-            if depth > MAX_NESTING:
-                raise FormulaError(f"parentheses nested deeper than {MAX_NESTING}; drop the "
-                                   "ones that are not needed", text, match.start())
-        elif match.lastgroup == "close":
-            depth = max(0, depth - 1)
-        else:
-            count += 1
-            if count > MAX_NODES:
-                raise FormulaError(
-                    f"the formula has more than {MAX_NODES:,} numbers, names and operations; "
-                    "split it into smaller formulas", text, match.start()
-                )
+        kind, where = match.lastgroup, match.start()
+        depth = depth + 1 if kind == "open" else max(0, depth - 1) if kind == "close" else depth
+        count += kind not in ("open", "close")
+        if depth > MAX_NESTING:
+            raise FormulaError(f"parentheses nested deeper than {MAX_NESTING}; drop the ones "
+                               "that are not needed", text, where)
+        if count > MAX_NODES:
+            raise FormulaError(f"the formula has more than {MAX_NODES:,} numbers, names and "
+                               "operations; split it into smaller formulas", text, where)
+        if kind == "number" and math.isinf(float(match.group())):
+            raise FormulaError(f"the number {_quote(match.group())} is too large for a float",
+                               text, where)
 
 
-def _unexpected(symbol: str, text: str, position: int, reason: str | None = None):
+def _unexpected(symbol: str, reason: str | None = None) -> str:
     kind = "Python keyword " if keyword.iskeyword(symbol) else "character " * (len(symbol) == 1)
-    reason = reason or _HINTS.get(symbol, f"a formula allows only {_GRAMMAR}")
-    return FormulaError(f"unexpected {kind}{symbol!r}: {reason}", text, position)
+    reason = reason or _HINTS.get(symbol, "a formula allows only " + _GRAMMAR)
+    return f"unexpected {kind}{symbol!r}: {reason}"
 
 
-def _stray(text: str, start: int = 0, end: int | None = None) -> FormulaError | None:
+def _stray(text: str, start: int = 0, end: int | None = None) -> Problem | None:
     """The first symbol between `start` and `end` that has no place in any formula, if any."""
     match = _STRAY.search(text, start, len(text) if end is None else end)
-    return match and _unexpected(match.group(), text, match.start())
+    return match and (match.start(), _unexpected(match.group()))
 
 
-def _missing_operator(left: str, right: str, text: str, position: int) -> FormulaError:
-    return FormulaError(f"missing operator between {_quote(left)} and {_quote(right)} (write * "
-                        "for a product)", text, position)
+def _missing_operator(left: str, right: str) -> str:
+    return f"missing operator between {_quote(left)} and {_quote(right)} (write * for a product)"
 
 
-def _syntax_error(error: SyntaxError, text: str, indent: int) -> FormulaError:
-    """Why Python's parser said no, at the column it names; a symbol that has no place in a
-    formula, or a number too large for a float, comes first."""
-    problem = _stray(text)
-    if problem:
-        return problem
-    for run in _NUMBER_RUN.finditer(text):
-        if math.isinf(float(run["number"])):  # Python refuses integers of over 4,300 digits
-            return FormulaError(f"the number {_quote(run['number'])} is too large for a float",
-                                text, run.start())
+def _syntax_problem(error: SyntaxError, text: str, indent: int) -> Problem:
+    """Python's reason at Python's column, with a hint for a formula that ends early, a missing
+    `*` and a malformed number."""
     position = min(indent + error.offset - 1, len(text)) if error.offset else len(text)
+    syntax = error.msg.startswith("invalid syntax")
+    # Python points at the second of two operands ("x y"), or at the first ("exp(x y)").
+    gap = _GAP.search(text, position - 1, max(position, indent + (error.end_offset or 0) - 1))
+    runs = [run for run in _NUMBER_RUN.finditer(text) if run.start() <= position <= run.end()
+            and (run["glue"] or "literal" in error.msg)]  # "2x", "1e", "1.2.3", "01"
     if not text[position:].strip():
         last = re.search(r"(\*\*|\w+|\S) *$", text).group(1)
-        return FormulaError(f"the formula ends after {last!r}; expected a number, a name or "
-                            "'('", text, len(text))
-    end = max(position + 1, indent + (error.end_offset or 0) - 1)
-    gap = _GAP.search(text, position - 1, end)  # Python points at either operand
-    if gap and error.msg.startswith("invalid syntax"):
-        left = re.search(r"(\w|\.)+$|\)$", text[: gap.start()]).group()
-        return _missing_operator(left, re.match(r"[\w.]+", text[gap.end():]).group(),
-                                 text, gap.end())
-    for run in _NUMBER_RUN.finditer(text):  # a number run into letters or dots: "2x", "1.2.3"
-        number, glue = run["number"], run["glue"]
-        if run.start() <= position < run.end() + bool(glue) and (glue or "literal" in error.msg):
-            if re.match(r"[a-df-zA-DF-Z]|[eE][a-zA-Z]", glue):
-                return _missing_operator(number, glue, text, run.start("glue"))
-            return FormulaError(f"malformed number {_quote(run.group())}; write a number such "
-                                "as 3, 1.5 or 2e-3", text, run.start())
-    if error.msg == "invalid syntax":
-        symbol = re.match(r"\*\*|\w+|\S", text[position:]).group()
-        return FormulaError(f"unexpected {symbol!r}; a formula allows only {_GRAMMAR}", text,
-                            position)
-    hint = ("add the missing ')'" if "never closed" in error.msg
-            else f"a formula allows only {_GRAMMAR}")
-    return FormulaError(f"{error.msg}; {hint}", text, position)
+        return len(text), f"the formula ends after {last!r}; expected a number, a name or '('"
+    if syntax and gap:
+        left = re.search(r"[\w.]+$|\)$", text[: gap.start()]).group()
+        return gap.end(), _missing_operator(left, re.match(r"[\w.]+", text[gap.end() :])[0])
+    if runs:
+        number, glue = runs[0].group("number", "glue")
+        if re.match(r"[a-df-zA-DF-Z]|[eE][a-zA-Z]", glue):  # "2x", "2exp(x)"
+            return runs[0].start("glue"), _missing_operator(number, glue)
+        return runs[0].start(), f"malformed number {_quote(runs[0][0])}; write e.g. 3, 1.5, 2e-3"
+    if syntax:
+        symbol = re.match(r"\*\*|\w+|\S", text[position:])[0]
+        return position, f"unexpected {symbol!r}; a formula allows only {_GRAMMAR}"
+    if "never closed" in error.msg:
+        return position, f"{error.msg}; add the missing ')'"
+    return position, f"{error.msg}; a formula allows only {_GRAMMAR}"
 
 
-def _check(tree: ast.expr, text: str) -> None:
-    """Raise the leftmost problem of the tree, if any: every node must be in the allow-list."""
-    called: set[int] = set()  # the names that are called, checked with their call
-    problems = []
-    for node in ast.walk(tree):  # breadth first, without recursion: a call before its name
-        if isinstance(node, ast.expr) and id(node) not in called:
-            problem = _problem(node, text, called)
-            if problem:
-                problems.append(problem)
+def _children(node: ast.AST) -> list[ast.expr]:
+    """The expressions in a node, to be checked: a called name is checked with its call."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        return [*node.args, *(word.value for word in node.keywords)]
+    return [child for child in ast.iter_child_nodes(node) if isinstance(child, ast.expr)]
+
+
+def _to_node(tree: ast.expr, text: str) -> Node | Problem:
+    """Every node checked against the allow-list and built into a `Node` tree, bottom-up in one
+    loop; or the leftmost problem."""
+    problems: list[Problem] = []
+    done: dict[int, Node] = {}
+    for node in _postorder(tree, _children):
+        problem = _problem(node, text)
+        if problem or problems:
+            problems += [problem] if problem else []
+            continue
+        args = tuple(done.pop(id(child)) for child in _children(node))
+        start, end = node.col_offset, node.end_col_offset
+        if isinstance(node, ast.Constant):
+            done[id(node)] = Node("number", text[start:end], (), start, end, float(node.value))
+        elif isinstance(node, ast.Name):
+            done[id(node)] = Node("name", node.id, (), start, end)
+        elif isinstance(node, ast.Call):
+            done[id(node)] = Node("call", node.func.id, args, start, end)
+        else:
+            kind = "binary" if isinstance(node, ast.BinOp) else "unary"
+            done[id(node)] = Node(kind, _OPS[type(node.op)], args, start, end)
     if problems:
-        raise min(problems, key=lambda problem: problem.position)
-    problem = _stray(text)  # what leaves no trace in the tree: a comment
-    if problem:
-        raise problem
+        return min(problems, key=lambda problem: problem[0])
+    return _stray(text) or done[id(tree)]  # a stray symbol here is in a comment
 
 
-def _problem(node: ast.expr, text: str, called: set[int]) -> FormulaError | None:
+def _problem(node: ast.expr, text: str) -> Problem | None:
     """What is wrong with this one node, and where; None when it is in the allow-list."""
     start, end = node.col_offset, node.end_col_offset
-    segment = text[start:end]
     if isinstance(node, ast.Name):
-        return _name_problem(node.id, text, start)
+        return _name_problem(node.id, start)
     if isinstance(node, (ast.BinOp, ast.UnaryOp)) and type(node.op) in _OPS:
         return None
-    if isinstance(node, ast.Constant) and type(node.value) in (int, float, complex):
-        if isinstance(node.value, complex):
-            reason = "complex numbers are not allowed"
-        elif not _FLOAT.fullmatch(segment):
-            reason = f"malformed number {_quote(segment)}; write digits, as in 1000, 1.5 or 2e-3"
-        elif math.isinf(float(segment)):
-            reason = f"the number {_quote(segment)} is too large for a float"
-        else:
-            return None
-        return FormulaError(reason, text, start)
     if isinstance(node, ast.Call):
-        return _call_problem(node, text, called)
-    if isinstance(node, ast.JoinedStr) or isinstance(node, ast.Constant) and isinstance(
-            node.value, (str, bytes)):
-        return FormulaError("strings are not allowed", text, start)
+        return _call_problem(node, text)
+    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+        if re.fullmatch(_NUMBER, text[start:end]):
+            return None
+        return start, f"malformed number {_quote(text[start:end])}; write e.g. 3, 1.5 or 2e-3"
+    if isinstance(node, ast.JoinedStr) or isinstance(getattr(node, "value", None), (str, bytes)):
+        return start, "strings are not allowed"
+    if isinstance(node, ast.Constant) and isinstance(node.value, complex):
+        return start, "complex numbers are not allowed"
     if isinstance(node, ast.Starred):
-        return FormulaError("starred arguments are not allowed", text, start)
+        return start, "starred arguments are not allowed"
     if isinstance(node, ast.GeneratorExp):
-        return FormulaError("generator expressions are not allowed", text, start)
+        return start, "generator expressions are not allowed"
     if isinstance(node, ast.Tuple) and not node.elts:
-        return FormulaError("empty parentheses '()'", text, end - 1)
-    return _stray(text, start, end) or FormulaError(
-        f"{_quote(segment)} is not part of a formula, which has only {_GRAMMAR}", text, start)
+        return end - 1, "empty parentheses '()'"
+    return _stray(text, start, end) or (
+        start, f"{_quote(text[start:end])} is not part of a formula, which has only {_GRAMMAR}")
 
 
-def _name_problem(name: str, text: str, start: int) -> FormulaError | None:
+def _name_problem(name: str, start: int) -> Problem | None:
     if name.startswith("_"):
-        return FormulaError(f"names may not start with '_': {_quote(name)}", text, start)
+        return start, f"names may not start with '_': {_quote(name)}"
     if name in _CALLS:
-        return FormulaError(f"{name!r} is a function; call it with one argument, as in "
-                            f"{name}(x)", text, start)
+        return start, f"{name!r} is a function; call it with one argument, as in {name}(x)"
     return None
 
 
-def _call_problem(node: ast.Call, text: str, called: set[int]) -> FormulaError | None:
-    func = node.func
-    if not isinstance(func, ast.Name) or func.col_offset != node.col_offset:
+def _call_problem(node: ast.Call, text: str) -> Problem | None:
+    func, start = node.func, node.col_offset
+    if not isinstance(func, ast.Name) or func.col_offset != start:
         # "2 (x)" and "(x)(y)": Python reads a call, the user meant a product.
-        left = text[func.col_offset : func.end_col_offset]
-        return _missing_operator(left, "(", text, text.index("(", func.end_col_offset))
-    called.add(id(func))
-    name = func.id
-    if name not in _CALLS:
-        return name.startswith("_") and _name_problem(name, text, node.col_offset) or (
-            FormulaError(f"unknown function {_quote(name)}; the functions are "
-                         f"{', '.join(FUNCTIONS)}", text, node.col_offset))
+        return text.index("(", func.end_col_offset), _missing_operator(
+            text[func.col_offset : func.end_col_offset], "(")
+    if func.id not in _CALLS:
+        return func.id.startswith("_") and _name_problem(func.id, start) or (
+            start, f"unknown function {_quote(func.id)}; the functions are "
+            + ", ".join(FUNCTIONS))
     if node.keywords:
         word = node.keywords[0]
         where = word.col_offset if word.arg is None else text.index("=", word.col_offset)
-        return FormulaError(f"keyword arguments are not allowed; call {name} with one argument",
-                            text, where)
+        return where, f"keyword arguments are not allowed; call {func.id} with one argument"
     if not node.args:
-        return FormulaError(f"{name}() needs exactly one argument", text, node.end_col_offset - 1)
+        return node.end_col_offset - 1, f"{func.id}() needs exactly one argument"
     if len(node.args) > 1:
-        return FormulaError(f"{name}() takes exactly one argument", text,
-                            text.index(",", node.args[0].end_col_offset))
+        return text.index(",", node.args[0].end_col_offset), (
+            f"{func.id}() takes exactly one argument")
     return None
 
 
-def _operands(node: ast.expr) -> tuple[ast.expr, ...]:
-    """The operands of a node that passed `_check`, left to right."""
-    if isinstance(node, ast.BinOp):
-        return node.left, node.right
-    if isinstance(node, ast.UnaryOp):
-        return (node.operand,)
-    return tuple(node.args) if isinstance(node, ast.Call) else ()
-
-
-def _to_node(tree: ast.expr, text: str) -> Node:
-    """The checked ast as a `Node` tree, built bottom-up in one loop."""
-    done: dict[int, Node] = {}
-    for node in _postorder(tree, _operands):
-        args = tuple(done.pop(id(operand)) for operand in _operands(node))
-        span = (node.col_offset, node.end_col_offset)
-        if isinstance(node, ast.Constant):
-            number = text[slice(*span)]
-            done[id(node)] = Node("number", number, (), *span, float(number))
-        elif isinstance(node, ast.Name):
-            done[id(node)] = Node("name", node.id, (), *span)
-        elif isinstance(node, ast.Call):
-            done[id(node)] = Node("call", node.func.id, args, *span)
-        else:
-            kind = "binary" if isinstance(node, ast.BinOp) else "unary"
-            done[id(node)] = Node(kind, _OPS[type(node.op)], args, *span)
-    return done[id(tree)]
-
-
 # --- NAME=NUMBER,... ---------------------------------------------------------------------------
-
-
-def _check_name(name: str, where: str) -> None:
-    if name.startswith("_"):
-        raise FormulaError(f"names may not start with '_': {_quote(name)}{where}")
-    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name):
-        raise FormulaError(
-            f"bad name {_quote(name)}{where}; a name is letters, digits and '_', "
-            "starting with a letter"
-        )
-    if keyword.iskeyword(name):
-        raise FormulaError(f"{name!r} is a Python keyword, not a name{where}")
-    if name in _CALLS:
-        raise FormulaError(f"{name!r} is a function, not a name{where}")
 
 
 def parse_assignments(text: str) -> dict[str, float]:
@@ -494,36 +405,35 @@ def parse_assignments(text: str) -> dict[str, float]:
             f"the assignments are {len(text):,} characters long; the limit is {MAX_LENGTH:,}"
         )
     values: dict[str, float] = {}
-    if not text.strip():
-        return values
-    for index, item in enumerate(text.split(","), start=1):
-        item = item.strip()
-        if not item:
-            raise FormulaError(
-                f"empty assignment (number {index}) in {_quote(text, 60)}; "
-                "write NAME=NUMBER,NAME=NUMBER"
-            )
+    for index, item in enumerate(text.split(",") if text.strip() else [], start=1):
         name, equals, number = (part.strip() for part in item.partition("="))
+        where = f" in {_quote(item.strip())}"
+        if not item.strip():
+            raise FormulaError(f"empty assignment (number {index}) in {_quote(text, 60)}; "
+                               "write NAME=NUMBER,NAME=NUMBER")
         if not equals:
-            raise FormulaError(f"{_quote(item)} is not NAME=NUMBER (the '=' is missing)")
-        where = f" in {_quote(item)}"
-        _check_name(name, where)
+            raise FormulaError(f"{_quote(item.strip())} is not NAME=NUMBER (the '=' is missing)")
+        if name.startswith("_"):
+            raise FormulaError(f"names may not start with '_': {_quote(name)}{where}")
+        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name):
+            raise FormulaError(f"bad name {_quote(name)}{where}; a name is letters, digits and "
+                               "'_', starting with a letter")
+        if keyword.iskeyword(name) or name in _CALLS:
+            what = "a Python keyword" if keyword.iskeyword(name) else "a function"
+            raise FormulaError(f"{name!r} is {what}, not a name{where}")
         if name in values:
             raise FormulaError(f"{name!r} is given twice{where}")
-        values[name] = _number(number, name)
+        try:
+            values[name] = float(number)  # also to name inf and nan as what they are
+        except ValueError:
+            values[name] = 0.0
+        if not math.isfinite(values[name]):
+            raise FormulaError(f"the value of {name!r} must be a finite number, got "
+                               f"{_quote(number)}")
+        if not re.fullmatch(f"[+-]?{_NUMBER}", number):
+            raise FormulaError(f"bad number {_quote(number)} for {name!r}; write e.g. 1.5 or "
+                               "-2e-3")
     return values
-
-
-def _number(text: str, name: str) -> float:
-    try:
-        value = float(text)  # also to name inf and nan as what they are
-    except ValueError:
-        value = None
-    if value is not None and not math.isfinite(value):
-        raise FormulaError(f"the value of {name!r} must be a finite number, got {_quote(text)}")
-    if value is None or not _SIGNED.fullmatch(text):
-        raise FormulaError(f"bad number {_quote(text)} for {name!r}; write e.g. 1.5 or -2e-3")
-    return value
 
 
 # --- building the graph --------------------------------------------------------------------------
@@ -539,46 +449,39 @@ def build_graph(
     names = formula_names(node)
     missing = [name for name in names if name not in values]
     if missing:
-        raise FormulaError(
-            "no value given for " + ", ".join(map(repr, missing))
-            + "; give every name a value as NAME=NUMBER"
-        )
+        raise FormulaError("no value given for " + ", ".join(map(repr, missing))
+                           + "; give every name a value as NAME=NUMBER")
     extra = [name for name in values if name not in names]
     if extra:
-        uses = ", ".join(names) if names else "no names"
-        raise FormulaError(
-            "a value is given for " + ", ".join(map(repr, extra))
-            + f", which the formula does not use (it uses {uses})"
-        )
-    leaves = {name: Value(_leaf_value(name, values), label=name) for name in names}
+        raise FormulaError("a value is given for " + ", ".join(map(repr, extra)) + ", which "
+                           f"the formula does not use (it uses {', '.join(names) or 'no names'})")
+    leaves = {}
+    for name in names:
+        value = values[name]
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise FormulaError(f"the value of {name!r} must be a number, got "
+                               f"{type(value).__name__}")
+        if not math.isfinite(value):
+            raise FormulaError(f"the value of {name!r} must be finite, got {float(value)!r}")
+        leaves[name] = Value(float(value), label=name)
     return _evaluate(node, leaves, formula if isinstance(formula, str) else None), leaves
-
-
-def _leaf_value(name: str, values: Mapping[str, float]) -> float:
-    value = values[name]
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise FormulaError(f"the value of {name!r} must be a number, got {type(value).__name__}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise FormulaError(f"the value of {name!r} must be finite, got {value!r}")
-    return value
 
 
 def _evaluate(root: Node, leaves: dict[str, Value], text: str | None) -> Value:
     """The tree as `Value`s, bottom-up in one loop; an engine error becomes a FormulaError."""
-    results: dict[int, tuple[Value, bool]] = {}  # id(node) -> (value, has no names)
+    results: dict[int, tuple[Value, bool]] = {}  # id(node) -> (value, whether it has no names)
     for node in _postorder(root, lambda n: n.args):
         inputs = [results.pop(id(arg)) for arg in node.args]
+        operands = [value for value, _ in inputs]
+        negative = node.kind == "unary" and node.text == "-" and node.args[0].kind == "number"
         if node.kind == "name":
             results[id(node)] = leaves[node.text], False
             continue
-        negative = node.kind == "unary" and node.text == "-" and node.args[0].kind == "number"
         if node.kind == "number" or negative:
             # "-3" is drawn as one constant, not as a negation of the constant 3.
             label = "-" + node.args[0].text if negative else node.text
             results[id(node)] = Value(float(label), label=label), True
             continue
-        operands = [value for value, _ in inputs]
         try:
             if node.kind == "call":
                 out = _CALLS[node.text](operands[0])
@@ -587,23 +490,17 @@ def _evaluate(root: Node, leaves: dict[str, Value], text: str | None) -> Value:
             elif node.text == "**":
                 # A constant exponent stays a number (x ** 2, defined for every x), so only an
                 # exponent that depends on a name becomes a node (x ** y, defined for x > 0).
-                left, right = operands
-                out = left ** right.data if inputs[1][1] else left ** right
+                out = operands[0] ** (operands[1].data if inputs[1][1] else operands[1])
             else:
                 out = _ARITHMETIC[node.text](*operands)
+            if not isinstance(out.data, float) or not math.isfinite(out.data):
+                raise ValueError(f"the value {out.data!r} is not a finite number")
         except (ArithmeticError, ValueError) as exc:
-            raise _engine_error(str(exc), node, text) from None
-        if not isinstance(out.data, float) or not math.isfinite(out.data):
-            raise _engine_error(f"the value {out.data!r} is not a finite number", node, text)
+            part = format_formula(node) if text is None else text[node.start : node.end]
+            raise FormulaError(f"{exc} in {_quote(part, 60)}", text,
+                               None if text is None else node.start) from None
         results[id(node)] = out, all(constant for _, constant in inputs)
     return results[id(root)][0]
-
-
-def _engine_error(message: str, node: Node, text: str | None) -> FormulaError:
-    if text is None:
-        return FormulaError(f"{message} in {_quote(format_formula(node), 60)}")
-    return FormulaError(f"{message} in {_quote(text[node.start : node.end], 60)}", text,
-                        node.start)
 
 
 def source_for_formula(expr: str, at: dict[str, float]) -> str:
