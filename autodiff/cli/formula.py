@@ -73,10 +73,12 @@ _STRAY = re.compile(rf"//|(?<![0-9])\.(?![0-9])|[^\w .+\-*/()]|\b(?:{_KEYWORDS})
 _HINTS = {symbol: reason for symbols, reason in [
     ("^ ²", "for a power write **, as in x**2"), ("× ·", "for a product write *"),
     ("÷", "for a division write /"), ("−", "for a minus write -"),
+    ("√", "for a square root write sqrt(x)"),
     ("//", "floor division is not supported; use /"), ("%", "modulo is not supported"),
     ("@", "matrix multiplication is not allowed"), ("& ~", "bitwise operators are not allowed"),
     ("|", "bitwise operators are not allowed (for an absolute value write abs(x))"),
-    ("< > ! = is in", "comparisons, assignments and bitwise shifts are not allowed"),
+    ("< > ! is in", "comparisons and bitwise shifts are not allowed"),
+    ("=", "assignments, comparisons and keyword arguments are not allowed"),
     (":", "lambdas, slices and assignments are not allowed"),
     (";", "only one formula is allowed"),
     (",", "a formula is one expression, and a function takes one argument"),
@@ -215,9 +217,10 @@ def parse_formula(text: str) -> Node:
     source = text.translate({ord("\t"): " ", ord("\n"): " ", ord("\r"): " "})
     odd = re.search(r"[^ -~]", source)
     if odd:
-        reason = _HINTS.get(odd.group(), "a formula is ASCII") if odd.group().isprintable() \
-            else "it is not printable"
-        raise FormulaError(_unexpected(odd.group(), reason), source, odd.start())
+        char = odd.group()
+        reason = "it is not printable" if not char.isprintable() else _HINTS.get(
+            char, "a formula is ASCII: " + _GRAMMAR)
+        raise FormulaError(_unexpected(char, reason), source, odd.start())
     _check_size(source)
     body = source.lstrip(" ")  # Python's parser rejects leading spaces
     try:
@@ -272,6 +275,8 @@ def _stray(text: str, start: int = 0, end: int | None = None) -> Problem | None:
 
 
 def _missing_operator(left: str, right: str) -> str:
+    if left in _CALLS:  # "log x"
+        return f"{left!r} is a function; call it with parentheses, as in {left}({right})"
     return f"missing operator between {_quote(left)} and {_quote(right)} (write * for a product)"
 
 
@@ -292,12 +297,12 @@ def _syntax_problem(error: SyntaxError, text: str, indent: int) -> Problem:
         return gap.end(), _missing_operator(left, re.match(r"[\w.]+", text[gap.end() :])[0])
     if runs:
         number, glue = runs[0].group("number", "glue")
-        if re.match(r"[a-df-zA-DF-Z]|[eE][a-zA-Z]", glue):  # "2x", "2exp(x)"
+        if "decimal" in error.msg and re.match(r"[a-df-zA-DF-Z]|[eE][a-zA-Z]", glue):  # "2x"
             return runs[0].start("glue"), _missing_operator(number, glue)
-        return runs[0].start(), f"malformed number {_quote(runs[0][0])}; write e.g. 3, 1.5, 2e-3"
+        return runs[0].start(), f"malformed number {_quote(runs[0][0])}; write e.g. 3, 1.5 or 2e-3"
     if syntax:
-        symbol = re.match(r"\*\*|\w+|\S", text[position:])[0]
-        return position, f"unexpected {symbol!r}; a formula allows only {_GRAMMAR}"
+        symbol = re.compile(r" *(\*\*|\w+|\S)").match(text, position)
+        return symbol.start(1), f"unexpected {symbol[1]!r}; a formula allows only {_GRAMMAR}"
     if "never closed" in error.msg:
         return position, f"{error.msg}; add the missing ')'"
     return position, f"{error.msg}; a formula allows only {_GRAMMAR}"
