@@ -275,7 +275,7 @@ def _stray(text: str, start: int = 0, end: int | None = None) -> Problem | None:
 
 
 def _missing_operator(left: str, right: str) -> str:
-    if left in _CALLS:  # "log x"
+    if left in _CALLS and right != "(":  # "log x"
         return f"{left!r} is a function; call it with parentheses, as in {left}({right})"
     return f"missing operator between {_quote(left)} and {_quote(right)} (write * for a product)"
 
@@ -309,8 +309,8 @@ def _syntax_problem(error: SyntaxError, text: str, indent: int) -> Problem:
 
 
 def _children(node: ast.AST) -> list[ast.expr]:
-    """The expressions in a node, to be checked: a called name is checked with its call."""
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+    """The expressions in a node, to be checked: a function's name is checked with its call."""
+    if isinstance(node, ast.Call) and getattr(node.func, "id", None) in _CALLS:
         return [*node.args, *(word.value for word in node.keywords)]
     return [child for child in ast.iter_child_nodes(node) if isinstance(child, ast.expr)]
 
@@ -344,8 +344,12 @@ def _to_node(tree: ast.expr, text: str) -> Node | Problem:
 def _problem(node: ast.expr, text: str) -> Problem | None:
     """What is wrong with this one node, and where; None when it is in the allow-list."""
     start, end = node.col_offset, node.end_col_offset
+    if isinstance(node, ast.Name) and node.id.startswith("_"):
+        return start, f"names may not start with '_': {_quote(node.id)}"
+    if isinstance(node, ast.Name) and node.id in _CALLS:
+        return start, f"{node.id!r} is a function; call it with one argument, as in {node.id}(x)"
     if isinstance(node, ast.Name):
-        return _name_problem(node.id, start)
+        return None
     if isinstance(node, (ast.BinOp, ast.UnaryOp)) and type(node.op) in _OPS:
         return None
     if isinstance(node, ast.Call):
@@ -368,24 +372,15 @@ def _problem(node: ast.expr, text: str) -> Problem | None:
         start, f"{_quote(text[start:end])} is not part of a formula, which has only {_GRAMMAR}")
 
 
-def _name_problem(name: str, start: int) -> Problem | None:
-    if name.startswith("_"):
-        return start, f"names may not start with '_': {_quote(name)}"
-    if name in _CALLS:
-        return start, f"{name!r} is a function; call it with one argument, as in {name}(x)"
-    return None
-
-
 def _call_problem(node: ast.Call, text: str) -> Problem | None:
     func, start = node.func, node.col_offset
     if not isinstance(func, ast.Name) or func.col_offset != start:
         # "2 (x)" and "(x)(y)": Python reads a call, the user meant a product.
         return text.index("(", func.end_col_offset), _missing_operator(
             text[func.col_offset : func.end_col_offset], "(")
-    if func.id not in _CALLS:
-        return func.id.startswith("_") and _name_problem(func.id, start) or (
-            start, f"unknown function {_quote(func.id)}; the functions are "
-            + ", ".join(FUNCTIONS))
+    if func.id not in _CALLS:  # a name that starts with '_' is told as such, first
+        return start, f"unknown function {_quote(func.id)}; the functions are " + ", ".join(
+            FUNCTIONS)
     if node.keywords:
         word = node.keywords[0]
         where = word.col_offset if word.arg is None else text.index("=", word.col_offset)
