@@ -208,7 +208,7 @@ def test_format_formula_keeps_needed_parentheses_only():
         ("x[0]", 2, "subscripts"),
         ("'s'", 1, "strings"),
         ('"s"', 1, "strings"),
-        ("(x+1", 1, "unclosed '('"),
+        ("(x+1", 1, "'(' was never closed"),
         ("x+1)", 4, "unmatched ')'"),
         ("exp(x, y)", 6, "exactly one argument"),
         ("exp(x=1)", 6, "keyword arguments"),
@@ -243,6 +243,10 @@ def test_format_formula_keeps_needed_parentheses_only():
         ("1e999", 1, "too large"),
         ("x\x00", 2, "unexpected character"),
         ("x²", 2, "unexpected character"),
+        ("exp(x y)", 7, "missing operator"),  # Python points at the x and suggests a comma
+        ("log x", 5, "call it with parentheses"),
+        ("2exp(x)", 2, "missing operator"),
+        ("x +  ", 6, "ends after '+'"),
     ],
 )
 def test_hostile_input_is_rejected_at_the_right_column(text, column, words):
@@ -291,6 +295,8 @@ def test_hostile_input_is_rejected_at_the_right_column(text, column, words):
         ("x if", 3, "keyword"),
         ("1" * 5000, 1, "too large for a float"),  # Python refuses over 4,300 digits
         ("[" * 3000, 1, "lists"),  # the parser gives up on depth; the "[" is what is wrong
+        ("0b2", 1, "malformed number"),  # Python: "invalid digit '2' in binary literal"
+        ("x = 1", 3, "assignments"),
     ],
 )
 def test_python_beyond_the_grammar_is_rejected(text, column, words):
