@@ -23,6 +23,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ..engine import errors
 from ..engine.backward import topological_order
 from ..engine.value import Value, apply_op, set_grad_enabled
 from .codegen import FUNCTION_NAME, describe_node, name_list, write_program
@@ -66,21 +67,16 @@ class CompiledGraph:
         """(value, grads) at these input values; grads follow `wrt_names`."""
         if self.backend == "numpy":
             return self._call_numpy(values)
+        if not all(type(v) is float for v in values):  # the common case: floats, as they are
+            values = self._numbers(values)
         try:
             result = self.function(*values)
             check = result[0] + sum(result[1])
-            # A float (not an int or a NumPy scalar passed through), and finite: no inf or nan.
+            # A float, and finite: no inf or nan anywhere in the answer.
             if type(result[0]) is float and check - check == 0.0:
                 return result
         except _RUN_ERRORS:
             pass
-        for name, value in zip(self.input_names, values):
-            if isinstance(value, np.ndarray) and value.ndim:
-                raise TypeError(
-                    f"input {name!r} is an array, but this graph was compiled for numbers "
-                    "(backend='python'); record the graph with arrays and compile it with "
-                    "backend='numpy' to run it on a batch"
-                )
         return self.reference(*values)
 
     def backward(self, nodes: Sequence[Value]) -> float:
@@ -158,6 +154,20 @@ class CompiledGraph:
                 return False
         return check - check == 0.0
 
+    def _numbers(self, values: tuple) -> list[float]:
+        """The python backend's inputs as the engine takes them: each one a float."""
+        self._check_count(values)
+        numbers = []
+        for name, value in zip(self.input_names, values):
+            if isinstance(value, np.ndarray) and value.ndim:
+                raise TypeError(
+                    f"input {name!r} is an array, but this graph was compiled for numbers "
+                    "(backend='python'); record the graph with arrays and compile it with "
+                    "backend='numpy' to run it on a batch"
+                )
+            numbers.append(_number(name, value))
+        return numbers
+
     def _prepare(self, values: tuple) -> list:
         """Each value as the kind it was recorded as: a float, or a float array."""
         self._check_count(values)
@@ -174,24 +184,23 @@ class CompiledGraph:
                 if value.shape == shape:
                     prepared.append(value)
                     continue
-            if isinstance(value, bool) or not isinstance(
-                value, (int, float, np.number, np.ndarray)
-            ):
-                raise TypeError(f"input {name!r} must be a number or a NumPy array, got "
-                                f"{type(value).__name__}")
-            array = np.asarray(value, dtype=float)
             if not is_array:
-                if array.ndim:
+                if isinstance(value, np.ndarray) and value.ndim:
                     raise TypeError(
                         f"input {name!r} was a number when the graph was recorded, so it takes "
-                        f"a number, got an array of shape {array.shape}; record the graph "
+                        f"a number, got an array of shape {value.shape}; record the graph "
                         "with an array there to compile it for arrays"
                     )
-                prepared.append(float(array))
+                prepared.append(_number(name, value))
                 continue
-            if array.ndim == 0:
-                raise TypeError(f"input {name!r} was an array when the graph was recorded, so "
-                                "it takes an array (of any batch size), got a number")
+            if not isinstance(value, np.ndarray) or value.ndim == 0:
+                if errors.is_number(value) or isinstance(value, np.ndarray):
+                    raise TypeError(f"input {name!r} was an array when the graph was recorded, "
+                                    "so it takes an array (of any batch size), got a number")
+                raise errors.bad_data(f"input {name!r}", value)
+            if value.dtype.kind not in "fiu":  # as Value: no bool, complex or object arrays
+                raise errors.bad_data(f"input {name!r}", value)
+            array = np.asarray(value, dtype=float)
             if self._uniform:
                 if shape is None:
                     shape = array.shape
@@ -202,6 +211,19 @@ class CompiledGraph:
                     )
             prepared.append(array)
         return prepared
+
+
+def _number(name: str, value) -> float:
+    """One input as a float, by the engine's rule: an int, a float or a NumPy real scalar (a
+    0-d array too), never a bool; anything else is the TypeError `Value` would raise."""
+    if isinstance(value, np.ndarray) and value.dtype.kind in "fiu":
+        value = value.item()  # 0-d: the number it holds
+    if not errors.is_number(value):
+        raise errors.bad_data(f"input {name!r}", value)
+    try:
+        return float(value)
+    except OverflowError:  # an int beyond the float range
+        raise errors.bad_data(f"input {name!r}", value) from None
 
 
 # --- compiling ---------------------------------------------------------------------------------
