@@ -18,6 +18,11 @@ exactly in IEEE arithmetic, so `g * local` is the engine's `local * g`).
 Everything a user wrote (a node's label) reaches the source only through `Names.take`, which
 keeps ASCII letters, digits and underscores and nothing else, so a label can change what a
 variable is called but never what the code does.
+
+The writer works on node positions (indices into the topological order), and each op's text
+is turned into a format template once per op, arity and constant, not once per node: a graph
+of thousands of nodes is written in a few milliseconds, and most of compiling it is Python's
+own compiler reading the text.
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ from ..engine.backward import unbroadcast
 from ..engine.value import Value
 
 __all__ = ["Program", "write_program", "Names", "identifier", "literal", "FUNCTION_NAME",
-           "describe_node", "name_list"]
+           "describe_node", "name_list", "operand", "split_sum", "assignment"]
 
 FUNCTION_NAME = "value_and_grad"
 WIDTH = 99  # the longest line we write, indentation included
@@ -48,6 +53,9 @@ _BRACKETS = re.compile(r"[()\[\]{}]")
 
 def identifier(label: str) -> str:
     """A label as an ASCII identifier: other characters become `_`, "" if nothing is left."""
+    if (label.isidentifier() and label.isascii() and len(label) <= _MAX_NAME
+            and label[0] != "_" and label[-1] != "_"):
+        return label  # already one (our own names, most labels): nothing to change
     text = _NOT_NAME.sub("_", label).strip("_")[:_MAX_NAME].rstrip("_")
     if text and text[0].isdigit():
         text = "v" + text
@@ -61,18 +69,33 @@ class Names:
         self._reserved = set(reserved) | set(keyword.kwlist) | set(dir(builtins))
         self._reserved |= set(getattr(keyword, "softkwlist", ()))
         self._used: set[str] = set()
+        # The last suffix handed out per base: a label shared by a hundred nodes (one per
+        # sample) gets x_2 ... x_100 in one step each, not by trying every suffix again.
+        self._next: dict[str, int] = {}
+        self._bases: dict[str, str] = {}  # label -> its sanitised base, labels repeat
 
     def take(self, wanted: str) -> str:
         """`wanted` (sanitised) or, when taken, `wanted_2`, `wanted_3`, ..."""
-        base = identifier(wanted) or "t"
-        if base in self._reserved or base.startswith("__"):
-            base += "_"
-        name, k = base, 2
+        base = self._bases.get(wanted)
+        if base is None:
+            base = identifier(wanted) or "t"
+            if base in self._reserved or base.startswith("__"):
+                base += "_"
+            self._bases[wanted] = base
+        used = self._used
+        if base not in used and base not in self._reserved:
+            used.add(base)
+            return base
+        # Names are never given back, so every suffix below the last one handed out for
+        # this base is still taken: start after it. The result is the first free suffix.
+        k = self._next.get(base, 2)
         joint = "" if base.endswith("_") else "_"
-        while name in self._used or name in self._reserved:
-            name = f"{base}{joint}{k}"
+        name = f"{base}{joint}{k}"
+        while name in used or name in self._reserved:
             k += 1
-        self._used.add(name)
+            name = f"{base}{joint}{k}"
+        self._next[base] = k + 1
+        used.add(name)
         return name
 
     def __contains__(self, name: str) -> bool:
@@ -91,8 +114,7 @@ _CALL_START = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\(")
 def _is_one_call(text: str) -> bool:
     """Whether `text` is one call such as `step(t5)`: the first "(" closes at the very end.
 
-    A fast path for `operand` (most local derivatives are calls or names); our generated text
-    holds no string literals, so counting brackets is exact.
+    Our generated text holds no string literals, so counting brackets is exact.
     """
     start = _CALL_START.match(text)
     if start is None or not text.endswith(")"):
@@ -113,12 +135,27 @@ def operand(text: str) -> str:
     """`text` as the right operand of `*`: parenthesised unless it is one name, number or call."""
     if text.isidentifier() or _is_one_call(text):
         return text
+    if text.startswith("(") and text.endswith(")") and _is_grouped(text):
+        return text  # already one group: a negative literal, (-0.5)
     node = ast.parse(text, mode="eval").body
     if isinstance(node, (ast.Name, ast.Call)):
         return text
     if isinstance(node, ast.Constant) and not text.startswith("-"):
         return text
     return f"({text})"
+
+
+def _is_grouped(text: str) -> bool:
+    """Whether the "(" that opens `text` closes at its very end."""
+    depth = 0
+    for k, char in enumerate(text):
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0:
+                return k == len(text) - 1
+    return False
 
 
 def split_sum(text: str) -> list[str]:
@@ -149,6 +186,8 @@ def split_sum(text: str) -> list[str]:
 def assignment(target: str, terms: Sequence[str], indent: str = "    ") -> list[str]:
     """`target = t0 + t1 + ...` as source lines: wrapped to WIDTH, split into statements of
     at most MAX_TERMS terms (`target = (target + t100 + ...)` continues the same chain)."""
+    if len(terms) == 1:
+        return [f"{indent}{target} = {terms[0]}"]
     lines: list[str] = []
     for start in range(0, len(terms), MAX_TERMS):
         chunk = list(terms[start : start + MAX_TERMS])
@@ -159,14 +198,15 @@ def assignment(target: str, terms: Sequence[str], indent: str = "    ") -> list[
 
 
 def _wrapped(target: str, terms: Sequence[str], indent: str) -> list[str]:
-    joined = [terms[0]] + [_joiner(term) for term in terms[1:]]
-    one_line = f"{indent}{target} = {terms[0]}" + "".join(f" {op} {t}" for op, t in joined[1:])
-    if len(one_line) <= WIDTH or len(terms) == 1:
-        return [one_line]
+    joined = [_joiner(term) for term in terms[1:]]
+    head = f"{indent}{target} = {terms[0]}"
+    width = len(head) + sum(len(op) + len(t) + 2 for op, t in joined)
+    if width <= WIDTH:
+        return [head + "".join(f" {op} {t}" for op, t in joined)]
     inner = indent + "    "
     lines = [f"{indent}{target} = ("]
     line = inner + terms[0]
-    for op, term in joined[1:]:
+    for op, term in joined:
         if len(line) + len(op) + len(term) + 2 <= WIDTH:
             line += f" {op} {term}"
         else:
@@ -179,7 +219,7 @@ def _wrapped(target: str, terms: Sequence[str], indent: str) -> list[str]:
 
 def _joiner(term: str) -> tuple[str, str]:
     # A term "-g" (a bare negated name) joins as "- g": a - g is a + (-g), bit for bit.
-    if term.startswith("-") and term[1:].isidentifier():
+    if term[0] == "-" and term[1:].isidentifier():
         return "-", term[1:]
     return "+", term
 
@@ -216,6 +256,7 @@ class Program:
     array_inputs: list[bool]  # which inputs were recorded as arrays (numpy backend)
     uniform: bool  # all arrays of the graph share one shape
     fixed_shape: tuple | None  # the shape constant arrays fix for every array input, if any
+    node_inputs: list[list[int]]  # each node's inputs, as positions in the topological order
 
 
 def write_program(root: Value, order: list[Value], inputs: list[Value], wrt: list[Value],
@@ -226,7 +267,7 @@ def write_program(root: Value, order: list[Value], inputs: list[Value], wrt: lis
     return writer.build()
 
 
-_TABLE = ops.OPS
+_TABLE = frozenset(map(id, ops.OPS))
 _checked_texts: set[tuple] = set()
 
 
@@ -254,6 +295,54 @@ def _check_op_texts(op: ops.Op, arity: int, array: bool) -> None:
     _checked_texts.add(key)
 
 
+# --- op text as templates ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Template:
+    """An op's text with its inputs as {0}, {1}, ... and its output as {out}: made once."""
+
+    forward: str  # the terms of the forward expression (a sum is split), joined by _TERM
+    local: tuple[str | int, ...]  # d out / d input; an int k where it is input k itself
+    atomic: tuple[bool, ...]  # whether each local is one name, number or call (no parens)
+
+    def terms(self, args: Sequence[str]) -> list[str]:
+        """The forward expression's terms with the inputs named `args`."""
+        return self.forward.format(*args).split(_TERM)
+
+    def locals(self, args: Sequence[str], out: str) -> list[str]:
+        """The local derivatives with the inputs named `args` and the output `out`."""
+        return [args[t] if type(t) is int else t.format(*args, out=out) for t in self.local]
+
+
+_TERM = "\x00"  # joins a template's terms: no op text holds it
+_SLOT = re.compile(r"\{(\d+|out)\}")
+_templates: dict[tuple, _Template] = {}
+
+
+def _template(op: ops.Op, arity: int, n: float | None, array: bool) -> _Template:
+    key = (id(op), arity, n, array)
+    found = _templates.get(key)
+    if found is not None:
+        return found
+    slots = [f"{{{k}}}" for k in range(arity)]
+    forward = op.forward_text(slots, n)
+    local = op.local_texts(slots, "{out}", n)
+    if array:
+        forward, local = _array_helpers(forward), [_array_helpers(t) for t in local]
+    dummies = {slot: f"arg{k}" for k, slot in enumerate(slots)} | {"{out}": "out_"}
+    atomic = []
+    for text in local:
+        plain = _SLOT.sub(lambda m: dummies[m.group(0)], text)
+        atomic.append(operand(plain) == plain)
+    found = _templates[key] = _Template(
+        forward=_TERM.join(split_sum(forward)),
+        local=tuple(int(t[1:-1]) if _SLOT.fullmatch(t) and t != "{out}" else t for t in local),
+        atomic=tuple(atomic),
+    )
+    return found
+
+
 class _Writer:
     """One compilation: the graph's facts (kinds, who needs a gradient), then the source."""
 
@@ -264,34 +353,17 @@ class _Writer:
         self.inputs = inputs
         self.wrt = wrt
         self.numpy = backend == "numpy"
-        self.position = {id(node): k for k, node in enumerate(order)}
-        self.input_index = {id(node): k for k, node in enumerate(inputs)}
-        shapes = {node.data.shape for node in order if type(node.data) is not float}
-        # One batch shape everywhere (the usual case): no contribution ever needs reshaping.
-        self.uniform = len(shapes) <= 1
-        self.shape = next(iter(shapes)) if len(shapes) == 1 else None
         self.names = Names(_RESERVED)
-        self.var: dict[int, str] = {}  # node -> its variable
-        self.atom: dict[int, str] = {}  # node -> how the source refers to its value
-        self.grad: dict[int, str] = {}  # node -> the variable of d root / d node
-        self.grad_array: dict[int, bool] = {}  # node -> whether that gradient is an array
-        self.local_texts: dict[int, list[str]] = {}
-        self.local_arrays: dict[int, list[bool]] = {}
         self.globals: dict[str, object] = {"__builtins__": {"float": float}}
-
-    def is_input(self, node: Value) -> bool:
-        return id(node) in self.input_index
-
-    def array_kernel(self, node: Value) -> bool:
-        """Whether the engine ran this node on arrays (any input an array) or on floats."""
-        return any(type(c.data) is not float for c in node.inputs)
 
     # --- facts ----------------------------------------------------------------------------------
 
     def check(self) -> None:
         """Every input a leaf of this graph; every op from the table; arrays only for numpy."""
+        position = {id(node): k for k, node in enumerate(self.order)}
+        self.position = position
         for k, node in enumerate(self.inputs):
-            if id(node) not in self.position:
+            if id(node) not in position:
                 raise ValueError(f"compile_graph: inputs[{k}] ({describe_node(node)}) is not in "
                                  "root's graph")
             if node.inputs:
@@ -299,48 +371,79 @@ class _Writer:
                     f"compile_graph: inputs[{k}] ({describe_node(node)}) is computed by op "
                     f"{node.op!r}; inputs must be leaves (Values made by Value(...))"
                 )
+        input_ids = {id(node) for node in self.inputs}
         for k, node in enumerate(self.wrt):
-            if not self.is_input(node):
+            if id(node) not in input_ids:
                 raise ValueError(f"compile_graph: wrt[{k}] ({describe_node(node)}) is not one of "
                                  "the inputs")
+        numpy = self.numpy
+        seen: set[tuple] = set()  # (op, arity, array) already checked
         for node in self.order:
-            if type(node.data) is not float and not self.numpy:
+            if not node.inputs:
+                if numpy or type(node.data) is float:
+                    continue
                 raise ValueError(
                     f"compile_graph: {describe_node(node)} holds an array (batch mode); compile "
                     "batch-mode graphs with backend='numpy'"
                 )
-            if not node.inputs:
-                continue
             op = node.op_entry
-            if op is None or op not in _TABLE:
-                name = getattr(op, "name", None) or "?"
-                raise ValueError(
-                    f"compile_graph: {describe_node(node)} is made by op {name!r}, which is not in "
-                    "the op table (OPS in autodiff/ops.py); add it there, with its forward "
-                    "text and local derivatives, to compile graphs that use it"
-                )
             arity = len(node.inputs)
-            if (op.arity == -1 and arity % 2 == 0) or op.arity not in (-1, arity):
-                raise ValueError(f"compile_graph: {describe_node(node)} has {arity} inputs, but op "
-                                 f"{op.name!r} takes {op.arity}")
-            _check_op_texts(op, arity, self.numpy and self.array_kernel(node))
+            array = numpy and not all(type(c.data) is float for c in node.inputs)
+            key = (id(op), arity, array)
+            if key not in seen:
+                self.check_op(node, op, arity, array)
+                seen.add(key)
+            if not numpy and type(node.data) is not float:
+                raise ValueError(
+                    f"compile_graph: {describe_node(node)} holds an array (batch mode); compile "
+                    "batch-mode graphs with backend='numpy'"
+                )
 
-    def forward_order(self) -> list[Value]:
+    def check_op(self, node: Value, op: ops.Op | None, arity: int, array: bool) -> None:
+        """The node's op is in the table, takes this many inputs, and its text is sound."""
+        if op is None or id(op) not in _TABLE:
+            name = getattr(op, "name", None) or "?"
+            raise ValueError(
+                f"compile_graph: {describe_node(node)} is made by op {name!r}, which is not in "
+                "the op table (OPS in autodiff/ops.py); add it there, with its forward "
+                "text and local derivatives, to compile graphs that use it"
+            )
+        if (op.arity == -1 and arity % 2 == 0) or op.arity not in (-1, arity):
+            raise ValueError(f"compile_graph: {describe_node(node)} has {arity} inputs, but op "
+                             f"{op.name!r} takes {op.arity}")
+        _check_op_texts(op, arity, array)
+
+    def facts(self) -> None:
+        """The graph by positions: each node's inputs, kind, and whether it needs a gradient."""
+        order, position = self.order, self.position
+        n = len(order)
+        self.ins = [[position[id(c)] for c in node.inputs] for node in order]
+        self.batch = [type(node.data) is not float for node in order]
+        shapes = {node.data.shape for node, b in zip(order, self.batch) if b}
+        # One batch shape everywhere (the usual case): no contribution ever needs reshaping.
+        self.uniform = len(shapes) <= 1
+        self.shape = next(iter(shapes)) if len(shapes) == 1 else None
+        self.input_at = {position[id(node)]: k for k, node in enumerate(self.inputs)}
+        self.root_at = n - 1
+        # The engine runs a node on arrays when any input is one (batch mode), else on floats.
+        batch = self.batch
+        self.array_kernel = [any(batch[c] for c in ins) for ins in self.ins]
+        wrt_at = {position[id(node)] for node in self.wrt}
+        needs = [False] * n
+        for i, ins in enumerate(self.ins):
+            needs[i] = i in wrt_at or any(needs[c] for c in ins)
+        self.needs = needs
+
+    def forward_order(self) -> list[int]:
         """The op nodes layer by layer, as the textbook computes them: by the longest path up
         from a leaf (every input of a node is lower), then in topological order."""
-        height: dict[int, int] = {}
-        for node in self.order:
-            height[id(node)] = 1 + max((height[id(c)] for c in node.inputs), default=-1)
-        return sorted((node for node in self.order if node.inputs),
-                      key=lambda node: (height[id(node)], self.position[id(node)]))
-
-    def needs_gradient(self) -> dict[int, bool]:
-        """The wrt inputs and every node made from one, directly or not."""
-        wrt_ids = {id(node) for node in self.wrt}
-        needs: dict[int, bool] = {}
-        for node in self.order:
-            needs[id(node)] = id(node) in wrt_ids or any(needs[id(c)] for c in node.inputs)
-        return needs
+        height = [0] * len(self.order)
+        ops_at = []
+        for i, ins in enumerate(self.ins):
+            if ins:
+                height[i] = 1 + max([height[c] for c in ins])
+                ops_at.append(i)
+        return sorted(ops_at, key=lambda i: (height[i], i))
 
     # --- names ----------------------------------------------------------------------------------
 
@@ -350,45 +453,52 @@ class _Writer:
         Inputs are x1, x2, ..., other nodes t1, t2, ..., constant arrays c1, ...; a number that
         is not an input is written inline unless a word labels it (i1 = 0.05 reads better).
         """
-        for node in self.order:
-            if node.label and self.named_by_label(node):
-                self.var[id(node)] = self.names.take(node.label)
-        if id(self.root) not in self.var and self.root.inputs:
-            self.var[id(self.root)] = self.names.take("out")
+        order, names = self.order, self.names
+        var: list[str | None] = [None] * len(order)
+        for i, node in enumerate(order):
+            if node.label and self.named_by_label(i):
+                var[i] = names.take(node.label)
+        root = self.root_at
+        if var[root] is None and self.ins[root]:
+            var[root] = names.take("out")
         counters = {"x": 0, "t": 0, "c": 0}
-        leaves = [node for node in self.order if not node.inputs]
-        for node in leaves + self.forward_order():  # t1, t2, ... in the order they are written
-            if id(node) in self.var:
+        leaves = [i for i, ins in enumerate(self.ins) if not ins]
+        for i in leaves + self.forward:  # t1, t2, ... in the order they are written
+            if var[i] is not None:
                 continue
-            if not node.inputs and not self.is_input(node) and type(node.data) is float:
+            is_input = i in self.input_at
+            if not self.ins[i] and not is_input and not self.batch[i]:
                 continue
-            prefix = "x" if self.is_input(node) else ("t" if node.inputs else "c")
+            prefix = "x" if is_input else ("t" if self.ins[i] else "c")
             while True:
                 counters[prefix] += 1
                 candidate = f"{prefix}{counters[prefix]}"
-                if candidate not in self.names:
-                    self.var[id(node)] = self.names.take(candidate)
+                if candidate not in names:
+                    var[i] = names.take(candidate)
                     break
-        for node in self.order:
-            self.atom[id(node)] = self.var.get(id(node)) or literal(node.data)
+        self.var = var
+        self.atom = [v if v is not None else literal(node.data) for v, node in zip(var, order)]
 
-    def named_by_label(self, node: Value) -> bool:
-        if self.is_input(node) or node.inputs:
-            return bool(identifier(node.label))
+    def named_by_label(self, i: int) -> bool:
+        label = self.order[i].label
+        if i in self.input_at or self.ins[i]:
+            return bool(identifier(label))
         # A constant: a label that starts with a letter is a name ("i1"); "2" or "-3" is not.
-        return node.label[0].isascii() and node.label[0].isalpha()
+        return label[0].isascii() and label[0].isalpha()
 
     # --- the function ---------------------------------------------------------------------------
 
     def build(self) -> Program:
+        self.facts()
+        self.forward = self.forward_order()
         self.name_nodes()
         self.globals.update(ops.SCALAR_NAMESPACE)
         if self.numpy:
             self.globals.update(_ARRAY_HELPERS)
             self.globals.update(_OWN_HELPERS)
-        root_name = self.var.get(id(self.root)) or "out"
-        input_names = [self.var[id(node)] for node in self.inputs]
-        wrt_names = [self.var[id(node)] for node in self.wrt]
+        root_name = self.var[self.root_at] or "out"
+        input_names = [self.var[self.position[id(node)]] for node in self.inputs]
+        wrt_names = [self.var[self.position[id(node)]] for node in self.wrt]
 
         doc = f"{root_name} and its gradient with respect to {name_list(wrt_names)}."
         if not wrt_names:
@@ -407,62 +517,80 @@ class _Writer:
             input_names=input_names, wrt_names=wrt_names,
             array_inputs=[type(node.data) is not float for node in self.inputs],
             uniform=self.uniform, fixed_shape=self.shape if self.constant_arrays() else None,
+            node_inputs=self.ins,
         )
 
+    def constants(self) -> list[int]:
+        """The leaves that are not inputs, in topological order."""
+        return [i for i, ins in enumerate(self.ins) if not ins and i not in self.input_at]
+
     def constant_arrays(self) -> bool:
-        return any(type(node.data) is not float and not node.inputs and not self.is_input(node)
-                   for node in self.order)
+        return any(self.batch[i] for i in self.constants())
 
     def constant_lines(self) -> list[str]:
         lines = []
-        for node in self.order:
-            if node.inputs or self.is_input(node) or id(node) not in self.var:
+        for i in self.constants():
+            name = self.var[i]
+            if name is None:
                 continue
-            name = self.var[id(node)]
-            if type(node.data) is float:
-                lines.append(f"    {name} = {literal(node.data)}")
+            data = self.order[i].data
+            if type(data) is float:
+                lines.append(f"    {name} = {literal(data)}")
             else:
-                self.globals[name] = node.data
-                lines.append(f"    # {name}: a constant array of shape {node.data.shape}, "
+                self.globals[name] = data
+                lines.append(f"    # {name}: a constant array of shape {data.shape}, "
                              "bound when compiled")
         return ["    # constants: the leaves that are not inputs", *lines] if lines else []
 
     def forward_lines(self) -> list[str]:
         """One statement per op node, each after its inputs; the op table's text."""
         lines = []
-        if self.root.inputs:
+        if self.ins[self.root_at]:
             lines.append("    # forward pass: each node once, after its inputs")
-        for node in self.forward_order():
-            op, name = node.op_entry, self.var[id(node)]
-            args = [self.atom[id(c)] for c in node.inputs]
-            text = op.forward_text(args, node.exponent)
-            local = op.local_texts(args, name, node.exponent)
-            local_arrays = [False] * len(args)
-            if self.numpy and self.array_kernel(node):
-                text = _array_helpers(text)
-                local = [_array_helpers(t) for t in local]
-                out, local_arrays = _kinds(node)
+        order, atom, var, ins = self.order, self.atom, self.var, self.ins
+        numpy = self.numpy
+        self.local_texts: dict[int, list[str]] = {}
+        self.local_atomic: dict[int, tuple[bool, ...]] = {}
+        self.local_arrays: dict[int, list[bool]] = {}
+        for i in self.forward:
+            node = order[i]
+            name = var[i]
+            args = [atom[c] for c in ins[i]]
+            array = numpy and self.array_kernel[i]
+            template = _template(node.op_entry, len(args), node.exponent, array)
+            terms = template.terms(args)
+            if array:
+                out, self.local_arrays[i] = _kinds(node)
                 if type(out) is not float and type(node.data) is float:
-                    text = f"float({text})"  # as the engine does: a reduction leaves the batch
-            self.local_texts[id(node)] = local
-            self.local_arrays[id(node)] = local_arrays
-            lines += assignment(name, split_sum(text))
+                    terms = [f"float({' + '.join(terms)})"]  # as the engine: a reduction
+            if self.needs[i]:
+                self.local_texts[i] = template.locals(args, name)
+                self.local_atomic[i] = template.atomic
+            lines += assignment(name, terms)
         return lines
 
     def backward_lines(self, root_name: str) -> list[str]:
         """One statement per gradient: the sum of its chain-rule steps, in the engine's order."""
-        needs = self.needs_gradient()
-        for node in self.order:
-            if needs[id(node)]:
-                self.grad[id(node)] = self.names.take(f"d{root_name}_d{self.atom[id(node)]}")
+        order, ins, needs, names, atom, var = (self.order, self.ins, self.needs, self.names,
+                                               self.atom, self.var)
+        n = len(order)
+        grad: list[str | None] = [None] * n
+        for i in range(n):
+            if needs[i]:
+                grad[i] = names.take(f"d{root_name}_d{atom[i]}")
+        self.grad = grad
         # The engine visits nodes in reverse topological order and, in each, its inputs in
         # argument order, adding local * g to the input: that is the order of each sum here.
-        uses: dict[int, list[tuple[Value, int]]] = {id(node): [] for node in self.order}
-        for node in reversed(self.order):
-            if needs[id(node)]:
-                for i, child in enumerate(node.inputs):
-                    if needs[id(child)]:
-                        uses[id(child)].append((node, i))
+        uses: list[list[tuple[int, int]]] = [[] for _ in range(n)]
+        depth = [0] * n
+        for p in range(n - 1, -1, -1):
+            d = depth[p] + 1
+            p_needs = needs[p]
+            for s, c in enumerate(ins[p]):
+                if depth[c] < d:
+                    depth[c] = d
+                if p_needs and needs[c]:
+                    uses[c].append((p, s))
         lines = [
             "",
             f"    # backward pass: d{root_name}/d(node) for each node, from {root_name} back to "
@@ -472,47 +600,59 @@ class _Writer:
         # Any order with every node after the nodes made from it gives the same sums. This one
         # reads layer by layer, as the textbook does: by the longest path from the root (a node
         # made from x is always nearer), then forward order; the inputs last, as returned.
-        depth = {id(self.root): 0}
-        for node in reversed(self.order):
-            for child in node.inputs:
-                depth[id(child)] = max(depth.get(id(child), 0), depth[id(node)] + 1)
-        inner = sorted((node for node in self.order
-                        if needs[id(node)] and (node.inputs or node is self.root)),
-                       key=lambda node: (depth[id(node)], self.position[id(node)]))
-        leaves = [node for node in self.wrt if node is not self.root]
-        for node in [*inner, *leaves]:
-            g, x = self.grad[id(node)], self.atom[id(node)]
-            if node is self.root:
+        root = self.root_at
+        inner = sorted((i for i in range(n) if needs[i] and (ins[i] or i == root)),
+                       key=lambda i: (depth[i], i))
+        leaves = [self.position[id(node)] for node in self.wrt if node is not self.root]
+        grad_array = [False] * n
+        self.grad_array = grad_array
+        numpy, uniform = self.numpy, self.uniform
+        local_texts, local_atomic, local_arrays = (self.local_texts, self.local_atomic,
+                                                   self.local_arrays)
+        batch = self.batch
+        prefix = f"d{root_name}/d"
+        for i in [*inner, *leaves]:
+            g, x = grad[i], atom[i]
+            if i == root:
                 lines += [f"    # d{root_name}/d{root_name} = 1", f"    {g} = 1.0"]
-                self.grad_array[id(node)] = False
                 continue
-            terms, steps = [], []
-            is_batch = type(node.data) is not float
-            self.grad_array[id(node)] = False
-            for parent, i in uses[id(node)]:
-                y = self.var[id(parent)]
-                term = _product(self.grad[id(parent)], self.local_texts[id(parent)][i])
-                array = self.numpy and (self.grad_array[id(parent)]
-                                        or self.local_arrays[id(parent)][i])
-                if array and not is_batch:
-                    term, array = f"batch_sum({term})", False  # as the engine: summed to a scalar
-                elif array and not self.uniform:
-                    term = f"reduce_to({term}, {x})"  # broadcast: summed back to x's shape
-                self.grad_array[id(node)] |= array
+            terms = []
+            is_batch = batch[i]
+            any_array = False
+            for p, s in uses[i]:
+                local = local_texts[p][s]
+                if local == "1.0":
+                    term = grad[p]
+                elif local == "-1.0":
+                    term = f"-{grad[p]}"
+                elif local_atomic[p][s]:
+                    term = f"{grad[p]} * {local}"
+                else:
+                    term = f"{grad[p]} * ({local})"
+                if numpy and (grad_array[p] or (p in local_arrays and local_arrays[p][s])):
+                    if not is_batch:
+                        term = f"batch_sum({term})"  # as the engine: summed to a scalar
+                    else:
+                        any_array = True
+                        if not uniform:
+                            term = f"reduce_to({term}, {x})"  # broadcast: back to x's shape
                 terms.append(term)
-                steps.append(f"d{root_name}/d{y} * d{y}/d{x}")
-            lines += _comment(f"d{root_name}/d{x}", steps)
+            grad_array[i] = any_array
+            steps = uses[i] if len(uses[i]) <= 4 else uses[i][:2]
+            lines += _comment(f"{prefix}{x}", [f"{prefix}{var[p]} * d{var[p]}/d{x}"
+                                               for p, _ in steps], len(uses[i]))
             lines += assignment(g, terms)
         return lines
 
     def return_lines(self) -> list[str]:
         grads = []
         for node in self.wrt:
-            g = self.grad[id(node)]
-            if type(node.data) is not float and not (self.grad_array[id(node)] and self.uniform):
-                g = f"zeros_like({self.var[id(node)]}) + {g}"  # the input's shape, as the engine
+            i = self.position[id(node)]
+            g = self.grad[i]
+            if self.batch[i] and not (self.grad_array[i] and self.uniform):
+                g = f"zeros_like({self.var[i]}) + {g}"  # the input's shape, as the engine
             grads.append(g)
-        return _wrap_list(f"return {self.atom[id(self.root)]}, [", grads, "]", indent="    ")
+        return _wrap_list(f"return {self.atom[self.root_at]}, [", grads, "]", indent="    ")
 
 
 def _array_helpers(text: str) -> str:
@@ -533,15 +673,6 @@ def _kinds(node: Value) -> tuple[object, list[bool]]:
     return out, [type(d) is not float for d in local]
 
 
-def _product(upstream: str, local: str) -> str:
-    """upstream × local as text; × 1 and × -1 written out, since they change nothing."""
-    if local == "1.0":
-        return upstream
-    if local == "-1.0":
-        return f"-{upstream}"
-    return f"{upstream} * {operand(local)}"
-
-
 def _wrap_list(opening: str, items: list[str], closing: str, indent: str) -> list[str]:
     """`opening item, item, ...closing` on one line, or one item per ... filled line."""
     line = f"{indent}{opening}{', '.join(items)}{closing}"
@@ -556,11 +687,12 @@ def _wrap_list(opening: str, items: list[str], closing: str, indent: str) -> lis
     return [*lines, line, indent + closing]
 
 
-def _comment(target: str, steps: list[str]) -> list[str]:
-    if len(steps) <= 4:
+def _comment(target: str, steps: list[str], count: int) -> list[str]:
+    """`# target = step + step ...`: all the steps up to four, else the first two and a count."""
+    if count <= 4:
         text = f"# {target} = " + " + ".join(steps)
     else:
-        text = (f"# {target} = sum of {len(steps)} steps, one per use: "
+        text = (f"# {target} = sum of {count} steps, one per use: "
                 + " + ".join(steps[:2]) + " + ...")
     if len(text) + 4 <= WIDTH:
         return ["    " + text]

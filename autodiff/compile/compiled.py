@@ -257,7 +257,7 @@ def compile_graph(root: Value, inputs: Sequence[Value], *, backend: str = "pytho
     return CompiledGraph(
         source=program.source, function=program.namespace[FUNCTION_NAME], backend=backend,
         input_names=program.input_names, wrt_names=program.wrt_names,
-        root_name=program.root_name, tape=_tape(order, index),
+        root_name=program.root_name, tape=_tape(order, index, program.node_inputs),
         wrt_positions=[index[id(node)] for node in wrt], array_inputs=program.array_inputs,
         uniform=program.uniform, fixed_shape=program.fixed_shape, node_count=len(order),
     )
@@ -280,16 +280,15 @@ def _check_nodes(nodes, what: str) -> list[Value]:
     return list(nodes)
 
 
-def _tape(order: list[Value], input_index: dict[int, int]) -> list[tuple]:
+def _tape(order: list[Value], input_index: dict[int, int], node_inputs: list[list[int]]
+          ) -> list[tuple]:
     """The graph as plain records, to rebuild it with the engine (`reference`)."""
-    position = {id(node): k for k, node in enumerate(order)}
     records = []
-    for node in order:
-        if id(node) in input_index:
-            records.append(("input", input_index[id(node)], node.label))
-        elif not node.inputs:
-            records.append(("constant", node.data, node.label))
-        else:
-            inputs = [position[id(c)] for c in node.inputs]
+    for node, inputs in zip(order, node_inputs):
+        if inputs:
             records.append(("op", node.op_entry, inputs, node.exponent, node.label))
+        elif id(node) in input_index:
+            records.append(("input", input_index[id(node)], node.label))
+        else:
+            records.append(("constant", node.data, node.label))
     return records
