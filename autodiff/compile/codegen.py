@@ -15,6 +15,10 @@ sum of those same products, in the same order, written once every node made from
 That reads like the textbook and does the same additions in the same order (x * y == y * x
 exactly in IEEE arithmetic, so `g * local` is the engine's `local * g`).
 
+Where an op has a domain (the op table's `domain`, e.g. `a > 0` for log), a check before its
+statement refuses what the engine refuses, `if not x > 0: out_of_domain(...)`, unless the
+domain holds for every value the inputs can take (x ** 2, a division by a constant).
+
 Everything a user wrote (a node's label) reaches the source only through `Names.take`, which
 keeps ASCII letters, digits and underscores and nothing else, so a label can change what a
 variable is called but never what the code does.
@@ -36,7 +40,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..engine import ops
+from ..engine import errors, ops
 from ..engine.backward import unbroadcast
 from ..engine.value import Value
 
@@ -240,7 +244,8 @@ _OWN_HELPERS: dict[str, object] = {
     "zeros_like": np.zeros_like,
 }
 _ARRAY_HELPERS = {_ARRAY_PREFIX + k: v for k, v in ops.ARRAY_NAMESPACE.items()}
-_RESERVED = {FUNCTION_NAME, "np", *ops.SCALAR_NAMESPACE, *_ARRAY_HELPERS, *_OWN_HELPERS}
+_RESERVED = {FUNCTION_NAME, "np", "out_of_domain", *ops.SCALAR_NAMESPACE, *_ARRAY_HELPERS,
+             *_OWN_HELPERS}
 _IDENT = re.compile(r"\b[A-Za-z_][A-Za-z0-9_]*\b")
 
 
@@ -343,6 +348,101 @@ def _template(op: ops.Op, arity: int, n: float | None, array: bool) -> _Template
     return found
 
 
+# --- domains: where the engine refuses, the compiled code refuses too ---------------------------
+
+
+@dataclass(frozen=True)
+class _Domain:
+    """An op's `domain` as a condition over its inputs {0}, {1}, with its constant written in."""
+
+    text: str  # e.g. "{0} > 0"; constant parts folded ("2.0 >= 0" is True)
+    reads: tuple[int, ...]  # the inputs the condition reads
+    points: tuple[float, ...]  # where to try it, for an input that may take any value
+
+
+_domains: dict[tuple, _Domain | None] = {}
+
+
+def _domain(op: ops.Op, arity: int, n: float | None) -> _Domain | None:
+    """The op's domain with the constant n written in, or None for an op without one."""
+    key = (id(op), arity, n)
+    if key in _domains:
+        return _domains[key]
+    found = None
+    if op.domain:
+        names = op.arg_names(arity)
+        tree = _Folder(set(names)).visit(ast.parse(op.domain, mode="eval"))
+        if n is not None:
+            tree = _Folder(set(names), {"n": float(n)}).visit(tree)
+        text = ast.unparse(tree)
+        slots = {name: f"{{{k}}}" for k, name in enumerate(names)}
+        reads = tuple(k for k, name in enumerate(names) if re.search(rf"\b{name}\b", text))
+        # The condition is made of comparisons with constants: it can only change its truth
+        # at a constant, so trying each constant, its neighbours and the points between them
+        # tries every piece of the real line it cuts.
+        cuts = sorted({0.0, *(float(c) for c in re.findall(r"\d+\.?\d*(?:e[+-]?\d+)?", text))})
+        points = {p for c in cuts for p in (c - 1.0, c, c + 1.0)}
+        points |= {(a + b) / 2 for a, b in zip(cuts, cuts[1:])}
+        found = _Domain(
+            text=_IDENT.sub(lambda m: slots.get(m.group(0), m.group(0)), text),
+            reads=reads, points=tuple(sorted(points | {-c for c in points})),
+        )
+    _domains[key] = found
+    return found
+
+
+class _Folder(ast.NodeTransformer):
+    """Folds what does not read an input: `(2.0 >= 0)` becomes True, `x & True` becomes x."""
+
+    def __init__(self, inputs: set[str], values: dict | None = None) -> None:
+        self.inputs = inputs
+        self.values = values or {}
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        if node.id in self.values:
+            return ast.Constant(self.values[node.id])
+        return node
+
+    def generic_visit(self, node: ast.AST) -> ast.AST:
+        node = super().generic_visit(node)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.BitAnd, ast.BitOr)):
+            for this, other in ((node.left, node.right), (node.right, node.left)):
+                if isinstance(this, ast.Constant) and isinstance(this.value, bool):
+                    keep = this.value if isinstance(node.op, ast.BitOr) else not this.value
+                    return this if keep else other
+        if isinstance(node, (ast.Compare, ast.BinOp, ast.Call)) and not self.reads_input(node):
+            expression = ast.fix_missing_locations(ast.Expression(node))
+            try:
+                value = eval(compile(expression, "<domain>", "eval"), {"np": np})  # our own text
+            except Exception:  # noqa: BLE001 - not foldable here: leave it to run
+                return node
+            if isinstance(value, (bool, np.bool_)):
+                return ast.copy_location(ast.Constant(bool(value)), node)
+        return node
+
+    def reads_input(self, node: ast.AST) -> bool:
+        return any(isinstance(n, ast.Name) and n.id in self.inputs for n in ast.walk(node))
+
+
+class _Shown:
+    """A node as an error message names it: its label and the value it got."""
+
+    __slots__ = ("label", "data", "op")
+
+    def __init__(self, label: str, data) -> None:
+        self.label, self.data, self.op = label, data, ""
+
+
+def _refusal(checks: list[tuple]):
+    """The `out_of_domain(k, *inputs)` of one compiled function: raises the engine's error."""
+
+    def out_of_domain(k: int, *values) -> None:
+        op, labels, n = checks[k]
+        raise errors.op_failed(op, tuple(map(_Shown, labels, values)), n)
+
+    return out_of_domain
+
+
 class _Writer:
     """One compilation: the graph's facts (kinds, who needs a gradient), then the source."""
 
@@ -433,6 +533,13 @@ class _Writer:
         for i, ins in enumerate(self.ins):
             needs[i] = i in wrt_at or any(needs[c] for c in ins)
         self.needs = needs
+        # Which nodes take new values at each call (made from an input): only those can leave
+        # an op's domain; the rest the engine computed once already, when the graph was built.
+        input_at = self.input_at
+        varies = [False] * n
+        for i, ins in enumerate(self.ins):
+            varies[i] = i in input_at or any(varies[c] for c in ins)
+        self.varies = varies
 
     def forward_order(self) -> list[int]:
         """The op nodes layer by layer, as the textbook computes them: by the longest path up
@@ -559,6 +666,9 @@ class _Writer:
             array = numpy and self.array_kernel[i]
             template = _template(node.op_entry, len(args), node.exponent, array)
             terms = template.terms(args)
+            domain = node.op_entry.domain and _domain(node.op_entry, len(args), node.exponent)
+            if domain and self.may_leave(i, domain):
+                lines += self.domain_lines(i, domain, args, array)
             if array:
                 out, self.local_arrays[i] = _kinds(node)
                 if type(out) is not float and type(node.data) is float:
@@ -568,6 +678,37 @@ class _Writer:
                 self.local_atomic[i] = template.atomic
             lines += assignment(name, terms)
         return lines
+
+    def may_leave(self, i: int, domain: _Domain) -> bool:
+        """Whether node i's inputs may, at some call, lie outside its op's domain."""
+        node, ins = self.order[i], self.ins[i]
+        free = [k for k in domain.reads if self.varies[ins[k]]]
+        if not free:
+            return False  # fixed inputs: the engine made this node, so they are inside
+        # The condition is made of comparisons with constants, so it holds for every value if
+        # it holds at the points where its truth could change; a batch is tried as one array
+        # of those points, and as an empty one (the mean of an empty batch is undefined).
+        values = [c.data for c in node.inputs]
+        grid = [values]
+        for k in free:
+            tries = ([np.array(domain.points), np.array([])] if self.batch[ins[k]]
+                     else domain.points)
+            grid = [[*v[:k], p, *v[k + 1:]] for v in grid for p in tries]
+        return not all(node.op_entry.in_domain(v, node.exponent) for v in grid)
+
+    def domain_lines(self, i: int, domain: _Domain, args: list[str], array: bool) -> list[str]:
+        """`if not <domain>: out_of_domain(k, inputs...)`, the engine's refusal."""
+        node = self.order[i]
+        if "out_of_domain" not in self.globals:
+            self.checks: list[tuple] = []
+            self.globals["out_of_domain"] = _refusal(self.checks)
+            self.globals["np"] = np
+        self.checks.append((node.op_entry, [c.label for c in node.inputs], node.exponent))
+        condition = domain.text.format(*args)
+        if array:
+            condition = f"np.all({condition})"
+        return [f"    if not {condition}:",
+                f"        out_of_domain({len(self.checks) - 1}, {', '.join(args)})"]
 
     def backward_lines(self, root_name: str) -> list[str]:
         """One statement per gradient: the sum of its chain-rule steps, in the engine's order."""

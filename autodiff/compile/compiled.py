@@ -13,8 +13,12 @@ last bit. The differences, all at the edges:
   show (tanh of an inf) goes unnoticed, where the engine raises OverflowError;
 - it differentiates only what leads to an input in `wrt`; the engine also pushes gradients into
   constants, and raises if a constant's local derivative is undefined (x / c with c tiny).
-Wherever the fast function raises or answers inf or nan, the graph is rebuilt with the engine
-at those values (`CompiledGraph.reference`), so errors are the engine's, naming op and node.
+Where the engine refuses an input outside an op's domain (the op table's `domain`: log of a
+number <= 0, x ** y with x <= 0, a division by zero, the mean of an empty batch), the code
+refuses it too, with a check written before that op's statement, even where the answer would
+not show it. Wherever the fast function raises or answers inf or nan, the graph is rebuilt with
+the engine at those values (`CompiledGraph.reference`), so errors are the engine's, naming op
+and node.
 """
 
 from __future__ import annotations
