@@ -28,7 +28,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..engine import errors
-from ..engine.backward import topological_order
+from ..engine.backward import gc_paused, topological_order
 from ..engine.value import Value, apply_op, set_grad_enabled
 from .codegen import FUNCTION_NAME, describe_node, name_list, write_program
 
@@ -234,13 +234,18 @@ def _number(name: str, value) -> float:
 
 
 def compile_graph(root: Value, inputs: Sequence[Value], *, backend: str = "python",
-                  wrt: Sequence[Value] | None = None) -> CompiledGraph:
+                  wrt: Sequence[Value] | None = None, fuse: bool = True) -> CompiledGraph:
     """Write root's graph as one Python function of `inputs` and compile it.
 
     Every leaf not in `inputs` becomes a constant. The function returns `(value, grads)`:
     root's value and d root / d input for each input in `wrt` (default: all of `inputs`),
     in that order. `backend="numpy"` compiles a batch-mode graph: inputs recorded as arrays
     take arrays (of any batch size), inputs recorded as numbers take numbers.
+
+    With `fuse` (the default), neurons are written as vectorised code (see `layers`): a wide
+    neuron, or one applied to many samples, as a dot product of named tuples (the engine's
+    numbers, bit for bit), and in the numpy backend a batch layer as one matrix product (the
+    numbers of the unfused code to about 1e-15). `fuse=False` writes one statement per node.
     """
     if not isinstance(root, Value):
         raise TypeError(f"compile_graph needs a Value as root, got {type(root).__name__}")
@@ -253,15 +258,19 @@ def compile_graph(root: Value, inputs: Sequence[Value], *, backend: str = "pytho
             f"compile_graph needs a scalar root, but it holds an array of shape "
             f"{root.data.shape} (batch mode); reduce it first with .sum() or .mean()"
         )
-    order = topological_order(root)
-    program = write_program(root, order, inputs, wrt, backend)
-    code = compile(program.source, f"<compiled {program.root_name}>", "exec")  # our own text
-    exec(code, program.namespace)  # defines the one function, nothing else
-    index = {id(node): k for k, node in enumerate(inputs)}
+    # The writer and Python's compiler make many short-lived containers and no cycles; the
+    # cyclic collector would only walk the whole graph (and the syntax tree) again and again.
+    with gc_paused():
+        order = topological_order(root)
+        program = write_program(root, order, inputs, wrt, backend, fuse=fuse)
+        code = compile(program.source, f"<compiled {program.root_name}>", "exec")  # our text
+        exec(code, program.namespace)  # defines the one function, nothing else
+        index = {id(node): k for k, node in enumerate(inputs)}
+        tape = _tape(order, index, program.node_inputs)
     return CompiledGraph(
         source=program.source, function=program.namespace[FUNCTION_NAME], backend=backend,
         input_names=program.input_names, wrt_names=program.wrt_names,
-        root_name=program.root_name, tape=_tape(order, index, program.node_inputs),
+        root_name=program.root_name, tape=tape,
         wrt_positions=[index[id(node)] for node in wrt], array_inputs=program.array_inputs,
         uniform=program.uniform, fixed_shape=program.fixed_shape, node_count=len(order),
     )
