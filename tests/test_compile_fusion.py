@@ -126,13 +126,39 @@ def test_the_fused_source_reads_like_vectorised_backprop():
         "out_o1 = out_o[0]",
         "dloss_dnet_h2 = dloss_dout_h2 * np_step(net_h2)",
         "dloss_dout_h1 = W_h2.T @ dloss_dnet_h2",
-        "dloss_dW_h2 = (dloss_dnet_h2 @ out_h1.T).tolist()",
-        "dloss_db_h2 = np.sum(dloss_dnet_h2, axis=1).tolist()",
+        # The parameters as one vector p: each layer's weights are entries of it, and so are
+        # their gradients, gathered in one vector and returned as it is.
+        "p = np.array(inputs[:337])",
+        "W_h2 = p[W_h2_at]",
+        "dloss_dp[W_h2_at] += dloss_dnet_h2 @ out_h1.T",
+        "dloss_dp[b_h2_at] += np.sum(dloss_dnet_h2, axis=1)",
+        "l2 = float(p[l2_at] @ p[l2_at]) + 0.0",
+        "return loss, dloss_dp.tolist()",
     ]:
         assert line in lines, line
+    assert source.startswith("def value_and_grad(*inputs):")
+    assert "The 337 inputs, in order: h1_1_w1, h1_1_w2, h1_1_b," in source
     assert all(len(line) <= 99 for line in source.splitlines())
     # The data are constants: X is one matrix, made when compiled.
     assert "# X_h1: a constant matrix of shape (2, 9), bound when compiled" in lines
+
+
+def test_a_small_model_keeps_its_parameters_by_name():
+    loss, params, xs, X = batch_case(2, [3, 1], "tanh", False, seed=2)
+    compiled = compile_graph(loss, params, backend="numpy")
+    assert compiled.source.startswith("def value_and_grad(\n    h1_w1, h1_w2, h1_b, h2_w1,")
+    assert "    p = np.array((\n        h1_w1, h1_w2, h1_b," in compiled.source
+    assert_close(compiled.function(*[p.data for p in params]), engine(loss, params))
+
+
+def test_gradients_for_some_parameters_only():
+    loss, params, xs, X = batch_case(3, [4, 5, 2], "relu", False, seed=1)
+    some = params[::3]
+    compiled = compile_graph(loss, params, wrt=some, backend="numpy")
+    assert "wrt_at" in compiled.source
+    got = compiled.function(*[p.data for p in params])
+    assert_close(got, engine(loss, some))
+    assert len(got[1]) == len(some)
 
 
 def test_a_shared_bias_stays_one_number():

@@ -120,6 +120,8 @@ _checked_texts: set[tuple] = set()
 
 def _check_op_texts(op: ops.Op, arity: int, array: bool) -> None:
     """Fail now, not when the function runs, if an op's text uses a name no namespace has."""
+    if op.arity == -1:
+        arity = 3  # the linear op's text has the same names at every width: check one
     key = (op.name, op.arity, op.param, arity, array)
     if key in _checked_texts:
         return
@@ -476,6 +478,37 @@ class _Writer:
                     kind = "shared" if weights.shared_bias else "b"
                     self.scalar_member[b] = (kind, weights, r, 0)
 
+    def plan_vector(self) -> None:
+        """Numpy backend: the scalar inputs as one vector `p`, where the layers read their
+        weights and biases (`W_h1 = p[W_h1_at]`), a wide sum over inputs is one dot product
+        (the L2 term Σ p·p), and, where every gradient asked for is an input's and comes from
+        those, the gradients are gathered as one vector too, returned as it is: no statement
+        per parameter, in the source or at each call."""
+        self.p_at: dict[int, int] = {}
+        self.vdots: dict[int, tuple[list[int], list[int]]] = {}
+        self.assembly = False
+        if not (self.numpy and self.fuse and self.layers):
+            return
+        scalars = [self.position[id(node)] for node in self.inputs if type(node.data) is float]
+        p_at = {i: k for k, i in enumerate(scalars)}
+        for weights in self.weights:
+            weights.from_p = weights.layers[0].array and all(
+                w in p_at for w in (*[w for row in weights.rows for w in row], *weights.biases))
+        for i, node in enumerate(self.order):
+            if node.op_entry is ops.LINEAR and not self.batch[i] and i not in self.layer_of:
+                ins = self.ins[i]
+                k = (len(ins) - 1) // 2
+                if k >= layers.WIDE and all(c in p_at for c in ins[:2 * k]):
+                    self.vdots[i] = ([p_at[c] for c in ins[:k]], [p_at[c] for c in ins[k:2 * k]])
+        if not self.vdots and not any(w.from_p for w in self.weights):
+            return
+        self.p_at = p_at
+        wrt = [self.position[id(node)] for node in self.wrt]
+        self.assembly = bool(wrt) and all(i in p_at for i in wrt) and all(
+            w.from_p or not w.layers[0].array or not self.needs[w.layers[0].nets[0]]
+            for w in self.weights) and not any(
+            not w.layers[0].array and self.needs[w.layers[0].nets[0]] for w in self.weights)
+
     def absorbed(self, i: int) -> bool:
         """Whether node i has no statement of its own (a layer computes it, nothing else reads
         it one by one)."""
@@ -624,13 +657,39 @@ class _Writer:
             else:
                 layer.names["X"] = layer.source.names["rows"]
 
+    def name_vector(self) -> None:
+        """p, and where each layer's weights are in it (W_h1_at), bound when compiled."""
+        if not self.p_at:
+            return
+        self.p = self.names.take("p")
+        for weights in self.weights:
+            if weights.from_p:
+                for key, nodes in (("W", weights.rows), ("b", weights.biases)):
+                    if key in weights.names:
+                        name = self.names.take(f"{weights.names[key]}_at")
+                        weights.names[key + "_at"] = name
+                        self.globals[name] = np.array(
+                            [[self.p_at[w] for w in row] for row in nodes] if key == "W"
+                            else [self.p_at[b] for b in nodes], dtype=np.intp)
+        self.vdot_names: dict[int, tuple[str, str]] = {}
+        for i, (w_at, x_at) in self.vdots.items():
+            w_name = self.names.take(f"{self.var[i]}_w_at" if w_at != x_at else f"{self.var[i]}_at")
+            self.globals[w_name] = np.array(w_at, dtype=np.intp)
+            x_name = w_name
+            if w_at != x_at:
+                x_name = self.names.take(f"{self.var[i]}_x_at")
+                self.globals[x_name] = np.array(x_at, dtype=np.intp)
+            self.vdot_names[i] = (w_name, x_name)
+
     # --- the function ---------------------------------------------------------------------------
 
     def build(self) -> Program:
         self.facts()
         self.plan_layers()
+        self.plan_vector()
         self.forward = self.forward_order()
         self.name_nodes()
+        self.name_vector()
         self.globals.update(ops.SCALAR_NAMESPACE)
         if self.numpy:
             self.globals.update(_ARRAY_HELPERS)
@@ -648,15 +707,15 @@ class _Writer:
                 doc = f"{root_name} and its gradient with respect to {name_list(wrt_names, limit)}."
             if len(doc) + 10 <= WIDTH:
                 break
-        lines = wrap_list(f"def {FUNCTION_NAME}(", input_names, "):", indent="")
-        lines.append(f'    """{doc}"""')
-        lines += self.constant_lines()
-        lines += self.weight_lines()
-        lines += self.forward_lines()
+        body = self.constant_lines()
+        weights = self.weight_lines()
+        body += weights
+        body += self.forward_lines()
         self.direct: dict[int, str] = {}  # a leaf whose gradient is one term, returned as it is
         if wrt_names:
-            lines += self.backward_lines(root_name)
-        lines += self.return_lines()
+            body += self.backward_lines(root_name)
+        body += self.return_lines()
+        lines = self.signature(input_names, doc, body)
         source = "\n".join(lines) + "\n"
 
         return Program(
@@ -666,6 +725,37 @@ class _Writer:
             uniform=self.uniform, fixed_shape=self.shape if self.constant_arrays() else None,
             node_inputs=self.ins,
         )
+
+    def signature(self, input_names: list[str], doc: str, body: list[str]) -> list[str]:
+        """`def value_and_grad(x1, x2, ...):`, the docstring, the body. Where many numbers go
+        into the vector p and nothing else reads them by name: `def value_and_grad(*inputs)`,
+        `p = np.array(inputs[:K])`, their names in the docstring (a list of hundreds of
+        parameters reads no better, and Python's compiler reads it twice)."""
+        count = len(self.p_at)
+        named = [f"def {FUNCTION_NAME}(", input_names, "):"]
+        if count < 32 or sorted(self.p_at.values()) != [self.input_at[i] for i in self.p_at]:
+            return [*wrap_list(*named, indent=""), f'    """{doc}"""', *body]
+        scalars = input_names[:count]
+        start = body.index(self.p_line[0])
+        rest = body[:start] + body[start + len(self.p_line):]
+        if set(scalars) & set(_IDENT.findall("\n".join(rest))):
+            return [*wrap_list(*named, indent=""), f'    """{doc}"""', *body]
+        inputs = self.names.take("inputs")
+        unpacked = [f"    {self.p} = np.array({inputs}[:{count}])"]
+        others = input_names[count:]
+        if others:
+            unpacked.append(f"    {', '.join(others)}{',' if len(others) == 1 else ''} = "
+                            f"{inputs}[{count}:]")
+        listing, line = [], f"    The {len(input_names)} inputs, in order:"
+        for k, name in enumerate(input_names):
+            word = f" {name}{'.' if k == len(input_names) - 1 else ','}"
+            if len(line) + len(word) > WIDTH:
+                listing.append(line)
+                line = "   "
+            line += word
+        listing.append(line)
+        return [f"def {FUNCTION_NAME}(*{inputs}):", f'    """{doc}', "", *listing, '    """',
+                *body[:start], *unpacked, *body[start + len(self.p_line):]]
 
     def constants(self) -> list[int]:
         """The leaves that are not inputs, in topological order."""
@@ -693,9 +783,27 @@ class _Writer:
         """Each layer's weights as one matrix (a row per neuron) and its biases as a vector."""
         lines = []
         atom = self.atom
+        if self.p_at:
+            scalars = sorted(self.p_at, key=self.p_at.get)
+            self.p_comment = (f"    # the {len(scalars)} numbers among the inputs as one vector: "
+                              "the layers' weights are in it")
+            self.p_line = tuple_text([atom[i] for i in scalars], f"{self.p} = np.array(", "    ")
+            self.p_line[-1] += ")"
+            lines += [self.p_comment, *self.p_line]
         for weights in self.weights:
             first = weights.layers[0]
             count, width = len(weights.rows), len(first.xs)
+            if weights.from_p:
+                W = weights.names["W"]
+                at = [weights.names["W_at"]] + ([weights.names["b_at"]]
+                                                if "b" in weights.names else [])
+                lines.append(f"    # layer {weights.names['stem']}: weights ({count} x {width}, a "
+                             f"row per neuron) and biases; {' and '.join(at)} say where in "
+                             f"{self.p}")
+                lines.append(f"    {W} = {self.p}[{weights.names['W_at']}]")
+                if "b" in weights.names:
+                    lines.append(f"    {weights.names['b']} = {self.p}[{weights.names['b_at']}]")
+                continue
             what = "matrix" if first.array else "tuple of rows"
             lines.append(f"    # layer {weights.names['stem']}: its weights as a {what}, a row "
                          f"per neuron ({count} x {width}), and its biases")
@@ -736,7 +844,11 @@ class _Writer:
             args = [atom[c] for c in ins[i]]
             array = numpy and self.array_kernel[i]
             template = _template(node.op_entry, len(args), node.exponent, array)
-            terms = template.terms(args)
+            if i in self.vdots:  # a wide sum over inputs: one dot product of entries of p
+                w_at, x_at = self.vdot_names[i]
+                terms = [f"float({self.p}[{w_at}] @ {self.p}[{x_at}])", args[-1]]
+            else:
+                terms = template.terms(args)
             domain = node.op_entry.domain and _domain(node.op_entry, len(args), node.exponent)
             if domain and self.may_leave(i, domain):
                 lines += self.domain_lines(i, domain, args, array)
@@ -830,8 +942,9 @@ class _Writer:
         n = len(order)
         grad: list[str | None] = [None] * n
         absorbed = self.absorbed
+        gathered = self.p_at if self.assembly else {}  # their gradients are entries of dp
         for i in range(n):
-            if needs[i] and not absorbed(i):
+            if needs[i] and not absorbed(i) and i not in gathered:
                 grad[i] = names.take(f"d{root_name}_d{atom[i]}")
         self.grad = grad
         for layer in self.layers:
@@ -862,6 +975,11 @@ class _Writer:
         self.grad_array = [False] * n
         self.prefix = f"d{root_name}/d"
         root = self.root_at
+        if self.assembly:
+            self.dp = names.take(f"d{root_name}_d{self.p}")
+            lines += [f"    # d{root_name}/d{self.p}: every gradient asked for, gathered in one "
+                      "vector as the layers give them",
+                      f"    {self.dp} = np.zeros({len(self.p_at)})"]
         for unit in self.backward_order():
             if type(unit) is Layer:
                 lines += self.layer_backward_lines(unit)
@@ -869,14 +987,38 @@ class _Writer:
                 lines += [f"    # d{root_name}/d{root_name} = 1", f"    {grad[unit]} = 1.0"]
             else:
                 lines += self.gradient_lines(unit)
+                if self.assembly and unit in self.vdots:
+                    lines += self.vdot_backward_lines(unit)
         for weights in self.weights:
             if not weights.layers[0].array and "dW" in weights.names:
                 lines += self.weight_grad_lines(weights)
         for node in self.wrt:
             i = self.position[id(node)]
-            if i != root:
+            if i == root:
+                continue
+            if self.assembly:
+                steps = self.steps_of(i)
+                if steps:  # what the layers and dot products do not gather
+                    lines += comment(f"{self.prefix}{self.atom[i]}, the rest",
+                                     [step[1] for step in steps[:2]], len(steps))
+                    lines += assignment(f"{self.dp}[{self.p_at[i]}]",
+                                        [f"{self.dp}[{self.p_at[i]}]", *(t for t, *_ in steps)])
+            else:
                 lines += self.gradient_lines(i, leaf=True)
         return lines
+
+    def vdot_backward_lines(self, i: int) -> list[str]:
+        """A dot product of entries of p, backward: each side gets d(node) * the other side."""
+        w_at, x_at = self.vdot_names[i]
+        g, p, dp = self.grad[i], self.p, self.dp
+        return [f"    {dp}[{w_at}] += {g} * {p}[{x_at}]", f"    {dp}[{x_at}] += {g} * {p}[{w_at}]"]
+
+    def scatter(self, at: str, value: str) -> str:
+        """`dp[at] += value`; np.add.at where an index repeats (a += would add it once)."""
+        indices = self.globals[at]
+        if len(np.unique(indices)) < indices.size:
+            return f"    np.add.at({self.dp}, {at}, {value})"
+        return f"    {self.dp}[{at}] += {value}"
 
     def term(self, p: int, s: int, i: int) -> tuple[str, bool]:
         """The chain-rule step from node p down to its input i (slot s): its text, and whether
@@ -913,7 +1055,7 @@ class _Writer:
         users, slots, net_at, var, prefix = (self.users[i], self.slots[i], self.net_at,
                                               self.var, self.prefix)
         x = self.atom[i]
-        if not net_at:  # no layers: every step is one node's
+        if not net_at and not self.vdots:  # no layers: every step is one node's
             steps = []
             for p, s in zip(users, slots):
                 term, array = self.term(p, s, i)
@@ -933,8 +1075,12 @@ class _Writer:
                 term = {"w": f"{dW}[{r}][{j}]", "b": f"{db}[{r}]", "shared": db}[kind]
             steps.append((term, f"{prefix}{net} * d{net}/d{x}", False, True))
         seen: set[tuple] = set()
+        gathered = self.assembly and i in self.p_at
         for p, s in zip(users[begin:], slots[begin:]):
             hit = net_at.get(p)
+            if gathered and (hit is not None and hit[0].weights.from_p or
+                             p in self.vdots and s < len(self.ins[p]) - 1):
+                continue  # gathered into dp by the layer or the dot product
             if hit is None:
                 term, array = self.term(p, s, i)
                 steps.append((term, f"{prefix}{var[p]} * d{var[p]}/d{x}", array, False))
@@ -999,7 +1145,17 @@ class _Writer:
         lines += assignment(drows, parts)
         if layer.act is not None:
             lines += self.activation_backward(layer)
-        if layer.array:
+        if layer.array and self.assembly and weights.from_p:
+            X, dnet = names["X"], names["dnet"]
+            lines.append(self.scatter(weights.names["W_at"], f"{dnet} @ {X}.T"))
+            if weights.shared_bias:
+                k = self.p_at[weights.biases[0]]
+                lines.append(f"    {self.dp}[{k}] += float(np.sum({dnet}))")
+            else:
+                lines.append(self.scatter(weights.names["b_at"], f"np.sum({dnet}, axis=1)"))
+            if layer.source is None and any(self.needs[x] for x in layer.xs):
+                lines.append(f"    {names['dX']} = {W}.T @ {dnet}")
+        elif layer.array:
             X = names["X"]
             ks = len(layer.xs)
             if any(self.needs[w] for row in weights.rows for w in row):
@@ -1077,6 +1233,13 @@ class _Writer:
         return " + ".join(self.term(p, s, i)[0] for p, s in zip(users[:first], slots[:first]))
 
     def return_lines(self) -> list[str]:
+        if self.assembly:
+            wrt = [self.p_at[self.position[id(node)]] for node in self.wrt]
+            if wrt == list(range(len(self.p_at))):
+                return [f"    return {self.atom[self.root_at]}, {self.dp}.tolist()"]
+            name = self.names.take("wrt_at")  # where the gradients asked for are in dp
+            self.globals[name] = np.array(wrt, dtype=np.intp)
+            return [f"    return {self.atom[self.root_at]}, {self.dp}[{name}].tolist()"]
         grads = []
         for node in self.wrt:
             i = self.position[id(node)]

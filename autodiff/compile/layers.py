@@ -30,9 +30,11 @@ import numpy as np
 
 from ..engine import ops
 
-__all__ = ["Layer", "Weights", "find_layers", "check_scalar_layers", "ACTIVATIONS", "dot",
+__all__ = ["WIDE", "Layer", "Weights", "find_layers", "check_scalar_layers", "ACTIVATIONS", "dot",
            "scaled_sum", "affine", "input_grads", "weight_grads", "bias_grads",
            "shared_bias_grad"]
+
+WIDE = 8  # numpy backend: a sum over this many inputs or more is written as one dot product
 
 # The activations a layer applies as one step: elementwise, no domain, no constant.
 ACTIVATIONS = frozenset(op for op in ops.OPS
@@ -54,6 +56,7 @@ class Weights:
     # nets, a shared bias's run).
     order: list[Layer] = field(default_factory=list)
     runs: list[list[int]] = field(default_factory=list)
+    from_p: bool = False  # numpy backend: all of them are inputs, read from the vector p
 
     @property
     def shared_bias(self) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
 import keyword
 import re
 from collections.abc import Iterable, Sequence
@@ -23,6 +24,7 @@ _MAX_NAME = 40
 _BRACKETS = re.compile(r"[()\[\]{}]")
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a model's labels come back at every compile
 def identifier(label: str) -> str:
     """A label as an ASCII identifier: other characters become `_`, "" if nothing is left."""
     if (label.isidentifier() and label.isascii() and len(label) <= _MAX_NAME
