@@ -914,9 +914,16 @@ class _Writer:
         # of those points, and as an empty one (the mean of an empty batch is undefined).
         values = [c.data for c in node.inputs]
         grid = [values]
+        # Where constant arrays fix every batch's shape (full-batch data), a batch can only
+        # be of that shape: not empty.
+        fixed = self.shape if self.uniform and self.constant_arrays() else None
         for k in free:
-            tries = ([np.array(domain.points), np.array([])] if self.batch[ins[k]]
-                     else domain.points)
+            if not self.batch[ins[k]]:
+                tries = domain.points
+            elif fixed is not None:
+                tries = [np.full(fixed, point) for point in domain.points]
+            else:
+                tries = [np.array(domain.points), np.array([])]
             grid = [[*v[:k], p, *v[k + 1:]] for v in grid for p in tries]
         return not all(node.op_entry.in_domain(v, node.exponent) for v in grid)
 
@@ -976,6 +983,8 @@ class _Writer:
         self.prefix = f"d{root_name}/d"
         root = self.root_at
         if self.assembly:
+            self.gathered = {i for weights in self.weights if weights.from_p
+                             for layer in weights.layers for i in layer.nets}
             self.dp = names.take(f"d{root_name}_d{self.p}")
             lines += [f"    # d{root_name}/d{self.p}: every gradient asked for, gathered in one "
                       "vector as the layers give them",
@@ -997,7 +1006,7 @@ class _Writer:
             if i == root:
                 continue
             if self.assembly:
-                steps = self.steps_of(i)
+                steps = self.rest_of(i)
                 if steps:  # what the layers and dot products do not gather
                     lines += comment(f"{self.prefix}{self.atom[i]}, the rest",
                                      [step[1] for step in steps[:2]], len(steps))
@@ -1006,6 +1015,14 @@ class _Writer:
             else:
                 lines += self.gradient_lines(i, leaf=True)
         return lines
+
+    def rest_of(self, i: int) -> list:
+        """An input's steps that no layer or dot product gathers into dp (most have none)."""
+        vdots, ins = self.vdots, self.ins
+        if all(p in self.gathered or p in vdots and s < len(ins[p]) - 1
+               for p, s in zip(self.users[i], self.slots[i])):
+            return []
+        return self.steps_of(i)
 
     def vdot_backward_lines(self, i: int) -> list[str]:
         """A dot product of entries of p, backward: each side gets d(node) * the other side."""
