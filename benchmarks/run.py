@@ -35,13 +35,20 @@ IN_VENV_FLAG = "BENCHMARKS_IN_VENV"
 
 # Each peer module maps its implementation names to one function per workload (its RUNS).
 PEERS = {
-    "peers.ours": ("ours", "ours+gc_paused", "ours-batch"),
+    "peers.ours": ("ours", "ours+gc_paused", "ours-batch", "ours-same"),
     "peers.ours_compiled": ("ours-compiled", "ours-batch-compiled"),
-    "peers.micrograd_impl": ("micrograd",),
-    "peers.torch_impl": ("torch",),
+    "peers.micrograd_impl": ("micrograd", "micrograd-same"),
+    "peers.torch_impl": ("torch", "torch-same"),
     "peers.handwritten": ("handwritten",),
 }
-IMPLEMENTATIONS = tuple(impl for impls in PEERS.values() for impl in impls)  # row order
+# Row order: each library's own code first, then the rows that run the same code.
+IMPLEMENTATIONS = (
+    "ours", "ours+gc_paused", "ours-batch", "ours-compiled", "ours-batch-compiled",
+    "micrograd", "torch", "handwritten", "ours-same", "micrograd-same", "torch-same",
+)
+# What code each row runs: "same" is benchmarks/same_code.py, node for node the same
+# expressions on every engine; "own" is each library's own way to write the model.
+CODE = {impl: "same" if impl.endswith("-same") else "own" for impl in IMPLEMENTATIONS}
 # The implementations that do not run every workload (the others run all three); only used
 # to say which rows are missing when a peer module cannot be imported.
 PARTIAL = {
@@ -49,6 +56,9 @@ PARTIAL = {
     "ours-batch": ("moons",),
     "ours-compiled": ("mazur", "moons"),
     "ours-batch-compiled": ("moons",),
+    "ours-same": ("mazur", "moons"),
+    "micrograd-same": ("mazur", "moons"),
+    "torch-same": ("mazur", "moons"),
 }
 
 
@@ -126,6 +136,7 @@ class Row:
     peak: int | None = None
     peak_of_setup: bool = False  # the memory run recorded and compiled only (peers' MEMORY)
     setups: list[float] = field(default_factory=list)  # recording + compiling, per timed run
+    compilings: list[float] = field(default_factory=list)  # compile_graph alone, per timed run
 
     @property
     def time(self) -> float | None:
@@ -137,10 +148,15 @@ class Row:
         if self.setups and self.times:
             setup = statistics.median(self.setups)
             step = statistics.median(t - s for t, s in zip(self.times, self.setups)) / self.graphs
+            compiling = ""
+            if self.compilings and self.nodes:
+                c = statistics.median(self.compilings)
+                compiling = (f", of which compile_graph {_seconds(c)} "
+                             f"({c / self.nodes * 1e6:.1f} µs per node)")
             notes.append(
-                f"{self.workload} / {self.impl}: time/run includes recording and compiling the "
-                f"graph once, {_seconds(setup)} ({100 * setup / self.time:.0f}%); after that, "
-                f"{_seconds(step)} per step ({self.graphs:,} steps)"
+                f"{self.workload} / {self.impl}: time/run includes building the model, recording "
+                f"and compiling the graph once, {_seconds(setup)} ({100 * setup / self.time:.0f}%)"
+                f"{compiling}; after that, {_seconds(step)} per step ({self.graphs:,} steps)"
             )
         if self.peak_of_setup and self.peak is not None:
             notes.append(
@@ -197,6 +213,8 @@ def run_workload(rows: list[Row], spec: object, expected: float, repeats: int) -
             row.gc_times.append(in_gc)
             if outcome.setup is not None:
                 row.setups.append(outcome.setup)
+            if outcome.compiling is not None:
+                row.compilings.append(outcome.compiling)
             if row.nodes is None and outcome.root is not None:
                 row.nodes = row.peer.count_nodes(outcome.root)
             del outcome  # drop the graph before the next run
@@ -221,6 +239,7 @@ SETUP_MARK = "†"  # by a peak that covers recording and compiling only
 HEADER = (
     "workload",
     "implementation",
+    "code",
     "result",
     "time/run",
     "nodes/graph",
@@ -249,7 +268,9 @@ def table(rows: list[Row]) -> list[tuple[str, ...]]:
         t = r.time
         ratio_mg = ratio_hand = "—"
         if r.impl.startswith("ours") and t:
-            mg, hand = times.get((r.workload, "micrograd")), times.get((r.workload, "handwritten"))
+            # Against micrograd running the same kind of code: the shared code for "-same".
+            peer = "micrograd-same" if CODE[r.impl] == "same" else "micrograd"
+            mg, hand = times.get((r.workload, peer)), times.get((r.workload, "handwritten"))
             ratio_mg = f"{mg / t:.2f}×" if mg else "—"
             ratio_hand = f"{t / hand:.1f}×" if hand else "—"
         nodes = r.nodes
@@ -257,6 +278,7 @@ def table(rows: list[Row]) -> list[tuple[str, ...]]:
             (
                 r.workload,
                 r.impl,
+                CODE[r.impl],
                 r.status or f"{r.value:.10g}",
                 _seconds(t),
                 f"{nodes:,}" if nodes else "—",
@@ -277,7 +299,7 @@ def plain(cells: list[tuple[str, ...]]) -> str:
     """Fixed-width text for the terminal."""
     widths = [max(len(c[i]) for c in [HEADER, *cells]) for i in range(len(HEADER))]
     fmt = lambda row: "  ".join(
-        c.ljust(w) if i < 3 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))
+        c.ljust(w) if i < 4 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))
     )
     return "\n".join([fmt(HEADER), "  ".join("-" * w for w in widths), *map(fmt, cells)])
 
@@ -288,6 +310,11 @@ def markdown(cells: list[tuple[str, ...]], about: list[str], notes: list[str]) -
 
     lines = ["# Benchmark results", "", *(f"- {line}" for line in about), ""]
     lines += [f"- `{name}`: {text}" for name, text in WORKLOADS.items()]
+    lines += ["", "- code `same`: every engine runs benchmarks/same_code.py, the same expressions "
+              "node for node (no `linear` node; sigmoid as 1 / (1 + exp(-x))); `own`: each "
+              "library's own way to write the model (ours: `nn`, with one `linear` node per "
+              "neuron; micrograd: `micrograd.nn.MLP`; PyTorch: tensors; or by hand). "
+              "micrograd÷ours compares rows of the same code."]
     lines += ["", "| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
     lines += ["| " + " | ".join(row) + " |" for row in cells]
     if notes:

@@ -101,6 +101,7 @@ class Outcome:
     root: object = None  # the last graph's output node, to count its nodes after timing
     graphs: int = 1  # how many graphs of that size the run built or ran (one per step)
     setup: float | None = None  # seconds of the run spent recording and compiling, if any
+    compiling: float | None = None  # of those, the seconds compile_graph took
 
 
 WORKLOADS: dict[str, str] = {

@@ -453,9 +453,16 @@ def test_compiled_moons_style_training_step():
     params = model.parameters()
     x1, x2 = Value(X[:, 0], "x1"), Value(X[:, 1], "x2")
     loss = losses.hinge(model([x1, x2]), y) + 1e-4 * losses.l2(params)
-    step = compile_graph(loss, [*params, x1, x2], wrt=params, backend="numpy")
+    # One statement per node: the engine's numbers, bit for bit.
+    step = compile_graph(loss, [*params, x1, x2], wrt=params, backend="numpy", fuse=False)
     value, grads = step(*[p.data for p in params], X[:, 0], X[:, 1])
     assert_same((value, grads), engine(loss, params))
+    # Layers as matrix products (the default): NumPy adds in its own order, so to 1e-12.
+    fused = compile_graph(loss, [*params, x1, x2], wrt=params, backend="numpy")
+    assert "@" in fused.source
+    fused_value, fused_grads = fused.function(*[p.data for p in params], X[:, 0], X[:, 1])
+    assert fused_value == pytest.approx(value, rel=1e-12, abs=1e-12)
+    np.testing.assert_allclose(fused_grads, grads, rtol=1e-12, atol=1e-12)
 
 
 # --- random graphs -----------------------------------------------------------------------------

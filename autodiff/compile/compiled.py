@@ -13,8 +13,12 @@ last bit. The differences, all at the edges:
   show (tanh of an inf) goes unnoticed, where the engine raises OverflowError;
 - it differentiates only what leads to an input in `wrt`; the engine also pushes gradients into
   constants, and raises if a constant's local derivative is undefined (x / c with c tiny).
-Wherever the fast function raises or answers inf or nan, the graph is rebuilt with the engine
-at those values (`CompiledGraph.reference`), so errors are the engine's, naming op and node.
+Where the engine refuses an input outside an op's domain (the op table's `domain`: log of a
+number <= 0, x ** y with x <= 0, a division by zero, the mean of an empty batch), the code
+refuses it too, with a check written before that op's statement, even where the answer would
+not show it. Wherever the fast function raises or answers inf or nan, the graph is rebuilt with
+the engine at those values (`CompiledGraph.reference`), so errors are the engine's, naming op
+and node.
 """
 
 from __future__ import annotations
@@ -23,7 +27,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ..engine import errors
 from ..engine.backward import topological_order
+from ..engine.collector import gc_paused
 from ..engine.value import Value, apply_op, set_grad_enabled
 from .codegen import FUNCTION_NAME, describe_node, name_list, write_program
 
@@ -66,21 +72,16 @@ class CompiledGraph:
         """(value, grads) at these input values; grads follow `wrt_names`."""
         if self.backend == "numpy":
             return self._call_numpy(values)
+        if not all(type(v) is float for v in values):  # the common case: floats, as they are
+            values = self._numbers(values)
         try:
             result = self.function(*values)
             check = result[0] + sum(result[1])
-            # A float (not an int or a NumPy scalar passed through), and finite: no inf or nan.
+            # A float, and finite: no inf or nan anywhere in the answer.
             if type(result[0]) is float and check - check == 0.0:
                 return result
         except _RUN_ERRORS:
             pass
-        for name, value in zip(self.input_names, values):
-            if isinstance(value, np.ndarray) and value.ndim:
-                raise TypeError(
-                    f"input {name!r} is an array, but this graph was compiled for numbers "
-                    "(backend='python'); record the graph with arrays and compile it with "
-                    "backend='numpy' to run it on a batch"
-                )
         return self.reference(*values)
 
     def backward(self, nodes: Sequence[Value]) -> float:
@@ -158,6 +159,20 @@ class CompiledGraph:
                 return False
         return check - check == 0.0
 
+    def _numbers(self, values: tuple) -> list[float]:
+        """The python backend's inputs as the engine takes them: each one a float."""
+        self._check_count(values)
+        numbers = []
+        for name, value in zip(self.input_names, values):
+            if isinstance(value, np.ndarray) and value.ndim:
+                raise TypeError(
+                    f"input {name!r} is an array, but this graph was compiled for numbers "
+                    "(backend='python'); record the graph with arrays and compile it with "
+                    "backend='numpy' to run it on a batch"
+                )
+            numbers.append(_number(name, value))
+        return numbers
+
     def _prepare(self, values: tuple) -> list:
         """Each value as the kind it was recorded as: a float, or a float array."""
         self._check_count(values)
@@ -174,24 +189,23 @@ class CompiledGraph:
                 if value.shape == shape:
                     prepared.append(value)
                     continue
-            if isinstance(value, bool) or not isinstance(
-                value, (int, float, np.number, np.ndarray)
-            ):
-                raise TypeError(f"input {name!r} must be a number or a NumPy array, got "
-                                f"{type(value).__name__}")
-            array = np.asarray(value, dtype=float)
             if not is_array:
-                if array.ndim:
+                if isinstance(value, np.ndarray) and value.ndim:
                     raise TypeError(
                         f"input {name!r} was a number when the graph was recorded, so it takes "
-                        f"a number, got an array of shape {array.shape}; record the graph "
+                        f"a number, got an array of shape {value.shape}; record the graph "
                         "with an array there to compile it for arrays"
                     )
-                prepared.append(float(array))
+                prepared.append(_number(name, value))
                 continue
-            if array.ndim == 0:
-                raise TypeError(f"input {name!r} was an array when the graph was recorded, so "
-                                "it takes an array (of any batch size), got a number")
+            if not isinstance(value, np.ndarray) or value.ndim == 0:
+                if errors.is_number(value) or isinstance(value, np.ndarray):
+                    raise TypeError(f"input {name!r} was an array when the graph was recorded, "
+                                    "so it takes an array (of any batch size), got a number")
+                raise _bad_data(f"input {name!r}", value)
+            if value.dtype.kind not in "fiu":  # as Value: no bool, complex or object arrays
+                raise _bad_data(f"input {name!r}", value)
+            array = np.asarray(value, dtype=float)
             if self._uniform:
                 if shape is None:
                     shape = array.shape
@@ -204,17 +218,43 @@ class CompiledGraph:
         return prepared
 
 
+def _bad_data(where: str, data) -> Exception:
+    """The engine's own error for data a Value cannot hold."""
+    if isinstance(data, int) and not isinstance(data, bool):
+        return errors.error("data too big", where=where, digits=len(str(abs(data))))
+    kind = f"an array of {data.dtype}" if isinstance(data, np.ndarray) else type(data).__name__
+    return errors.error("data type", where=where, kind=kind)
+
+
+def _number(name: str, value) -> float:
+    """One input as a float, by the engine's rule: an int, a float or a NumPy real scalar (a
+    0-d array too), never a bool; anything else is the TypeError `Value` would raise."""
+    if isinstance(value, np.ndarray) and value.dtype.kind in "fiu":
+        value = value.item()  # 0-d: the number it holds
+    if not errors.is_number(value):
+        raise _bad_data(f"input {name!r}", value)
+    try:
+        return float(value)
+    except OverflowError:  # an int beyond the float range
+        raise _bad_data(f"input {name!r}", value) from None
+
+
 # --- compiling ---------------------------------------------------------------------------------
 
 
 def compile_graph(root: Value, inputs: Sequence[Value], *, backend: str = "python",
-                  wrt: Sequence[Value] | None = None) -> CompiledGraph:
+                  wrt: Sequence[Value] | None = None, fuse: bool = True) -> CompiledGraph:
     """Write root's graph as one Python function of `inputs` and compile it.
 
     Every leaf not in `inputs` becomes a constant. The function returns `(value, grads)`:
     root's value and d root / d input for each input in `wrt` (default: all of `inputs`),
     in that order. `backend="numpy"` compiles a batch-mode graph: inputs recorded as arrays
     take arrays (of any batch size), inputs recorded as numbers take numbers.
+
+    With `fuse` (the default), neurons are written as vectorised code (see `layers`): a wide
+    neuron, or one applied to many samples, as a dot product of named tuples (the engine's
+    numbers, bit for bit), and in the numpy backend a batch layer as one matrix product (the
+    numbers of the unfused code to about 1e-15). `fuse=False` writes one statement per node.
     """
     if not isinstance(root, Value):
         raise TypeError(f"compile_graph needs a Value as root, got {type(root).__name__}")
@@ -227,15 +267,19 @@ def compile_graph(root: Value, inputs: Sequence[Value], *, backend: str = "pytho
             f"compile_graph needs a scalar root, but it holds an array of shape "
             f"{root.data.shape} (batch mode); reduce it first with .sum() or .mean()"
         )
-    order = topological_order(root)
-    program = write_program(root, order, inputs, wrt, backend)
-    code = compile(program.source, f"<compiled {program.root_name}>", "exec")  # our own text
-    exec(code, program.namespace)  # defines the one function, nothing else
-    index = {id(node): k for k, node in enumerate(inputs)}
+    # The writer and Python's compiler make many short-lived containers and no cycles; the
+    # cyclic collector would only walk the whole graph (and the syntax tree) again and again.
+    with gc_paused():
+        order = topological_order(root)
+        program = write_program(root, order, inputs, wrt, backend, fuse=fuse)
+        code = compile(program.source, f"<compiled {program.root_name}>", "exec")  # our text
+        exec(code, program.namespace)  # defines the one function, nothing else
+        index = {id(node): k for k, node in enumerate(inputs)}
+        tape = _tape(order, index, program.node_inputs)
     return CompiledGraph(
         source=program.source, function=program.namespace[FUNCTION_NAME], backend=backend,
         input_names=program.input_names, wrt_names=program.wrt_names,
-        root_name=program.root_name, tape=_tape(order, index),
+        root_name=program.root_name, tape=tape,
         wrt_positions=[index[id(node)] for node in wrt], array_inputs=program.array_inputs,
         uniform=program.uniform, fixed_shape=program.fixed_shape, node_count=len(order),
     )
@@ -258,16 +302,15 @@ def _check_nodes(nodes, what: str) -> list[Value]:
     return list(nodes)
 
 
-def _tape(order: list[Value], input_index: dict[int, int]) -> list[tuple]:
+def _tape(order: list[Value], input_index: dict[int, int], node_inputs: list[list[int]]
+          ) -> list[tuple]:
     """The graph as plain records, to rebuild it with the engine (`reference`)."""
-    position = {id(node): k for k, node in enumerate(order)}
     records = []
-    for node in order:
-        if id(node) in input_index:
-            records.append(("input", input_index[id(node)], node.label))
-        elif not node.inputs:
-            records.append(("constant", node.data, node.label))
-        else:
-            inputs = [position[id(c)] for c in node.inputs]
+    for node, inputs in zip(order, node_inputs):
+        if inputs:
             records.append(("op", node.op_entry, inputs, node.exponent, node.label))
+        elif id(node) in input_index:
+            records.append(("input", input_index[id(node)], node.label))
+        else:
+            records.append(("constant", node.data, node.label))
     return records

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import same_code
 from micrograd.engine import Value
 from micrograd.nn import MLP
 from workloads import Chain, Mazur, Moons, Outcome, moons_lr
@@ -95,4 +96,17 @@ def count_nodes(root: Value) -> int:
     return len(seen)
 
 
-RUNS = {NAME: {"mazur": mazur, "moons": moons, "chain": chain}}
+def mazur_same(spec: Mazur) -> Outcome:
+    """The shared 2-2-2 code (benchmarks/same_code.py) on micrograd's Value, with `_exp`."""
+    return same_code.mazur(spec, Value, _exp)
+
+
+def moons_same(spec: Moons) -> Outcome:
+    """The shared moons code (benchmarks/same_code.py) on micrograd's Value."""
+    return same_code.moons(spec, Value)
+
+
+RUNS = {
+    NAME: {"mazur": mazur, "moons": moons, "chain": chain},
+    "micrograd-same": {"mazur": mazur_same, "moons": moons_same},
+}

@@ -6,6 +6,7 @@ import contextlib
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 
+import same_code
 from workloads import Chain, Mazur, Moons, Outcome, moons_lr
 
 from autodiff import Value, gc_paused, topological_order
@@ -117,8 +118,19 @@ def count_nodes(root: Value) -> int:
     return len(topological_order(root))
 
 
+def mazur_same(spec: Mazur) -> Outcome:
+    """The shared 2-2-2 code (benchmarks/same_code.py) on this engine's Value."""
+    return same_code.mazur(spec, Value, Value.exp)
+
+
+def moons_same(spec: Moons) -> Outcome:
+    """The shared moons code (benchmarks/same_code.py) on this engine's Value."""
+    return same_code.moons(spec, Value)
+
+
 RUNS = {
     NAME: {"mazur": mazur, "moons": moons_scalar, "chain": chain},
+    "ours-same": {"mazur": mazur_same, "moons": moons_same},
     "ours+gc_paused": {"moons": moons_gc_paused},
     "ours-batch": {"moons": moons_batch},
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import same_code
 import torch
 from workloads import Chain, Mazur, Moons, Outcome, moons_lr
 
@@ -89,4 +90,26 @@ def count_nodes(root: object) -> int | None:
     return None
 
 
-RUNS = {NAME: {"mazur": mazur, "moons": moons, "chain": chain}}
+def _leaf(x: float) -> torch.Tensor:
+    """A Value for the shared code: a 0-d float64 tensor that records its gradient."""
+    return _scalar(x, grad=True)
+
+
+def _zero_grad(p: torch.Tensor) -> None:
+    p.grad = None
+
+
+def mazur_same(spec: Mazur) -> Outcome:
+    """The shared 2-2-2 code (benchmarks/same_code.py) on 0-d tensors, with torch.exp."""
+    return same_code.mazur(spec, _leaf, torch.exp, _zero_grad)
+
+
+def moons_same(spec: Moons) -> Outcome:
+    """The shared moons code (benchmarks/same_code.py) on 0-d tensors, one per scalar."""
+    return same_code.moons(spec, _leaf, torch.exp, _zero_grad)
+
+
+RUNS = {
+    NAME: {"mazur": mazur, "moons": moons, "chain": chain},
+    "torch-same": {"mazur": mazur_same, "moons": moons_same},
+}
