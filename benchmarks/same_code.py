@@ -12,14 +12,27 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from workloads import Mazur, Moons, Outcome, moons_lr
+from workloads import Chain, Mazur, Moons, Outcome, moons_lr
 
-__all__ = ["mazur", "moons", "zero_to_float"]
+__all__ = ["mazur", "moons", "chain", "zero_to_float"]
 
 
 def zero_to_float(p: Any) -> None:
     """Reset a parameter's gradient as micrograd and this project do: to 0.0."""
     p.grad = 0.0
+
+
+def _sgd(loss: Callable, params: list, steps: int, lr: Callable[[int], float],
+         zero_grad: Callable[[Any], None]) -> Any:
+    """`steps` plain SGD steps; the loss of the last one."""
+    for k in range(steps):
+        total = loss()
+        for p in params:
+            zero_grad(p)
+        total.backward()
+        for p in params:
+            p.data -= lr(k) * p.grad
+    return total
 
 
 def _sigmoid(x: Any, exp: Callable) -> Any:
@@ -41,13 +54,7 @@ def mazur(spec: Mazur, Value: Callable, exp: Callable,
         o2 = _sigmoid(w[6] * h1 + w[7] * h2 + b2, exp)
         return 0.5 * (t1 - o1) ** 2 + 0.5 * (t2 - o2) ** 2
 
-    for _ in range(spec.steps):
-        E = loss()
-        for p in w:
-            zero_grad(p)
-        E.backward()
-        for p in w:
-            p.data -= spec.lr * p.grad
+    E = _sgd(loss, w, spec.steps, lambda k: spec.lr, zero_grad)
     return Outcome(float(loss().data), E, spec.steps)
 
 
@@ -71,11 +78,15 @@ def moons(spec: Moons, Value: Callable, exp: Callable | None = None,
         data_loss = sum((1 + -yi * model(x)).relu() for x, yi in zip(X, y)) * (1.0 / len(y))
         return data_loss + spec.alpha * sum(p * p for p in params)
 
-    for k in range(spec.steps):
-        total = loss()
-        for p in params:
-            zero_grad(p)
-        total.backward()
-        for p in params:
-            p.data -= moons_lr(k) * p.grad
+    total = _sgd(loss, params, spec.steps, moons_lr, zero_grad)
     return Outcome(float(loss().data), total, spec.steps)
+
+
+def chain(spec: Chain, Value: Callable) -> Outcome:
+    """x * c + d repeated `spec.length` times, then one backward pass."""
+    x0, c, d = Value(spec.x0), Value(spec.c), Value(spec.d)
+    x = x0
+    for _ in range(spec.length):
+        x = x * c + d
+    x.backward()
+    return Outcome(x0.grad, x)

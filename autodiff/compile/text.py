@@ -86,23 +86,9 @@ _CALL_START = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\(")
 
 
 def _is_one_call(text: str) -> bool:
-    """Whether `text` is one call such as `step(t5)`: the first "(" closes at the very end.
-
-    Our generated text holds no string literals, so counting brackets is exact.
-    """
+    """Whether `text` is one call such as `step(t5)`: the first "(" closes at the very end."""
     start = _CALL_START.match(text)
-    if start is None or not text.endswith(")"):
-        return False
-    depth = 0
-    for k in range(start.end() - 1, len(text)):
-        char = text[k]
-        if char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-            if depth == 0:
-                return k == len(text) - 1
-    return False
+    return start is not None and _closes_at_end(text, start.end() - 1)
 
 
 def operand(text: str) -> str:
@@ -121,11 +107,17 @@ def operand(text: str) -> str:
 
 def _is_grouped(text: str) -> bool:
     """Whether the "(" that opens `text` closes at its very end."""
+    return text.startswith("(") and _closes_at_end(text, 0)
+
+
+def _closes_at_end(text: str, opening: int) -> bool:
+    """Whether the "(" at `opening` closes at the very end of `text` (our generated text holds
+    no string literals, so counting brackets is exact)."""
     depth = 0
-    for k, char in enumerate(text):
-        if char == "(":
+    for k in range(opening, len(text)):
+        if text[k] == "(":
             depth += 1
-        elif char == ")":
+        elif text[k] == ")":
             depth -= 1
             if depth == 0:
                 return k == len(text) - 1
