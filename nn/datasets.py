@@ -11,9 +11,6 @@ from .checks import is_number, positive_number, whole_number
 __all__ = ["make_moons", "xor", "Standardizer", "standardize", "train_test_split"]
 
 
-_count = whole_number
-
-
 def make_moons(
     n: int = 100, noise: float = 0.1, seed: int | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -23,7 +20,7 @@ def make_moons(
     (label 1) is shifted to (1, 0.5) and turned over. Gaussian noise of standard deviation
     `noise` is added to every coordinate, and the points come in a shuffled order.
     """
-    n = _count(n, "make_moons n", 2)
+    n = whole_number(n, "make_moons n", 2)
     noise = positive_number(noise, "make_moons noise", allow_zero=True)
     rng = np.random.default_rng(seed)
     n_upper = n // 2

@@ -148,10 +148,6 @@ def _check_activation(activation: Any, what: str = "activation") -> None:
         )
 
 
-def _check_count(n: Any, what: str) -> int:
-    return whole_number(n, what, 1)
-
-
 def _check_flag(flag: Any, what: str) -> None:
     if type(flag) is not bool:
         raise ValueError(f"{what} must be true or false, got {short_repr(flag)}")
@@ -219,7 +215,7 @@ class Neuron(Module):
         rng: np.random.Generator | None = None,
         name: str = "n",
     ) -> None:
-        nin = _check_count(nin, "Neuron nin")
+        nin = whole_number(nin, "Neuron nin", 1)
         _check_activation(activation)
         self.activation = activation
         self._act = ACTIVATIONS[activation]
@@ -277,7 +273,7 @@ class Neuron(Module):
     @classmethod
     def _check_config(cls, config: Any) -> None:
         check_config_fields("Neuron", config, ("nin", "activation"))
-        _check_count(config["nin"], "Neuron nin")
+        whole_number(config["nin"], "Neuron nin", 1)
         _check_activation(config["activation"])
 
     @classmethod
@@ -309,8 +305,8 @@ class Layer(Module):
         names: Sequence[str] | None = None,
         bias_label: str = "b",
     ) -> None:
-        nin = _check_count(nin, "Layer nin")
-        nout = _check_count(nout, "Layer nout")
+        nin = whole_number(nin, "Layer nin", 1)
+        nout = whole_number(nout, "Layer nout", 1)
         _check_activation(activation)
         self.activation = activation
         self.shared_bias = bool(shared_bias)
@@ -365,8 +361,8 @@ class Layer(Module):
     @classmethod
     def _check_config(cls, config: Any) -> None:
         check_config_fields("Layer", config, ("nin", "nout", "activation", "shared_bias"))
-        _check_count(config["nin"], "Layer nin")
-        _check_count(config["nout"], "Layer nout")
+        whole_number(config["nin"], "Layer nin", 1)
+        whole_number(config["nout"], "Layer nout", 1)
         _check_activation(config["activation"])
         _check_flag(config["shared_bias"], "Layer shared_bias")
 
@@ -403,10 +399,10 @@ class MLP(Module):
         shared_bias: bool = False,
         seed: int | None = None,
     ) -> None:
-        self.nin = _check_count(nin, "MLP nin")
+        self.nin = whole_number(nin, "MLP nin", 1)
         if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Iterable):
             raise TypeError(f"MLP nouts must be a list of layer sizes, got {type(nouts).__name__}")
-        self.nouts = [_check_count(n, "each MLP layer size") for n in nouts]
+        self.nouts = [whole_number(n, "each MLP layer size", 1) for n in nouts]
         if not self.nouts:
             raise ValueError("MLP needs at least one layer size in nouts")
         _check_activation(activation)
@@ -466,14 +462,14 @@ class MLP(Module):
     def _check_config(cls, config: Any) -> None:
         check_config_fields("MLP", config, ("nin", "nouts", "activation", "out_activation",
                                             "shared_bias"))
-        _check_count(config["nin"], "MLP nin")
+        whole_number(config["nin"], "MLP nin", 1)
         nouts = config["nouts"]
         if not isinstance(nouts, list):
             raise ValueError(f"MLP nouts must be a list of layer sizes, got {short_repr(nouts)}")
         if not nouts:
             raise ValueError("MLP needs at least one layer size in nouts")
         for n in nouts:
-            _check_count(n, "each MLP layer size")
+            whole_number(n, "each MLP layer size", 1)
         _check_activation(config["activation"])
         _check_activation(config["out_activation"], "out_activation")
         _check_flag(config["shared_bias"], "MLP shared_bias")

@@ -20,11 +20,8 @@ from .modules import zero_grads
 __all__ = ["Optimizer", "SGD", "Adam"]
 
 
-_positive = positive_number
-
-
 def _fraction(value: float, what: str) -> float:
-    value = _positive(value, what, allow_zero=True)
+    value = positive_number(value, what, allow_zero=True)
     if not value < 1.0:
         raise ValueError(f"{what} must be in [0, 1), got {value!r}")
     return value
@@ -50,7 +47,7 @@ class Optimizer:
         if not unique:
             raise ValueError("the optimizer got no parameters")
         self.params: list[Value] = list(unique.values())
-        self.weight_decay = _positive(weight_decay, "weight_decay", allow_zero=True)
+        self.weight_decay = positive_number(weight_decay, "weight_decay", allow_zero=True)
 
     def zero_grad(self) -> None:
         """Reset every parameter's gradient to zero."""
@@ -91,7 +88,7 @@ class SGD(Optimizer):
         weight_decay: float = 0.0,
     ) -> None:
         super().__init__(params, weight_decay)
-        self.lr = _positive(lr, "SGD lr")
+        self.lr = positive_number(lr, "SGD lr")
         self.momentum = _fraction(momentum, "SGD momentum")
         # One buffer per parameter; it starts at 0, so the first step's buffer is the gradient.
         self.buffers: list = [0.0] * len(self.params)
@@ -119,11 +116,11 @@ class Adam(Optimizer):
         weight_decay: float = 0.0,
     ) -> None:
         super().__init__(params, weight_decay)
-        self.lr = _positive(lr, "Adam lr")
+        self.lr = positive_number(lr, "Adam lr")
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
             raise ValueError(f"Adam betas must be a pair (beta1, beta2), got {betas!r}")
         self.betas = (_fraction(betas[0], "Adam beta1"), _fraction(betas[1], "Adam beta2"))
-        self.eps = _positive(eps, "Adam eps")
+        self.eps = positive_number(eps, "Adam eps")
         self.t = 0  # steps taken, for the bias correction
         self.m: list = [0.0] * len(self.params)  # first moment (mean of the gradients)
         self.v: list = [0.0] * len(self.params)  # second moment (mean of their squares)
