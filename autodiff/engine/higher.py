@@ -17,7 +17,7 @@ from .backward import chain_rule, topological_order, unbroadcast
 from .collector import gc_paused
 from .value import Value
 
-__all__ = ["grad", "hessian", "jvp", "forward_sweep"]
+__all__ = ["grad", "hessian", "jvp", "forward_sweep", "tangent"]
 
 
 def _value_namespace() -> dict[str, object]:
@@ -118,6 +118,15 @@ def forward_sweep(order: list[Value], seeds: dict[Value, object],
     return tangent
 
 
+def tangent(v, where: str) -> float | np.ndarray:
+    """A direction's component as forward mode takes it: a float, or a float array per sample."""
+    if errors.is_number(v):
+        return float(v)
+    if isinstance(v, np.ndarray):
+        return np.asarray(v, dtype=float)
+    raise TypeError(f"{where} must be a number, got {type(v).__name__}")
+
+
 def jvp(f: Callable[..., Value], xs: Sequence[float], vs: Sequence[float]) -> tuple:
     """Forward mode: `(f(xs), the derivative of f at xs along vs)`, in one sweep."""
     if len(xs) != len(vs):
@@ -126,10 +135,6 @@ def jvp(f: Callable[..., Value], xs: Sequence[float], vs: Sequence[float]) -> tu
     out = f(*values)
     if not isinstance(out, Value):
         raise TypeError(f"jvp: f must return a Value, got {type(out).__name__}")
-    seeds = {}
-    for x, v in zip(values, vs):
-        if not errors.is_number(v) and not isinstance(v, np.ndarray):
-            raise TypeError(f"jvp: a tangent must be a number, got {type(v).__name__}")
-        seeds[x] = float(v) if errors.is_number(v) else np.asarray(v, dtype=float)
+    seeds = {x: tangent(v, "jvp: a tangent") for x, v in zip(values, vs)}
     tangents = forward_sweep(topological_order(out), seeds)
     return out.data, tangents[out]

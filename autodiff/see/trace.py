@@ -14,8 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..engine.backward import backward, topological_order
-from ..engine.errors import is_number
-from ..engine.higher import forward_sweep
+from ..engine.higher import forward_sweep, tangent
 from ..engine.value import Value
 from . import reading
 from .numbers import format_number
@@ -126,10 +125,7 @@ class Trace:
             if node.inputs:
                 raise ValueError(f"forward_mode: {self.name(node)} is computed from other nodes; "
                                  "a direction gives a tangent to leaves only (inputs, weights)")
-            if not is_number(v) and not isinstance(v, np.ndarray):
-                raise TypeError(f"forward_mode: the tangent of {self.name(node)} must be a "
-                                f"number, got {type(v).__name__}")
-            seeds[node] = float(v) if is_number(v) else np.asarray(v, dtype=float)
+            seeds[node] = tangent(v, f"forward_mode: the tangent of {self.name(node)}")
         steps = {}
 
         def record(node, tangent, terms):
