@@ -88,7 +88,6 @@ def apply_op(op: ops.Op, inputs: Sequence, n: float | None = None) -> Value:
 
 
 # --- the one place a node is made --------------------------------------------------------------
-
 class _GradMode(threading.local):
     enabled = True  # per thread: no_grad() in one thread leaves the others recording
 
@@ -112,24 +111,25 @@ def _make(op: ops.Op, inputs: tuple, n: float | None = None) -> Value:
         except (ArithmeticError, ValueError, TypeError):
             out = None
     if out is None:  # batch mode, an int set by hand, or a float kernel that failed
-        out, local = _make_checked(op, inputs, n)
+        out, local = _make_checked(op, inputs, values, n)
     node = object.__new__(Value)  # every slot set here: the hot path skips __init__'s checks
     node.data, node.grad, node.label, node.op_entry, node.exponent, node._g = (
-        out, 0.0 if type(out) is float else np.zeros_like(out), "", op, n, None)
+        out, 0.0 if type(out) is float else np.zeros(out.shape), "", op, n, None)
     node.inputs, node.local_grads = (inputs, local) if _mode.enabled else ((), ())
     return node
 
 
-def _make_checked(op: ops.Op, inputs: tuple, n: float | None) -> tuple:
+def _make_checked(op: ops.Op, inputs: tuple, values: tuple, n: float | None) -> tuple:
     """The row on NumPy, every value checked, and a clear error where something is wrong."""
-    for v in inputs:  # `data` is a plain attribute (optimizers set it): check what is there
-        if type(v.data) is not float and not isinstance(v.data, np.ndarray):  # an int is fine
+    if not all(type(x) is float or type(x) is np.ndarray for x in values):  # an int set by hand
+        for v in inputs:  # `data` is a plain attribute (optimizers set it): check what is there
             v.data = _as_data(v.data, f"{op.name}: {errors.describe(v, False)} holds data of "
                                       f"type {type(v.data).__name__}, but a Value's data")
-    values = [v.data for v in inputs] + ([] if n is None else [n])
+        values = tuple(v.data for v in inputs)
     with np.errstate(all="ignore"):
         try:
-            out, local = op.kernel(len(inputs), array=True)(*values)
+            kernel = op.kernel(len(inputs), array=True)
+            out, local = kernel(*values) if n is None else kernel(*values, n)
         except ValueError:  # shapes that do not broadcast
             shapes = ", ".join(f"{errors.describe(v, False)} of shape {np.shape(v.data)}"
                                for v in inputs)
@@ -138,15 +138,15 @@ def _make_checked(op: ops.Op, inputs: tuple, n: float | None) -> tuple:
             raise errors.op_failed(op, inputs, n) from None
     if not np.all(np.isfinite(out)):
         raise errors.op_failed(op, inputs, n)
-    if not all(d - d == 0.0 if type(d) is float else np.isfinite(d).all() for d in local):
-        if not op.in_domain(values[:len(inputs)], n):
+    own = {id(x) for x in values}  # an input's own data (the locals of * and linear): finite
+    if not all(id(d) in own or np.isfinite(d).all() for d in local):
+        if not op.in_domain(values, n):
             raise errors.op_failed(op, inputs, n)
         local = (errors.UndefinedDerivative(op, inputs),) * len(inputs)  # sqrt's slope at 0
     return (out.astype(float, copy=False) if isinstance(out, np.ndarray) else float(out)), local
 
 
 # --- what users hand us -------------------------------------------------------------------------
-
 def _lift(x, op: str) -> Value:
     """An operand as a node: a Value as it is, a number or an array as a constant leaf."""
     if type(x) is Value:
