@@ -30,6 +30,7 @@ each op's text becomes a format template once per op, arity and constant, not on
 from __future__ import annotations
 
 import ast
+import functools
 import os
 import re
 from collections.abc import Sequence
@@ -50,6 +51,7 @@ from .text import (
     assignment,
     comment,
     describe_node,
+    fill,
     identifier,
     literal,
     name_list,
@@ -116,6 +118,7 @@ def write_program(root: Value, order: list[Value], inputs: list[Value], wrt: lis
 
 
 _TABLE = frozenset(map(id, (*ops.OPS, LINEAR)))  # every row a graph can hold
+_P_LINE = "\0p"  # where the body unpacks the vector p: `signature` knows how
 _checked_texts: set[tuple] = set()
 
 
@@ -733,41 +736,41 @@ class _Writer:
         `p = np.array(inputs[:K])`, their names in the docstring (a list of hundreds of
         parameters reads no better, and Python's compiler reads it twice)."""
         count = len(self.p_at)
-        named = [f"def {FUNCTION_NAME}(", input_names, "):"]
-        if count < 32 or sorted(self.p_at.values()) != [self.input_at[i] for i in self.p_at]:
-            return [*wrap_list(*named, indent=""), f'    """{doc}"""', *body]
-        scalars = input_names[:count]
-        start = body.index(self.p_line[0])
-        rest = body[:start] + body[start + len(self.p_line):]
-        if set(scalars) & set(_IDENT.findall("\n".join(rest))):
-            return [*wrap_list(*named, indent=""), f'    """{doc}"""', *body]
+        start = body.index(_P_LINE) if count else len(body)
+        rest = body[:start] + body[start + 1:]
+        if (count < 32 or sorted(self.p_at.values()) != [self.input_at[i] for i in self.p_at]
+                or set(input_names[:count]) & set(_IDENT.findall("\n".join(
+                    line for line in rest if not line.startswith("    #"))))):
+            p_line = []
+            if count:  # p = np.array((x1, x2, ...)), the inputs by name
+                scalars = sorted(self.p_at, key=self.p_at.get)
+                p_line = tuple_text([self.atom[i] for i in scalars], f"{self.p} = np.array(",
+                                    "    ")
+                p_line[-1] += ")"
+            return [*wrap_list(f"def {FUNCTION_NAME}(", input_names, "):", indent=""),
+                    f'    """{doc}"""', *body[:start], *p_line, *body[start + 1:]]
         inputs = self.names.take("inputs")
         unpacked = [f"    {self.p} = np.array({inputs}[:{count}])"]
         others = input_names[count:]
         if others:
             unpacked.append(f"    {', '.join(others)}{',' if len(others) == 1 else ''} = "
                             f"{inputs}[{count}:]")
-        listing, line = [], f"    The {len(input_names)} inputs, in order:"
-        for k, name in enumerate(input_names):
-            word = f" {name}{'.' if k == len(input_names) - 1 else ','}"
-            if len(line) + len(word) > WIDTH:
-                listing.append(line)
-                line = "   "
-            line += word
-        listing.append(line)
+        listing = fill(f"The {len(input_names)} inputs, in order: {', '.join(input_names)}.",
+                       "    ")
         return [f"def {FUNCTION_NAME}(*{inputs}):", f'    """{doc}', "", *listing, '    """',
-                *body[:start], *unpacked, *body[start + len(self.p_line):]]
+                *body[:start], *unpacked, *body[start + 1:]]
 
+    @functools.cached_property
     def constants(self) -> list[int]:
         """The leaves that are not inputs, in topological order."""
         return [i for i, node_ins in enumerate(self.ins) if not node_ins and i not in self.input_at]
 
     def constant_arrays(self) -> bool:
-        return any(self.batch[i] for i in self.constants())
+        return any(self.batch[i] for i in self.constants)
 
     def constant_lines(self) -> list[str]:
         lines = []
-        for i in self.constants():
+        for i in self.constants:
             name = self.var[i]
             if name is None:
                 continue
@@ -788,9 +791,7 @@ class _Writer:
             scalars = sorted(self.p_at, key=self.p_at.get)
             self.p_comment = (f"    # the {len(scalars)} numbers among the inputs as one vector: "
                               "the layers' weights are in it")
-            self.p_line = tuple_text([atom[i] for i in scalars], f"{self.p} = np.array(", "    ")
-            self.p_line[-1] += ")"
-            lines += [self.p_comment, *self.p_line]
+            lines += [self.p_comment, _P_LINE]  # `p = np.array((x1, ...))`: `signature` writes it
         for weights in self.weights:
             first = weights.layers[0]
             count, width = len(weights.rows), len(first.xs)
@@ -986,6 +987,12 @@ class _Writer:
         if self.assembly:
             self.gathered = {i for weights in self.weights if weights.from_p
                              for layer in weights.layers for i in layer.nets}
+            # The nodes some step into which no layer or dot product gathers (a superset: a
+            # dot product's bias may be one of its own inputs); every other input has no rest.
+            self.loose_inputs = set()
+            for p in range(n):
+                if needs[p] and p not in self.gathered:
+                    self.loose_inputs.update(self.ins[p][-1:] if p in self.vdots else self.ins[p])
             self.dp = names.take(f"d{root_name}_d{self.p}")
             lines += [f"    # d{root_name}/d{self.p}: every gradient asked for, gathered in one "
                       "vector as the layers give them",
@@ -1007,6 +1014,8 @@ class _Writer:
             if i == root:
                 continue
             if self.assembly:
+                if i not in self.loose_inputs:
+                    continue  # every step into it gathered into dp: no rest (most inputs)
                 steps = self.rest_of(i)
                 if steps:  # what the layers and dot products do not gather
                     lines += comment(f"{self.prefix}{self.atom[i]}, the rest",
@@ -1157,7 +1166,7 @@ class _Writer:
                     entries.append(g if self.grad_array[row] else
                                    f"zeros_like({names['rows']}[{r}]) + {g}")
             rows = tuple_text(entries)
-            parts.append(f"np.stack({rows[0].strip()})" if layer.array else rows[0].strip())
+            parts.append(f"np.array({rows[0].strip()})" if layer.array else rows[0].strip())
         lines = [f"    # layer {weights.names['stem']}, backward"
                  + (": a row per neuron, a column per sample" if layer.array else "")]
         lines += assignment(drows, parts)

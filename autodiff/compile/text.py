@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 __all__ = ["WIDTH", "MAX_TERMS", "identifier", "Names", "literal", "operand", "split_sum",
-           "assignment", "wrap_list", "tuple_text", "comment", "describe_node", "name_list"]
+           "assignment", "wrap_list", "fill", "tuple_text", "comment", "describe_node", "name_list"]
 
 WIDTH = 99  # the longest line we write, indentation included
 MAX_TERMS = 100  # terms per statement: Python's compiler recurses once per `+` in a chain
@@ -197,17 +197,28 @@ def _joiner(term: str) -> tuple[str, str]:
 
 
 def wrap_list(opening: str, items: list[str], closing: str, indent: str) -> list[str]:
-    """`opening item, item, ...closing` on one line, or one item per ... filled line."""
+    """`opening item, item, ...closing` on one line, or the items on filled lines between."""
     line = f"{indent}{opening}{', '.join(items)}{closing}"
     if len(line) <= WIDTH:
         return [line]
-    lines, line = [indent + opening], indent + "   "
-    for item in items:
-        if len(line) + len(item) + 2 > WIDTH:
-            lines.append(line)
-            line = indent + "   "
-        line += f" {item},"
-    return [*lines, line, indent + closing]
+    return [indent + opening, *fill(", ".join(items) + ",", indent + "    "), indent + closing]
+
+
+def fill(text: str, lead: str) -> list[str]:
+    """`text` broken at spaces into lines of at most WIDTH characters, each begun by `lead`
+    (a word longer than a line stands alone on its own)."""
+    room = WIDTH - len(lead)
+    lines, start = [], 0
+    while len(text) - start > room:  # cut at the last space that keeps the line short enough
+        cut = text.rfind(" ", start, start + room + 1)
+        if cut <= start:
+            cut = text.find(" ", start + room)
+            if cut < 0:
+                break
+        lines.append(lead + text[start:cut])
+        start = cut + 1
+    lines.append(lead + text[start:])
+    return lines
 
 
 def tuple_text(items: list[str], opening: str = "", indent: str = "        ") -> list[str]:
