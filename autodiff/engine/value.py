@@ -106,11 +106,10 @@ def _make(op: ops.Op, inputs: tuple, n: float | None = None) -> Value:
     if floats:
         try:
             out, local = op.run(*values) if n is None else op.run(*values, n)  # floats
-            if out - out != 0.0:
-                out = None  # inf or nan from finite inputs: let the checks below say why
         except (ArithmeticError, ValueError, TypeError):
-            out = None
-    if out is None:  # batch mode, an int set by hand, or a float kernel that failed
+            pass  # the checked path below says why
+    # Batch mode, an int set by hand, or a float kernel that failed or gave inf or nan.
+    if out is None or out - out != 0.0:
         out, local = _make_checked(op, inputs, values, n)
     node = object.__new__(Value)  # every slot set here: the hot path skips __init__'s checks
     node.data, node.grad, node.label, node.op_entry, node.exponent, node._g = (
@@ -121,7 +120,7 @@ def _make(op: ops.Op, inputs: tuple, n: float | None = None) -> Value:
 
 def _make_checked(op: ops.Op, inputs: tuple, values: tuple, n: float | None) -> tuple:
     """The row on NumPy, every value checked, and a clear error where something is wrong."""
-    if not all(type(x) is float or type(x) is np.ndarray for x in values):  # an int set by hand
+    if not {float, np.ndarray}.issuperset(map(type, values)):  # an int set by hand, say
         for v in inputs:  # `data` is a plain attribute (optimizers set it): check what is there
             v.data = _as_data(v.data, f"{op.name}: {errors.describe(v, False)} holds data of "
                                       f"type {type(v.data).__name__}, but a Value's data")
@@ -139,7 +138,8 @@ def _make_checked(op: ops.Op, inputs: tuple, values: tuple, n: float | None) -> 
     if not np.all(np.isfinite(out)):
         raise errors.op_failed(op, inputs, n)
     own = {id(x) for x in values}  # an input's own data (the locals of * and linear): finite
-    if not all(id(d) in own or np.isfinite(d).all() for d in local):
+    if not all(type(d) is float and d - d == 0.0 or id(d) in own or np.isfinite(d).all()
+               for d in local):
         if not op.in_domain(values, n):
             raise errors.op_failed(op, inputs, n)
         local = (errors.UndefinedDerivative(op, inputs),) * len(inputs)  # sqrt's slope at 0
