@@ -339,8 +339,10 @@ class _Writer:
         """Every input a leaf of this graph; every op from the table; arrays only for numpy."""
         position = {id(node): k for k, node in enumerate(self.order)}
         self.position = position
-        for k, node in enumerate(self.inputs):
-            if id(node) not in position:
+        # Where each input and each wrt node is in the topological order, found once.
+        self.input_pos = [position.get(id(node), -1) for node in self.inputs]
+        for k, (node, i) in enumerate(zip(self.inputs, self.input_pos)):
+            if i < 0:
                 raise ValueError(f"compile_graph: inputs[{k}] ({describe_node(node)}) is not in "
                                  "root's graph")
             if node.inputs:
@@ -348,9 +350,10 @@ class _Writer:
                     f"compile_graph: inputs[{k}] ({describe_node(node)}) is computed by op "
                     f"{node.op!r}; inputs must be leaves (Values made by Value(...))"
                 )
-        input_ids = {id(node) for node in self.inputs}
-        for k, node in enumerate(self.wrt):
-            if id(node) not in input_ids:
+        input_set = set(self.input_pos)
+        self.wrt_pos = [position.get(id(node), -1) for node in self.wrt]
+        for k, (node, i) in enumerate(zip(self.wrt, self.wrt_pos)):
+            if i not in input_set:
                 raise ValueError(f"compile_graph: wrt[{k}] ({describe_node(node)}) is not one of "
                                  "the inputs")
         numpy = self.numpy
@@ -398,9 +401,9 @@ class _Writer:
         # One batch shape everywhere (the usual case): no contribution ever needs reshaping.
         self.uniform = len(shapes) <= 1
         self.shape = next(iter(shapes)) if len(shapes) == 1 else None
-        self.input_at = input_at = {position[id(node)]: k for k, node in enumerate(self.inputs)}
+        self.input_at = input_at = {i: k for k, i in enumerate(self.input_pos)}
         self.root_at = n - 1
-        wrt_at = {position[id(node)] for node in self.wrt}
+        wrt_at = set(self.wrt_pos)
         needs, varies, array_kernel = [False] * n, [False] * n, [False] * n
         in_needs, in_varies, in_batch = needs.__getitem__, varies.__getitem__, batch.__getitem__
         for i, node_ins in enumerate(ins):
@@ -418,26 +421,38 @@ class _Writer:
         # The engine visits nodes in reverse topological order and, in each, its inputs in
         # argument order, adding local * g to the input: `users[c]` and `slots[c]` list those
         # steps for node c (the node made from c, which of its inputs c is), the order of
-        # each sum here. Only steps between nodes that need a gradient.
+        # each sum here. Only steps between nodes that need a gradient. Those into leaves
+        # (most steps: every weight's) are listed when first asked for (`uses`): the layers
+        # gather most leaves' gradients without them.
         users: list[list[int]] = [[] for _ in range(n)]
         slots: list[list[int]] = [[] for _ in range(n)]
-        count = [0] * n  # how many nodes are made from each node, needed or not
+        count = [0] * n  # how many nodes are made from each op node, needed or not
         last = [0] * n  # the last one seen (the first made): the only one, where count is 1
         for p in range(n - 1, -1, -1):
-            node_ins = ins[p]
-            if needs[p]:
-                for s, c in enumerate(node_ins):
+            need = needs[p]
+            for s, c in enumerate(ins[p]):
+                if ins[c]:
                     count[c] += 1
                     last[c] = p
-                    if needs[c]:
+                    if need and needs[c]:
                         users[c].append(p)
                         slots[c].append(s)
-            else:
-                for c in node_ins:
-                    count[c] += 1
-                    last[c] = p
         self.users, self.slots, self.count = users, slots, count
+        self.leaves_listed = False
         self.single_user = [last[i] if count[i] == 1 else None for i in range(n)]
+
+    def uses(self, i: int) -> tuple[list[int], list[int]]:
+        """`users[i]` and `slots[i]` (see `facts`), the leaves' listed on the first call."""
+        if not self.leaves_listed:
+            self.leaves_listed = True
+            ins, needs, users, slots = self.ins, self.needs, self.users, self.slots
+            for p in range(len(ins) - 1, -1, -1):
+                if needs[p]:
+                    for s, c in enumerate(ins[p]):
+                        if not ins[c] and needs[c]:
+                            users[c].append(p)
+                            slots[c].append(s)
+        return self.users[i], self.slots[i]
 
     def plan_layers(self) -> None:
         """The layers written as one step each, and which of their outputs other code reads."""
@@ -445,6 +460,8 @@ class _Writer:
         if self.fuse:
             found = layers.find_layers(self.order, self.ins, self.batch, self.single_user,
                                        arrays=self.numpy and self.uniform)
+            if not all(layer.array for layer in found):
+                self.uses(0)  # the leaves' steps too: a scalar layer's weights are leaves
             found = layers.check_scalar_layers(found, self.needs, self.users, self.slots)
         self.layers = found
         self.layer_of: dict[int, Layer] = {}  # a node a layer computes -> the layer
@@ -493,7 +510,7 @@ class _Writer:
         self.assembly = False
         if not (self.numpy and self.fuse and self.layers):
             return
-        scalars = [self.position[id(node)] for node in self.inputs if type(node.data) is float]
+        scalars = [i for i, node in zip(self.input_pos, self.inputs) if type(node.data) is float]
         p_at = {i: k for k, i in enumerate(scalars)}
         for weights in self.weights:
             weights.from_p = weights.layers[0].array and all(
@@ -507,7 +524,7 @@ class _Writer:
         if not self.vdots and not any(w.from_p for w in self.weights):
             return
         self.p_at = p_at
-        wrt = [self.position[id(node)] for node in self.wrt]
+        wrt = self.wrt_pos
         self.assembly = bool(wrt) and all(i in p_at for i in wrt) and all(
             w.from_p or not w.layers[0].array or not self.needs[w.layers[0].nets[0]]
             for w in self.weights) and not any(
@@ -702,8 +719,8 @@ class _Writer:
             self.globals["np"] = np
             self.globals.update(_LAYER_HELPERS)
         root_name = self.var[self.root_at] or "out"
-        input_names = [self.var[self.position[id(node)]] for node in self.inputs]
-        wrt_names = [self.var[self.position[id(node)]] for node in self.wrt]
+        input_names = [self.var[i] for i in self.input_pos]
+        wrt_names = [self.var[i] for i in self.wrt_pos]
 
         doc = f"{root_name}, the value alone (no gradients asked for)."
         for limit in range(6, 1, -1):  # as many names as fit on the line
@@ -1009,8 +1026,7 @@ class _Writer:
         for weights in self.weights:
             if not weights.layers[0].array and "dW" in weights.names:
                 lines += self.weight_grad_lines(weights)
-        for node in self.wrt:
-            i = self.position[id(node)]
+        for i in self.wrt_pos:
             if i == root:
                 continue
             if self.assembly:
@@ -1030,7 +1046,7 @@ class _Writer:
         """An input's steps that no layer or dot product gathers into dp (most have none)."""
         vdots, ins = self.vdots, self.ins
         if all(p in self.gathered or p in vdots and s < len(ins[p]) - 1
-               for p, s in zip(self.users[i], self.slots[i])):
+               for p, s in zip(*self.uses(i))):
             return []
         return self.steps_of(i)
 
@@ -1042,8 +1058,8 @@ class _Writer:
 
     def scatter(self, at: str, value: str) -> str:
         """`dp[at] += value`; np.add.at where an index repeats (a += would add it once)."""
-        indices = self.globals[at]
-        if len(np.unique(indices)) < indices.size:
+        indices = self.globals[at].ravel().tolist()
+        if len(set(indices)) < len(indices):
             return f"    np.add.at({self.dp}, {at}, {value})"
         return f"    {self.dp}[{at}] += {value}"
 
@@ -1079,8 +1095,7 @@ class _Writer:
         engine's order: its steps are one run (checked), and a weight's steps before the run
         are the start of the layer's sum (`weight_grad_lines`).
         """
-        users, slots, net_at, var, prefix = (self.users[i], self.slots[i], self.net_at,
-                                              self.var, self.prefix)
+        (users, slots), net_at, var, prefix = self.uses(i), self.net_at, self.var, self.prefix
         x = self.atom[i]
         if not net_at and not self.vdots:  # no layers: every step is one node's
             steps = []
@@ -1253,7 +1268,7 @@ class _Writer:
 
     def start_of(self, i: int, run: list[int]) -> str:
         """What node i adds before the run of a layer's steps, as one sum ("None": nothing)."""
-        users, slots = self.users[i], self.slots[i]
+        users, slots = self.uses(i)
         first = users.index(run[0])
         if not first:
             return "None"
@@ -1261,15 +1276,14 @@ class _Writer:
 
     def return_lines(self) -> list[str]:
         if self.assembly:
-            wrt = [self.p_at[self.position[id(node)]] for node in self.wrt]
+            wrt = [self.p_at[i] for i in self.wrt_pos]
             if wrt == list(range(len(self.p_at))):
                 return [f"    return {self.atom[self.root_at]}, {self.dp}.tolist()"]
             name = self.names.take("wrt_at")  # where the gradients asked for are in dp
             self.globals[name] = np.array(wrt, dtype=np.intp)
             return [f"    return {self.atom[self.root_at]}, {self.dp}[{name}].tolist()"]
         grads = []
-        for node in self.wrt:
-            i = self.position[id(node)]
+        for i in self.wrt_pos:
             if i in self.direct:
                 g = self.direct[i]
                 array = self.batch[i] and self.numpy

@@ -26,8 +26,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from ..engine import ops
 from ..engine.linear import LINEAR
 
@@ -108,7 +106,8 @@ def find_layers(order: Sequence, ins: list[list[int]], batch: list[bool],
             # X is a matrix of one-dimensional batches of one size.
             if not arrays or not all(batch[x] for x in xs):
                 continue
-            if len({np.shape(order[x].data) for x in xs}) > 1 or np.ndim(order[xs[0]].data) != 1:
+            shapes = {getattr(order[x].data, "shape", ()) for x in xs}  # () for a number
+            if len(shapes) > 1 or len(next(iter(shapes))) != 1:
                 continue
         if len(set(xs)) < k or set(xs) & {*weights, bias}:
             continue  # an input used twice, or also as a weight (l2's Σ p·p): not a layer

@@ -135,7 +135,7 @@ def _make_checked(op: ops.Op, inputs: tuple, values: tuple, n: float | None) -> 
             raise errors.error("shapes", op=op.name, shapes=shapes) from None
         except ArithmeticError:  # a Python float division by zero inside the row
             raise errors.op_failed(op, inputs, n) from None
-    if not np.all(np.isfinite(out)):
+    if not np.isfinite(out).all():
         raise errors.op_failed(op, inputs, n)
     own = {id(x) for x in values}  # an input's own data (the locals of * and linear): finite
     if not all(type(d) is float and d - d == 0.0 or id(d) in own or np.isfinite(d).all()
