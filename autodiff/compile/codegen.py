@@ -356,23 +356,26 @@ class _Writer:
             if i not in input_set:
                 raise ValueError(f"compile_graph: wrt[{k}] ({describe_node(node)}) is not one of "
                                  "the inputs")
-        numpy = self.numpy
+        if not self.numpy:
+            for node in self.order:
+                if type(node.data) is not float:
+                    raise ValueError(
+                        f"compile_graph: {describe_node(node)} holds an array (batch mode); "
+                        "compile batch-mode graphs with backend='numpy'"
+                    )
+
+    def check_ops(self) -> None:
+        """Every op node's op from the table, with as many inputs as it takes (after `facts`:
+        which nodes the engine ran on arrays)."""
         seen: set[tuple] = set()  # (op, arity, array) already checked
-        for node in self.order:
-            if not numpy and type(node.data) is not float:
-                raise ValueError(
-                    f"compile_graph: {describe_node(node)} holds an array (batch mode); compile "
-                    "batch-mode graphs with backend='numpy'"
-                )
-            if not node.inputs:
-                continue
-            op = node.op_entry
-            arity = len(node.inputs)
-            array = numpy and not all(type(c.data) is float for c in node.inputs)
-            key = (id(op), arity, array)
-            if key not in seen:
-                self.check_op(node, op, arity, array)
-                seen.add(key)
+        order, array_kernel = self.order, self.array_kernel
+        for i, node_ins in enumerate(self.ins):
+            if node_ins:
+                node = order[i]
+                key = (id(node.op_entry), len(node_ins), array_kernel[i])
+                if key not in seen:
+                    self.check_op(node, node.op_entry, len(node_ins), array_kernel[i])
+                    seen.add(key)
 
     def check_op(self, node: Value, op: ops.Op | None, arity: int, array: bool) -> None:
         """The node's op is in the table, takes this many inputs, and its text is sound."""
@@ -442,17 +445,23 @@ class _Writer:
         self.single_user = [last[i] if count[i] == 1 else None for i in range(n)]
 
     def uses(self, i: int) -> tuple[list[int], list[int]]:
-        """`users[i]` and `slots[i]` (see `facts`), the leaves' listed on the first call."""
-        if not self.leaves_listed:
-            self.leaves_listed = True
-            ins, needs, users, slots = self.ins, self.needs, self.users, self.slots
-            for p in range(len(ins) - 1, -1, -1):
-                if needs[p]:
-                    for s, c in enumerate(ins[p]):
-                        if not ins[c] and needs[c]:
-                            users[c].append(p)
-                            slots[c].append(s)
+        """`users[i]` and `slots[i]` (see `facts`); for a leaf, once the leaves' are listed."""
+        if not self.ins[i]:
+            self.list_leaf_steps()
         return self.users[i], self.slots[i]
+
+    def list_leaf_steps(self) -> None:
+        """The steps into leaves in `users` and `slots`, in the engine's order (once)."""
+        if self.leaves_listed:
+            return
+        self.leaves_listed = True
+        ins, needs, users, slots = self.ins, self.needs, self.users, self.slots
+        for p in range(len(ins) - 1, -1, -1):
+            if needs[p]:
+                for s, c in enumerate(ins[p]):
+                    if not ins[c] and needs[c]:
+                        users[c].append(p)
+                        slots[c].append(s)
 
     def plan_layers(self) -> None:
         """The layers written as one step each, and which of their outputs other code reads."""
@@ -461,7 +470,7 @@ class _Writer:
             found = layers.find_layers(self.order, self.ins, self.batch, self.single_user,
                                        arrays=self.numpy and self.uniform)
             if not all(layer.array for layer in found):
-                self.uses(0)  # the leaves' steps too: a scalar layer's weights are leaves
+                self.list_leaf_steps()  # a scalar layer's weights and biases are leaves
             found = layers.check_scalar_layers(found, self.needs, self.users, self.slots)
         self.layers = found
         self.layer_of: dict[int, Layer] = {}  # a node a layer computes -> the layer
@@ -612,10 +621,11 @@ class _Writer:
         """
         order, names, ins = self.order, self.names, self.ins
         var: list[str | None] = [None] * len(order)
-        absorbed = self.absorbed
+        take, layer_of, loose, by_label = names.take, self.layer_of, self.loose, self.named_by_label
         for i, node in enumerate(order):
-            if node.label and not absorbed(i) and self.named_by_label(i):
-                var[i] = names.take(node.label)
+            # A label names its node, unless a layer computes the node and no one reads it.
+            if node.label and (i not in layer_of or i in loose) and by_label(i):
+                var[i] = take(node.label)
         root = self.root_at
         if var[root] is None and ins[root]:
             var[root] = names.take("out")
@@ -706,6 +716,7 @@ class _Writer:
 
     def build(self) -> Program:
         self.facts()
+        self.check_ops()
         self.plan_layers()
         self.plan_vector()
         self.forward = self.forward_order()
