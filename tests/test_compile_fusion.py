@@ -132,7 +132,9 @@ def test_the_fused_source_reads_like_vectorised_backprop():
         "W_h2 = p[W_h2_at]",
         "dloss_dp[W_h2_at] += dloss_dnet_h2 @ out_h1.T",
         "dloss_dp[b_h2_at] += np.sum(dloss_dnet_h2, axis=1)",
-        "l2 = float(p[l2_at] @ p[l2_at]) + 0.0",
+        # The L2 term over every parameter, in order: a dot product of all of p with itself.
+        "l2 = float(p @ p) + 0.0",
+        "dloss_dp += dloss_dl2 * p",
         "return loss, dloss_dp.tolist()",
     ]:
         assert line in lines, line
@@ -141,6 +143,25 @@ def test_the_fused_source_reads_like_vectorised_backprop():
     assert all(len(line) <= 99 for line in source.splitlines())
     # The data are constants: X is one matrix, made when compiled.
     assert "# X_h1: a constant matrix of shape (2, 9), bound when compiled" in lines
+
+
+def test_an_l2_term_over_some_parameters_reads_their_entries_of_p():
+    # Only the weights (no biases) in the L2 term: its dot product picks their entries of p.
+    rng = np.random.default_rng(3)
+    model = MLP(2, [16, 16, 1], activation="relu", out_activation="linear", seed=3)
+    params = model.parameters()
+    weights = [p for p in params if ".w" in p.label]
+    X = rng.normal(size=(7, 2))
+    out = model([X[:, 0].copy(), X[:, 1].copy()])
+    loss = losses.mse(out, Value(rng.normal(size=7), "t")) + 1e-2 * losses.l2(weights)
+    compiled = compile_graph(loss, params, backend="numpy")
+    lines = [line.strip() for line in compiled.source.splitlines()]
+    assert "l2 = float(p[l2_at] @ p[l2_at]) + 0.0" in lines
+    assert "dout_dp[l2_at] += dout_dl2 * p[l2_at]" in lines
+    unfused = compile_graph(loss, params, backend="numpy", fuse=False)
+    values = [p.data for p in params]
+    assert_close(compiled.function(*values), unfused.function(*values))
+    assert_close(compiled.function(*values), engine(loss, params))
 
 
 def test_a_small_model_keeps_its_parameters_by_name():

@@ -702,15 +702,23 @@ class _Writer:
                         self.globals[name] = np.array(
                             [[self.p_at[w] for w in row] for row in nodes] if key == "W"
                             else [self.p_at[b] for b in nodes], dtype=np.intp)
+        # A dot product's two sides, as the entries of p they are: `[l2_at]`, or "" where a
+        # side is all of p in order (the L2 term Σ p·p: `p @ p`).
         self.vdot_names: dict[int, tuple[str, str]] = {}
+        whole = list(range(len(self.p_at)))
         for i, (w_at, x_at) in self.vdots.items():
-            w_name = self.names.take(f"{self.var[i]}_w_at" if w_at != x_at else f"{self.var[i]}_at")
-            self.globals[w_name] = np.array(w_at, dtype=np.intp)
-            x_name = w_name
-            if w_at != x_at:
-                x_name = self.names.take(f"{self.var[i]}_x_at")
-                self.globals[x_name] = np.array(x_at, dtype=np.intp)
-            self.vdot_names[i] = (w_name, x_name)
+            sides = []
+            for side, at in (("w_at", w_at), ("x_at", x_at)):
+                if at == whole:
+                    sides.append("")
+                elif side == "x_at" and at == w_at:
+                    sides.append(sides[0])
+                else:
+                    name = self.names.take(f"{self.var[i]}_{side}" if w_at != x_at
+                                           else f"{self.var[i]}_at")
+                    self.globals[name] = np.array(at, dtype=np.intp)
+                    sides.append(f"[{name}]")
+            self.vdot_names[i] = (sides[0], sides[1])
 
     # --- the function ---------------------------------------------------------------------------
 
@@ -876,7 +884,7 @@ class _Writer:
             template = _template(node.op_entry, len(args), node.exponent, array)
             if i in self.vdots:  # a wide sum over inputs: one dot product of entries of p
                 w_at, x_at = self.vdot_names[i]
-                terms = [f"float({self.p}[{w_at}] @ {self.p}[{x_at}])", args[-1]]
+                terms = [f"float({self.p}{w_at} @ {self.p}{x_at})", args[-1]]
             else:
                 terms = template.terms(args)
             domain = node.op_entry.domain and _domain(node.op_entry, len(args), node.exponent)
@@ -1065,7 +1073,7 @@ class _Writer:
         """A dot product of entries of p, backward: each side gets d(node) * the other side."""
         w_at, x_at = self.vdot_names[i]
         g, p, dp = self.grad[i], self.p, self.dp
-        return [f"    {dp}[{w_at}] += {g} * {p}[{x_at}]", f"    {dp}[{x_at}] += {g} * {p}[{w_at}]"]
+        return [f"    {dp}{w_at} += {g} * {p}{x_at}", f"    {dp}{x_at} += {g} * {p}{w_at}"]
 
     def scatter(self, at: str, value: str) -> str:
         """`dp[at] += value`; np.add.at where an index repeats (a += would add it once)."""
