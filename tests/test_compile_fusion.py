@@ -128,21 +128,41 @@ def test_the_fused_source_reads_like_vectorised_backprop():
         "dloss_dout_h1 = W_h2.T @ dloss_dnet_h2",
         # The parameters as one vector p: each layer's weights are entries of it, and so are
         # their gradients, gathered in one vector and returned as it is.
-        "p = np.array(inputs[:337])",
         "W_h2 = p[W_h2_at]",
         "dloss_dp[W_h2_at] += dloss_dnet_h2 @ out_h1.T",
         "dloss_dp[b_h2_at] += np.sum(dloss_dnet_h2, axis=1)",
         # The L2 term over every parameter, in order: a dot product of all of p with itself.
         "l2 = float(p @ p) + 0.0",
         "dloss_dp += dloss_dl2 * p",
+        "return loss, dloss_dp",
+        # value_and_grad(*inputs) packs the numbers into p and unpacks the gradient vector.
+        "def value_and_grad(*inputs):",
+        "loss, dloss_dp = value_and_grad_p(np.array(inputs))",
         "return loss, dloss_dp.tolist()",
     ]:
         assert line in lines, line
-    assert source.startswith("def value_and_grad(*inputs):")
+    assert source.startswith("def value_and_grad_p(p):\n"
+                             '    """loss and its gradient dloss/dp: p is the 337 inputs of')
     assert "The 337 inputs, in order: h1_1_w1, h1_1_w2, h1_1_b," in source
     assert all(len(line) <= 99 for line in source.splitlines())
     # The data are constants: X is one matrix, made when compiled.
     assert "# X_h1: a constant matrix of shape (2, 9), bound when compiled" in lines
+
+
+def test_the_vector_function_is_the_function_on_one_array():
+    loss, params, xs, X = batch_case(2, [16, 16, 1], "tanh", False, seed=4)
+    compiled = compile_graph(loss, params, backend="numpy")
+    values = [p.data for p in params]
+    value, grads = compiled.function(*values)
+    vector_value, dp = compiled.vector_function(np.array(values))
+    assert type(dp) is np.ndarray and dp.shape == (len(params),)
+    assert vector_value == value and dp.tolist() == grads
+    assert_close((value, grads), engine(loss, params))
+    # Gradients of some inputs only, or inputs that are arrays: no vector function.
+    assert compile_graph(loss, params, backend="numpy", wrt=params[:5]).vector_function is None
+    assert compile_graph(loss, [*params, *xs], backend="numpy").vector_function is None
+    x = Value(2.0, "x")
+    assert compile_graph(x * x + 1.0, [x]).vector_function is None
 
 
 def test_an_l2_term_over_some_parameters_reads_their_entries_of_p():

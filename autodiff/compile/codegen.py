@@ -62,10 +62,12 @@ from .text import (
 )
 
 __all__ = ["Program", "write_program", "Names", "identifier", "literal", "FUNCTION_NAME",
+           "VECTOR_NAME",
            "describe_node", "name_list", "operand", "split_sum", "assignment", "WIDTH",
            "MAX_TERMS"]
 
 FUNCTION_NAME = "value_and_grad"
+VECTOR_NAME = "value_and_grad_p"  # the same function of the vector p, where there is one
 
 # --- the namespace the function runs in ------------------------------------------------------
 
@@ -85,8 +87,8 @@ _OWN_HELPERS: dict[str, object] = {
 _ARRAY_HELPERS = {_ARRAY_PREFIX + k: v for k, v in ops.ARRAY_NAMESPACE.items()}
 _LAYER_HELPERS = {f.__name__: f for f in (layers.affine, layers.input_grads, layers.weight_grads,
                                           layers.bias_grads, layers.shared_bias_grad)}
-_RESERVED = {FUNCTION_NAME, "np", "out_of_domain", *ops.SCALAR_NAMESPACE, *_ARRAY_HELPERS,
-             *_OWN_HELPERS, *_LAYER_HELPERS}
+_RESERVED = {FUNCTION_NAME, VECTOR_NAME, "np", "out_of_domain", *ops.SCALAR_NAMESPACE,
+             *_ARRAY_HELPERS, *_OWN_HELPERS, *_LAYER_HELPERS}
 _IDENT = re.compile(r"\b[A-Za-z_][A-Za-z0-9_]*\b")
 
 
@@ -793,8 +795,21 @@ class _Writer:
                             f"{inputs}[{count}:]")
         listing = fill(f"The {len(input_names)} inputs, in order: {', '.join(input_names)}.",
                        "    ")
-        return [f"def {FUNCTION_NAME}(*{inputs}):", f'    """{doc}', "", *listing, '    """',
-                *body[:start], *unpacked, *body[start + 1:]]
+        head = [f"def {FUNCTION_NAME}(*{inputs}):", f'    """{doc}', "", *listing, '    """']
+        root, dp = self.atom[self.root_at], getattr(self, "dp", None)
+        if others or body[-1] != f"    return {root}, {dp}.tolist()":
+            return [*head, *body[:start], *unpacked, *body[start + 1:]]
+        # Every input a number in p, every gradient one entry of dp: the work is a function
+        # of the vector p (a training loop can keep its parameters as one array), and
+        # value_and_grad only packs and unpacks.
+        about = fill(f'"""{root} and its gradient d{root}/d{self.p}: {self.p} is the {count} '
+                     f"inputs of {FUNCTION_NAME} as one vector, in the order it lists them, and "
+                     f'd{root}/d{self.p} one vector too."""', "    ")
+        before = body[:start - 1] if start and body[start - 1] == self.p_comment else body[:start]
+        return [f"def {VECTOR_NAME}({self.p}):", *about, *before, *body[start + 1:-1],
+                f"    return {root}, {dp}", "", "", *head,
+                f"    {root}, {dp} = {VECTOR_NAME}(np.array({inputs}))",
+                f"    return {root}, {dp}.tolist()"]
 
     @functools.cached_property
     def constants(self) -> list[int]:

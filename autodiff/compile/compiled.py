@@ -31,7 +31,7 @@ from ..engine import errors
 from ..engine.backward import topological_order
 from ..engine.collector import gc_paused
 from ..engine.value import Value, apply_op, set_grad_enabled
-from .codegen import FUNCTION_NAME, describe_node, name_list, write_program
+from .codegen import FUNCTION_NAME, VECTOR_NAME, describe_node, name_list, write_program
 
 __all__ = ["compile_graph", "CompiledGraph"]
 
@@ -48,14 +48,21 @@ class CompiledGraph:
     path raises or gives inf or nan, the graph is rebuilt with the engine at those values
     (`reference`), so errors read exactly as the engine's, naming the op and the node.
     `input_names` and `wrt_names` are the function's parameters and the gradients it returns.
+    `vector_function(p) -> (value, dp)`, where the numpy backend gathers every input into one
+    vector (many numbers, all of them parameters with a gradient), is the function of that
+    NumPy vector, in `input_names` order, and returns the gradient as one vector too: a
+    training loop on one array (`p -= lr * dp`), with no list in between and no checks. It is
+    None for other graphs.
     """
 
-    def __init__(self, *, source: str, function, backend: str, input_names: list[str],
+    def __init__(self, *, source: str, function, vector_function, backend: str,
+                 input_names: list[str],
                  wrt_names: list[str], root_name: str, tape: list[tuple],
                  wrt_positions: list[int], array_inputs: list[bool], uniform: bool,
                  fixed_shape: tuple | None, node_count: int) -> None:
         self.source = source
         self.function = function
+        self.vector_function = vector_function
         self.backend = backend
         self.input_names = input_names
         self.wrt_names = wrt_names
@@ -278,6 +285,7 @@ def compile_graph(root: Value, inputs: Sequence[Value], *, backend: str = "pytho
         tape = _tape(order, index, program.node_inputs)
     return CompiledGraph(
         source=program.source, function=program.namespace[FUNCTION_NAME], backend=backend,
+        vector_function=program.namespace.get(VECTOR_NAME),
         input_names=program.input_names, wrt_names=program.wrt_names,
         root_name=program.root_name, tape=tape,
         wrt_positions=[index[id(node)] for node in wrt], array_inputs=program.array_inputs,

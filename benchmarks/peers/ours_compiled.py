@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+import numpy as np
 from workloads import Mazur, Moons, Outcome, moons_lr
 
 from autodiff import Value, compile_graph
@@ -27,6 +28,15 @@ def _compiled(root: Value, inputs: list[Value], backend: str = "python") -> tupl
     """The compiled function of root's graph, and the seconds compile_graph took."""
     start = time.perf_counter()
     function = compile_graph(root, inputs, backend=backend).function
+    return function, time.perf_counter() - start
+
+
+def _vector_compiled(root: Value, inputs: list[Value]) -> tuple[Callable, float]:
+    """The numpy backend's function of one parameter vector, and the seconds compiling took."""
+    start = time.perf_counter()
+    function = compile_graph(root, inputs, backend="numpy").vector_function
+    if function is None:
+        raise RuntimeError("compile_graph wrote no vector function for the moons batch graph")
     return function, time.perf_counter() - start
 
 
@@ -76,8 +86,19 @@ def moons_scalar(spec: Moons) -> Outcome:
 
 
 def moons_batch(spec: Moons) -> Outcome:
-    """The batch-mode graph (one NumPy array per input feature) compiled for NumPy."""
-    return _moons(spec, batch_loss, backend="numpy")
+    """The batch-mode graph (one NumPy array per input feature) compiled for NumPy; the
+    parameters as one vector p, each step `p -= lr * dp` (CompiledGraph.vector_function)."""
+    start = time.perf_counter()
+    model = moons_model(spec)
+    params = model.parameters()
+    total = batch_loss(model, spec)()
+    value_and_grad, compiling = _vector_compiled(total, params)
+    p = np.array([param.data for param in params])
+    setup = time.perf_counter() - start
+    for k in range(spec.steps):
+        _, dp = value_and_grad(p)
+        p -= moons_lr(k) * dp
+    return Outcome(float(value_and_grad(p)[0]), total, spec.steps, setup, compiling)
 
 
 def moons_scalar_setup(spec: Moons) -> Outcome:
