@@ -400,16 +400,20 @@ class _Writer:
         the steps of the engine's backward pass into it."""
         order, position = self.order, self.position
         n = len(order)
-        self.ins = ins = [[position[id(c)] for c in node.inputs] for node in order]
+        self.ins = ins = [[position[id(c)] for c in node.inputs] if node.inputs else []
+                          for node in order]  # a leaf's [] without a comprehension: faster
         self.batch = batch = [type(node.data) is not float for node in order]
         shapes = {node.data.shape for node, b in zip(order, batch) if b}
         # One batch shape everywhere (the usual case): no contribution ever needs reshaping.
         self.uniform = len(shapes) <= 1
         self.shape = next(iter(shapes)) if len(shapes) == 1 else None
-        self.input_at = input_at = {i: k for k, i in enumerate(self.input_pos)}
+        self.input_at = {i: k for k, i in enumerate(self.input_pos)}
         self.root_at = n - 1
-        wrt_at = set(self.wrt_pos)
         needs, varies, array_kernel = [False] * n, [False] * n, [False] * n
+        for i in self.wrt_pos:
+            needs[i] = True  # a leaf needs a gradient if it is asked for
+        for i in self.input_pos:
+            varies[i] = True  # and takes new values at each call if it is an input
         in_needs, in_varies, in_batch = needs.__getitem__, varies.__getitem__, batch.__getitem__
         for i, node_ins in enumerate(ins):
             if node_ins:
@@ -419,9 +423,6 @@ class _Writer:
                 varies[i] = any(map(in_varies, node_ins))
                 # The engine runs a node on arrays when any input is one, else on floats.
                 array_kernel[i] = any(map(in_batch, node_ins))
-            else:
-                needs[i] = i in wrt_at
-                varies[i] = i in input_at
         self.needs, self.varies, self.array_kernel = needs, varies, array_kernel
         # The engine visits nodes in reverse topological order and, in each, its inputs in
         # argument order, adding local * g to the input: `users[c]` and `slots[c]` list those

@@ -299,6 +299,8 @@ def _check_nodes(nodes, what: str) -> list[Value]:
             f"compile_graph: {what} must be a list of Values, got {type(nodes).__name__}"
             + ("; wrap one Value in a list" if isinstance(nodes, Value) else "")
         )
+    if all(type(node) is Value for node in nodes) and len(set(map(id, nodes))) == len(nodes):
+        return list(nodes)  # the common case, checked at once; else find the one to name
     seen: set[int] = set()
     for k, node in enumerate(nodes):
         if not isinstance(node, Value):
