@@ -33,7 +33,7 @@ import ast
 import functools
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -215,6 +215,12 @@ class _Domain:
     text: str  # e.g. "{0} > 0"; constant parts folded ("2.0 >= 0" is True)
     reads: tuple[int, ...]  # the inputs the condition reads
     points: tuple[float, ...]  # where to try it, for an input that may take any value
+    holds: Callable  # the op's own domain code, compiled once: holds(*inputs, n) -> bool
+
+    def holds_at(self, values: Sequence, n: float | None) -> bool:
+        """Op.in_domain, without compiling the condition again at every call."""
+        with np.errstate(all="ignore"):
+            return bool(np.all(self.holds(*values, n)))
 
 
 _domains: dict[tuple, _Domain | None] = {}
@@ -240,9 +246,11 @@ def _domain(op: ops.Op, arity: int, n: float | None) -> _Domain | None:
         cuts = sorted({0.0, *(float(c) for c in re.findall(r"\d+\.?\d*(?:e[+-]?\d+)?", text))})
         points = {p for c in cuts for p in (c - 1.0, c, c + 1.0)}
         points |= {(a + b) / 2 for a, b in zip(cuts, cuts[1:])}
+        holds = eval(compile(f"lambda {', '.join(names)}, n: {op.domain}", "<domain>", "eval"),
+                     {"np": np})  # the op table's own text
         found = _Domain(
             text=_IDENT.sub(lambda m: slots.get(m.group(0), m.group(0)), text),
-            reads=reads, points=tuple(sorted(points | {-c for c in points})),
+            reads=reads, points=tuple(sorted(points | {-c for c in points})), holds=holds,
         )
     _domains[key] = found
     return found
@@ -624,11 +632,17 @@ class _Writer:
         """
         order, names, ins = self.order, self.names, self.ins
         var: list[str | None] = [None] * len(order)
-        take, layer_of, loose, by_label = names.take, self.layer_of, self.loose, self.named_by_label
+        take, layer_of, loose, input_at = names.take, self.layer_of, self.loose, self.input_at
         for i, node in enumerate(order):
             # A label names its node, unless a layer computes the node and no one reads it.
-            if node.label and (i not in layer_of or i in loose) and by_label(i):
-                var[i] = take(node.label)
+            label = node.label
+            if not label or i in layer_of and i not in loose:
+                continue
+            if ins[i] or i in input_at:
+                if identifier(label):
+                    var[i] = take(label)
+            elif label[0].isascii() and label[0].isalpha():
+                var[i] = take(label)  # a constant: "i1" is a name, "2" or "-3" is not
         root = self.root_at
         if var[root] is None and ins[root]:
             var[root] = names.take("out")
@@ -659,13 +673,6 @@ class _Writer:
                     if atom[m] is None:
                         atom[m] = f"{layer.names[key]}[{r}]"
         self.atom = atom
-
-    def named_by_label(self, i: int) -> bool:
-        label = self.order[i].label
-        if i in self.input_at or self.ins[i]:
-            return bool(identifier(label))
-        # A constant: a label that starts with a letter is a name ("i1"); "2" or "-3" is not.
-        return label[0].isascii() and label[0].isalpha()
 
     def name_layers(self) -> None:
         """W_h2, b_h2 for a layer's weights; net_h2, out_h2, X_h2 (in_h2) for what it computes,
@@ -979,7 +986,7 @@ class _Writer:
             else:
                 tries = [np.array(domain.points), np.array([])]
             grid = [[*v[:k], p, *v[k + 1:]] for v in grid for p in tries]
-        return not all(node.op_entry.in_domain(v, node.exponent) for v in grid)
+        return not all(domain.holds_at(v, node.exponent) for v in grid)
 
     def domain_lines(self, i: int, domain: _Domain, args: list[str], array: bool) -> list[str]:
         """`if not <domain>: out_of_domain(k, inputs...)`, the engine's refusal."""
@@ -1002,10 +1009,10 @@ class _Writer:
         order, needs, names, atom = self.order, self.needs, self.names, self.atom
         n = len(order)
         grad: list[str | None] = [None] * n
-        absorbed = self.absorbed
+        layer_of, loose = self.layer_of, self.loose
         gathered = self.p_at if self.assembly else {}  # their gradients are entries of dp
-        for i in range(n):
-            if needs[i] and not absorbed(i) and i not in gathered:
+        for i in range(n):  # every node that needs a gradient and has a statement of its own
+            if needs[i] and (i not in layer_of or i in loose) and i not in gathered:
                 grad[i] = names.take(f"d{root_name}_d{atom[i]}")
         self.grad = grad
         for layer in self.layers:
