@@ -632,7 +632,8 @@ class _Writer:
         """
         order, names, ins = self.order, self.names, self.ins
         var: list[str | None] = [None] * len(order)
-        take, layer_of, loose, input_at = names.take, self.layer_of, self.loose, self.input_at
+        layer_of, loose, input_at = self.layer_of, self.loose, self.input_at
+        labeled = []
         for i, node in enumerate(order):
             # A label names its node, unless a layer computes the node and no one reads it.
             label = node.label
@@ -640,9 +641,11 @@ class _Writer:
                 continue
             if ins[i] or i in input_at:
                 if identifier(label):
-                    var[i] = take(label)
+                    labeled.append(i)
             elif label[0].isascii() and label[0].isalpha():
-                var[i] = take(label)  # a constant: "i1" is a name, "2" or "-3" is not
+                labeled.append(i)  # a constant: "i1" is a name, "2" or "-3" is not
+        for i, name in zip(labeled, names.take_all([order[i].label for i in labeled])):
+            var[i] = name
         root = self.root_at
         if var[root] is None and ins[root]:
             var[root] = names.take("out")

@@ -72,6 +72,17 @@ class Names:
         used.add(name)
         return name
 
+    def take_all(self, wanted: list[str]) -> list[str]:
+        """`take` of each, in order; at once where all are distinct identifiers, none taken."""
+        bases = [identifier(w) for w in wanted]
+        unique = set(bases)
+        if (len(unique) < len(bases) or "" in unique or unique & self._used
+                or unique & self._reserved or any(b.startswith("__") for b in bases)):
+            return [self.take(w) for w in wanted]
+        self._used |= unique
+        self._bases.update(zip(wanted, bases))
+        return bases
+
     def __contains__(self, name: str) -> bool:
         return name in self._used
 
