@@ -260,6 +260,32 @@ def _seconds(s: float | None) -> str:
     return f"{s:.3f} s" if s >= 1 else f"{s * 1e3:.1f} ms"
 
 
+def break_even_notes(rows: list[Row]) -> list[str]:
+    """For each compiled row: after how many steps it is as fast as PyTorch's own row of the
+    same workload, in this run (PyTorch has no set-up to pay; a compiled row pays it once)."""
+    notes = []
+    torch_rows = {r.workload: r for r in rows if r.impl == "torch" and r.time is not None}
+    for r in rows:
+        peer = torch_rows.get(r.workload)
+        if not r.setups or not r.times or peer is None:
+            continue
+        setup = statistics.median(r.setups)
+        step = statistics.median(t - s for t, s in zip(r.times, r.setups)) / r.graphs
+        torch_step = peer.time / peer.graphs
+        if torch_step <= step:
+            notes.append(f"{r.workload} / {r.impl}: a step costs more than PyTorch's "
+                         f"({_seconds(step)} against {_seconds(torch_step)}): never even")
+            continue
+        even = setup / (torch_step - step)
+        notes.append(
+            f"{r.workload} / {r.impl}: {r.time / peer.time:.2f}× PyTorch's time at "
+            f"{r.graphs:,} steps; a step is {torch_step / step:.1f}× faster than PyTorch's "
+            f"({_seconds(step)} against {_seconds(torch_step)}), so it breaks even after "
+            f"{even:.0f} steps"
+        )
+    return notes
+
+
 def table(rows: list[Row]) -> list[tuple[str, ...]]:
     """The table's cells, one tuple of strings per row."""
     times = {(r.workload, r.impl): r.time for r in rows}
@@ -408,7 +434,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1
 
     cells = table(rows)
-    notes = [note for r in rows for note in r.notes()]
+    notes = [note for r in rows for note in r.notes()] + break_even_notes(rows)
     about = environment(repeats)
     print("\n".join(about))
     print(plain(cells))
