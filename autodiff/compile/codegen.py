@@ -33,7 +33,7 @@ import ast
 import functools
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -215,12 +215,6 @@ class _Domain:
     text: str  # e.g. "{0} > 0"; constant parts folded ("2.0 >= 0" is True)
     reads: tuple[int, ...]  # the inputs the condition reads
     points: tuple[float, ...]  # where to try it, for an input that may take any value
-    holds: Callable  # the op's own domain code, compiled once: holds(*inputs, n) -> bool
-
-    def holds_at(self, values: Sequence, n: float | None) -> bool:
-        """Op.in_domain, without compiling the condition again at every call."""
-        with np.errstate(all="ignore"):
-            return bool(np.all(self.holds(*values, n)))
 
 
 _domains: dict[tuple, _Domain | None] = {}
@@ -246,11 +240,9 @@ def _domain(op: ops.Op, arity: int, n: float | None) -> _Domain | None:
         cuts = sorted({0.0, *(float(c) for c in re.findall(r"\d+\.?\d*(?:e[+-]?\d+)?", text))})
         points = {p for c in cuts for p in (c - 1.0, c, c + 1.0)}
         points |= {(a + b) / 2 for a, b in zip(cuts, cuts[1:])}
-        holds = eval(compile(f"lambda {', '.join(names)}, n: {op.domain}", "<domain>", "eval"),
-                     {"np": np})  # the op table's own text
         found = _Domain(
             text=_IDENT.sub(lambda m: slots.get(m.group(0), m.group(0)), text),
-            reads=reads, points=tuple(sorted(points | {-c for c in points})), holds=holds,
+            reads=reads, points=tuple(sorted(points | {-c for c in points})),
         )
     _domains[key] = found
     return found
@@ -346,7 +338,8 @@ class _Writer:
     # --- checks -----------------------------------------------------------------------------
 
     def check(self) -> None:
-        """Every input a leaf of this graph; every op from the table; arrays only for numpy."""
+        """Every input a leaf of this graph, every wrt node an input; arrays only for numpy
+        (the ops: `check_ops`, once `facts` is known)."""
         position = {id(node): k for k, node in enumerate(self.order)}
         self.position = position
         # Where each input and each wrt node is in the topological order, found once.
@@ -718,20 +711,20 @@ class _Writer:
         # A dot product's two sides, as the entries of p they are: `[l2_at]`, or "" where a
         # side is all of p in order (the L2 term Σ p·p: `p @ p`).
         self.vdot_names: dict[int, tuple[str, str]] = {}
-        whole = list(range(len(self.p_at)))
         for i, (w_at, x_at) in self.vdots.items():
-            sides = []
-            for side, at in (("w_at", w_at), ("x_at", x_at)):
-                if at == whole:
-                    sides.append("")
-                elif side == "x_at" and at == w_at:
-                    sides.append(sides[0])
-                else:
-                    name = self.names.take(f"{self.var[i]}_{side}" if w_at != x_at
-                                           else f"{self.var[i]}_at")
-                    self.globals[name] = np.array(at, dtype=np.intp)
-                    sides.append(f"[{name}]")
-            self.vdot_names[i] = (sides[0], sides[1])
+            stem = self.var[i]
+            w = self.entries_of_p(w_at, f"{stem}_at" if w_at == x_at else f"{stem}_w_at")
+            x = w if x_at == w_at else self.entries_of_p(x_at, f"{stem}_x_at")
+            self.vdot_names[i] = (w, x)
+
+    def entries_of_p(self, at: list[int], name: str) -> str:
+        """How code reads these entries of p: `[name]` with `name` bound to their indices when
+        compiled, or "" where they are all of p, in order."""
+        if at == list(range(len(self.p_at))):
+            return ""
+        name = self.names.take(name)
+        self.globals[name] = np.array(at, dtype=np.intp)
+        return f"[{name}]"
 
     # --- the function ---------------------------------------------------------------------------
 
@@ -765,6 +758,7 @@ class _Writer:
         body += weights
         body += self.forward_lines()
         self.direct: dict[int, str] = {}  # a leaf whose gradient is one term, returned as it is
+        self.returns_dp = False  # the function returns the whole gradient vector dp
         if wrt_names:
             body += self.backward_lines(root_name)
         body += self.return_lines()
@@ -807,9 +801,9 @@ class _Writer:
         listing = fill(f"The {len(input_names)} inputs, in order: {', '.join(input_names)}.",
                        "    ")
         head = [f"def {FUNCTION_NAME}(*{inputs}):", f'    """{doc}', "", *listing, '    """']
-        root, dp = self.atom[self.root_at], getattr(self, "dp", None)
-        if others or body[-1] != f"    return {root}, {dp}.tolist()":
+        if others or not self.returns_dp:
             return [*head, *body[:start], *unpacked, *body[start + 1:]]
+        root, dp = self.atom[self.root_at], self.dp
         # Every input a number in p, every gradient one entry of dp: the work is a function
         # of the vector p (a training loop can keep its parameters as one array), and
         # value_and_grad only packs and unpacks.
@@ -989,7 +983,7 @@ class _Writer:
             else:
                 tries = [np.array(domain.points), np.array([])]
             grid = [[*v[:k], p, *v[k + 1:]] for v in grid for p in tries]
-        return not all(domain.holds_at(v, node.exponent) for v in grid)
+        return not all(node.op_entry.in_domain(v, node.exponent) for v in grid)
 
     def domain_lines(self, i: int, domain: _Domain, args: list[str], array: bool) -> list[str]:
         """`if not <domain>: out_of_domain(k, inputs...)`, the engine's refusal."""
@@ -1323,6 +1317,7 @@ class _Writer:
         if self.assembly:
             wrt = [self.p_at[i] for i in self.wrt_pos]
             if wrt == list(range(len(self.p_at))):
+                self.returns_dp = True  # all of dp, in order: see `signature`
                 return [f"    return {self.atom[self.root_at]}, {self.dp}.tolist()"]
             name = self.names.take("wrt_at")  # where the gradients asked for are in dp
             self.globals[name] = np.array(wrt, dtype=np.intp)

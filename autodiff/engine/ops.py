@@ -11,7 +11,7 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -64,8 +64,8 @@ class Op:
     def in_domain(self, values: Sequence, n: float | None = None) -> bool:
         """Whether the inputs satisfy the op's domain (every sample, in batch mode)."""
         names = dict(zip(self.arg_names(len(values)), values), n=n)
-        with np.errstate(all="ignore"):
-            return not self.domain or bool(np.all(eval(self.domain, {"np": np}, names)))
+        with np.errstate(all="ignore"):  # the condition compiled once (`_code`), not per call
+            return not self.domain or bool(np.all(eval(_code(self.domain), {"np": np}, names)))
 
     def forward_text(self, args: Sequence[str], n: float | None = None) -> str:
         """The forward code with the inputs named `args` (and n written out)."""
@@ -104,7 +104,6 @@ OPS: tuple[Op, ...] = (ADD, SUB, MUL, DIV, NEG, POW, POW_VALUE, EXP, LOG, TANH, 
 
 
 # --- the helpers the rows call, on floats and on arrays -----------------------------------------
-
 def _sigmoid_array(x: np.ndarray) -> np.ndarray:
     e = np.exp(-np.abs(x))  # exp of a non-positive number only: no overflow
     return np.where(x >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))
@@ -131,6 +130,7 @@ SCALAR_NAMESPACE: dict[str, object] = {name: f for name, (f, _) in _HELPERS.item
 ARRAY_NAMESPACE: dict[str, object] = {name: g for name, (_, g) in _HELPERS.items()}
 NAMESPACES: dict[str, dict[str, object]] = {"float": SCALAR_NAMESPACE, "array": ARRAY_NAMESPACE}
 _NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
+_code = lru_cache(maxsize=None)(lambda text: compile(text, "<domain>", "eval"))  # our own text
 
 
 def _rename(template: str, args: Sequence[str], n: float | None, out: str = "out") -> str:

@@ -24,19 +24,15 @@ from .ours import batch_loss, count_nodes, moons_model, scalar_loss
 __all__ = ["MEMORY", "RUNS", "count_nodes", "mazur", "moons_scalar", "moons_batch"]
 
 
-def _compiled(root: Value, inputs: list[Value], backend: str = "python") -> tuple[Callable, float]:
-    """The compiled function of root's graph, and the seconds compile_graph took."""
+def _compiled(root: Value, inputs: list[Value], backend: str = "python",
+              vector: bool = False) -> tuple[Callable, float]:
+    """The compiled function of root's graph (with `vector`, the function of one parameter
+    vector, CompiledGraph.vector_function), and the seconds compile_graph took."""
     start = time.perf_counter()
-    function = compile_graph(root, inputs, backend=backend).function
-    return function, time.perf_counter() - start
-
-
-def _vector_compiled(root: Value, inputs: list[Value]) -> tuple[Callable, float]:
-    """The numpy backend's function of one parameter vector, and the seconds compiling took."""
-    start = time.perf_counter()
-    function = compile_graph(root, inputs, backend="numpy").vector_function
+    compiled = compile_graph(root, inputs, backend=backend)
+    function = compiled.vector_function if vector else compiled.function
     if function is None:
-        raise RuntimeError("compile_graph wrote no vector function for the moons batch graph")
+        raise RuntimeError("compile_graph wrote no vector function for this graph")
     return function, time.perf_counter() - start
 
 
@@ -92,7 +88,7 @@ def moons_batch(spec: Moons) -> Outcome:
     model = moons_model(spec)
     params = model.parameters()
     total = batch_loss(model, spec)()
-    value_and_grad, compiling = _vector_compiled(total, params)
+    value_and_grad, compiling = _compiled(total, params, "numpy", vector=True)
     p = np.array([param.data for param in params])
     setup = time.perf_counter() - start
     for k in range(spec.steps):
