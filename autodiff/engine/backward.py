@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 import numpy as np
@@ -36,24 +37,27 @@ def backward(root, on_step: Callable | None = None) -> list:
     if type(root.data) is not float:
         raise errors.error("not scalar", who="backward()", shape=np.shape(root.data))
     order = topological_order(root)
-    try:
-        chain_rule(order, on_step=on_step)
+    found = chain_rule(order, on_step=on_step)
+    with _accumulating:  # passes in several threads may share nodes: add one pass at a time
         for node in order:
-            node.grad = node.grad + node._g
-    finally:
-        for node in order:
-            node._g = None  # at rest again, whatever happened
+            node.grad = node.grad + found[node]
     return order
 
 
+# `grad += g` is a read and a write: two threads adding into a shared parameter between them
+# would lose one share. The chain rule itself keeps its numbers in a dict of its own.
+_accumulating = threading.Lock()
+
+
 def chain_rule(order: list, local_grads: Callable | None = None,
-               on_step: Callable | None = None) -> None:
-    """Leave d root/d node in each node's `_g` (root = order[-1]), for the caller to collect;
-    `local_grads(node)` may stand in for the recorded local derivatives (gradients of gradients
-    evaluate them on `Value`s); `on_step(node, g, input, local, contribution)` sees each edge."""
-    order[-1]._g = 1.0
+               on_step: Callable | None = None) -> dict:
+    """d root/d node for every node of `order` (root = order[-1]), as a dict of this pass's own,
+    so passes in several threads over shared nodes never mix; `local_grads(node)` may stand in
+    for the recorded local derivatives (gradients of gradients evaluate them on `Value`s);
+    `on_step(node, g, input, local, contribution)` sees each edge."""
+    found = {order[-1]: 1.0}
     for node in reversed(order):  # every user of a node comes before it
-        g = node._g  # final: every user has added its share
+        g = found[node]  # final: every user has added its share
         if (g - g != 0.0) if type(g) is float else not np.isfinite(getattr(g, "data", g)).all():
             raise errors.error("gradient", node=errors.describe(node, False),
                                value=g if type(g) is float else "in some samples")
@@ -64,9 +68,11 @@ def chain_rule(order: list, local_grads: Callable | None = None,
             c = d * g  # the chain rule: d root/d child += d node/d child · d root/d node
             if type(c) is not float:
                 c = unbroadcast(c, child.data)  # batch mode: back to the child's shape
-            child._g = c if child._g is None else child._g + c
+            before = found.get(child)
+            found[child] = c if before is None else before + c
             if on_step is not None:
                 on_step(node, g, child, d, c)
+    return found
 
 
 def unbroadcast(c, like):

@@ -66,12 +66,8 @@ def grad(output: Value, inputs: Sequence[Value], *, create_graph: bool = False) 
         raise errors.error("not scalar", who="grad()", shape=np.shape(output.data))
     with gc_paused():
         order = topological_order(output)
-        try:
-            chain_rule(order, local_grads=_local_values if create_graph else None)
-            found = [x._g for x in inputs]
-        finally:
-            for node in order:
-                node._g = None
+        found = chain_rule(order, local_grads=_local_values if create_graph else None)
+    found = [found.get(x) for x in inputs]
     results = []
     for x, g in zip(inputs, found):
         if g is None:  # x does not reach the output

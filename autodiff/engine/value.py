@@ -17,7 +17,7 @@ from .backward import backward
 class Value:
     """A scalar (or, in batch mode, one value per sample) that remembers how it was computed."""
 
-    __slots__ = ("data", "grad", "label", "inputs", "local_grads", "op_entry", "exponent", "_g")
+    __slots__ = ("data", "grad", "label", "inputs", "local_grads", "op_entry", "exponent")
 
     def __init__(self, data: float | np.ndarray, label: str = "") -> None:
         if not isinstance(label, str):
@@ -29,7 +29,6 @@ class Value:
         self.local_grads: tuple = ()           # d self / d each input, from the forward pass
         self.op_entry: ops.Op | None = None        # its row of the op table (None for a leaf)
         self.exponent: float | None = None     # the constant n of x ** n
-        self._g = None                         # backward()'s scratch, None at rest
 
     @property
     def op(self) -> str:
@@ -112,8 +111,8 @@ def _make(op: ops.Op, inputs: tuple, n: float | None = None) -> Value:
     if out is None or out - out != 0.0:
         out, local = _make_checked(op, inputs, values, n)
     node = object.__new__(Value)  # every slot set here: the hot path skips __init__'s checks
-    node.data, node.grad, node.label, node.op_entry, node.exponent, node._g = (
-        out, 0.0 if type(out) is float else np.zeros(out.shape), "", op, n, None)
+    node.data, node.grad, node.label, node.op_entry, node.exponent = (
+        out, 0.0 if type(out) is float else np.zeros(out.shape), "", op, n)
     node.inputs, node.local_grads = (inputs, local) if _mode.enabled else ((), ())
     return node
 
@@ -154,7 +153,7 @@ def _lift(x, op: str) -> Value:
     if type(x) is float and x - x == 0.0:  # a finite float, the common case: no checks needed
         node = object.__new__(Value)
         node.data, node.grad, node.label, node.inputs, node.local_grads = x, 0.0, "", (), ()
-        node.op_entry = node.exponent = node._g = None
+        node.op_entry = node.exponent = None
         return node
     try:
         return Value(x)
