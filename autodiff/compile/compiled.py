@@ -51,8 +51,9 @@ class CompiledGraph:
     `vector_function(p) -> (value, dp)`, where the numpy backend gathers every input into one
     vector (many numbers, all of them parameters with a gradient), is the function of that
     NumPy vector, in `input_names` order, and returns the gradient as one vector too: a
-    training loop on one array (`p -= lr * dp`), with no list in between and no checks. It is
-    None for other graphs.
+    training loop on one array (`p -= lr * dp`), with no list in between. Its answer is
+    checked as a call's is (one test of the vector): never a silent inf or nan. It is None for
+    other graphs.
     """
 
     def __init__(self, *, source: str, function, vector_function, backend: str,
@@ -62,7 +63,8 @@ class CompiledGraph:
                  fixed_shape: tuple | None, node_count: int) -> None:
         self.source = source
         self.function = function
-        self.vector_function = vector_function
+        self._vector = vector_function
+        self.vector_function = None if vector_function is None else self._vector_checked
         self.backend = backend
         self.input_names = input_names
         self.wrt_names = wrt_names
@@ -90,6 +92,22 @@ class CompiledGraph:
         except _RUN_ERRORS:
             pass
         return self.reference(*values)
+
+    def _vector_checked(self, p: np.ndarray) -> tuple:
+        """The vector function, its answer checked: inf or nan anywhere, and the engine says
+        why (the graph rebuilt at p, as a call does)."""
+        if type(p) is not np.ndarray or p.shape != (len(self.input_names),):
+            raise TypeError(f"vector_function takes one vector of the {len(self.input_names)} "
+                            f"inputs, got {_what(p)}")
+        try:
+            with np.errstate(all="ignore"):  # as in the engine; the answer is checked below
+                value, dp = self._vector(p)
+            if value - value == 0.0 and np.isfinite(dp).all():
+                return value, dp
+        except _RUN_ERRORS:
+            pass
+        value, grads = self.reference(*self._numbers(p.tolist()))
+        return value, np.array(grads)
 
     def backward(self, nodes: Sequence[Value]) -> float:
         """Run at the `.data` of `nodes` (the inputs, in order) and add each gradient to the
@@ -223,6 +241,10 @@ class CompiledGraph:
                     )
             prepared.append(array)
         return prepared
+
+
+def _what(x) -> str:
+    return f"an array of shape {x.shape}" if isinstance(x, np.ndarray) else type(x).__name__
 
 
 def _bad_data(where: str, data) -> Exception:

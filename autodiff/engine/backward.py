@@ -14,21 +14,32 @@ def topological_order(root) -> list:
     """Every node of root's graph once, inputs before the nodes made from them, root last."""
     if not hasattr(root, "local_grads"):
         raise TypeError(f"topological_order needs a Value, got {type(root).__name__}")
-    order, expanded, stack = [], set(), [(root, False)]
+    order, placed, stack = [], {}, [(root, False)]  # placed[node]: False while on the path
     while stack:  # a stack of (node, inputs placed?), not recursion: a million-node chain is fine
         node, inputs_placed = stack.pop()
         if inputs_placed:
             order.append(node)  # after its inputs, which were pushed above it
-        elif node not in expanded:  # a node reached twice is placed at its first visit
-            expanded.add(node)
+            placed[node] = True
+        elif node not in placed:  # a node reached twice is placed at its first visit
             if not node.inputs:
                 order.append(node)  # a leaf has nothing to wait for
+                placed[node] = True
                 continue
+            placed[node] = False
             stack.append((node, True))
             for child in reversed(node.inputs):  # reversed: popped, and so placed, in order
-                if child not in expanded:
+                if child not in placed:
                     stack.append((child, False))
+                elif not placed[child]:  # an input still waiting for its own inputs
+                    raise _cycle(child)
     return order
+
+
+def _cycle(node) -> ValueError:
+    """A graph whose `inputs` were edited into a loop has no order to differentiate in."""
+    return ValueError(f"the graph has a cycle: {errors.describe(node, False)} is among its own "
+                      "inputs, directly or through other nodes; a recorded graph never loops: "
+                      "was `inputs` edited by hand?")
 
 
 def backward(root, on_step: Callable | None = None) -> list:
@@ -59,8 +70,7 @@ def chain_rule(order: list, local_grads: Callable | None = None,
     for node in reversed(order):  # every user of a node comes before it
         g = found[node]  # final: every user has added its share
         if (g - g != 0.0) if type(g) is float else not np.isfinite(getattr(g, "data", g)).all():
-            raise errors.error("gradient", node=errors.describe(node, False),
-                               value=g if type(g) is float else "in some samples")
+            raise errors.gradient_overflow(node, order, found)
         if not node.inputs:
             continue  # a leaf: nothing flows further
         local = node.local_grads if local_grads is None else local_grads(node)

@@ -16,7 +16,8 @@ MESSAGES: dict[str, tuple[type[Exception], str]] = {
     "overflow":       (OverflowError,    "{op}: the result is not finite (it overflows the float range) for {where}; scale the inputs down"),
     "shapes":         (ValueError,       "{op}: batch shapes do not match ({shapes}); every batch array must have one value per sample, the same number of samples"),
     "undefined":      (ValueError,       "{op}: the derivative is not finite at {where}; the gradient cannot flow through this node"),
-    "gradient":       (OverflowError,    "backward: the gradient reaching {node} is not finite ({value}); a local derivative or a product of them overflowed the float range (dividing by a number near zero does this). No grad was changed; rescale the computation."),
+    "gradient":       (OverflowError,    "backward: the gradient reaching {node} is not finite ({value}): {where} overflows the float range (dividing by a number near zero does this). No grad was changed; rescale the computation."),
+    "tangent":        (OverflowError,    "forward mode: the tangent of {node} is not finite ({value}): {terms} overflows the float range; scale the direction down."),
     "not scalar":     (ValueError,       "{who} needs a scalar, but this node holds an array of shape {shape} (batch mode); reduce it first with .sum() or .mean()"),
     "float batch":    (TypeError,        "float() of a batch-mode Value: reduce it with sum() or mean() first"),
 }
@@ -59,6 +60,31 @@ def op_failed(op, inputs: tuple, n: float | None) -> Exception:
     if not op.in_domain([v.data for v in inputs], n):
         return op.domain_error(f"{op.name}: {op.domain_message}; got {where}")
     return error("overflow", op=op.name, where=where)  # in the domain, finite inputs: overflow
+
+
+def gradient_overflow(node, order: list, found: dict) -> Exception:
+    """Where the gradient reaching `node` overflowed: the edge whose share is not finite (its
+    local derivative × the upstream gradient), else the sum of finite shares."""
+    shares = []
+    for user in order:
+        for child, d in zip(user.inputs, user.local_grads):
+            if child is node and user in found:
+                c = d * found[user]
+                if not np.all(np.isfinite(getattr(c, "data", c))):
+                    op = f" (op {user.op})" if user.label else ""
+                    where = (f"the share from {describe(user, False)}{op}, "
+                             f"its local derivative {show(getattr(d, 'data', d))} × its gradient "
+                             f"{show(getattr(found[user], 'data', found[user]))},")
+                    break
+                shares.append(show(getattr(c, "data", c)))
+        else:
+            continue
+        break
+    else:
+        where = f"the sum of its shares ({', '.join(shares[:4])}{', ...' * (len(shares) > 4)})"
+    g = found[node]
+    value = g if type(g) is float else "in some samples"
+    return error("gradient", node=describe(node, False), value=value, where=where)
 
 
 class UndefinedDerivative:

@@ -108,6 +108,11 @@ def forward_sweep(order: list[Value], seeds: dict[Value, object],
         total = terms[0]
         for t in terms[1:]:
             total = total + t
+        if not np.all(np.isfinite(total)):  # never a silent inf, as in the backward pass
+            raise errors.error("tangent", node=errors.describe(node, False),
+                               value=errors.show(total), terms=" + ".join(
+                                   f"{errors.show(d)} × {errors.show(tangent[x])}"
+                                   for x, d in zip(node.inputs, node.local_grads)))
         tangent[node] = total
         if on_step is not None:
             on_step(node, total, terms)
@@ -117,10 +122,14 @@ def forward_sweep(order: list[Value], seeds: dict[Value, object],
 def tangent(v, where: str) -> float | np.ndarray:
     """A direction's component as forward mode takes it: a float, or a float array per sample."""
     if errors.is_number(v):
-        return float(v)
-    if isinstance(v, np.ndarray):
-        return np.asarray(v, dtype=float)
-    raise TypeError(f"{where} must be a number, got {type(v).__name__}")
+        v = float(v)
+    elif isinstance(v, np.ndarray) and v.dtype.kind in "fiu":
+        v = np.asarray(v, dtype=float)
+    else:
+        raise TypeError(f"{where} must be a number, got {type(v).__name__}")
+    if not np.all(np.isfinite(v)):
+        raise errors.error("data infinite", where=where, value=errors.show(v))
+    return v
 
 
 def jvp(f: Callable[..., Value], xs: Sequence[float], vs: Sequence[float]) -> tuple:

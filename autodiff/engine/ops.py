@@ -87,7 +87,7 @@ SUB       = Op("-",       "−",    "a - b",             ("1.0",                
 MUL       = Op("*",       "×",    "a * b",             ("b",                       "a"),                  ("a × b", "b", "a"))
 DIV       = Op("/",       "÷",    "a / b",             ("1.0 / b",                 "-out / b"),           ("a ÷ b", "1 ÷ b", "−out ÷ b"), "b != 0", "division by zero", ZeroDivisionError)
 POW_VALUE = Op("**",      "**",   "power(a, b)",       ("b * power(a, b - 1.0)",   "out * log(a)"),       ("a^b", "b·a^(b−1)", "out·ln a"), "a > 0", "x ** y with a Value exponent needs x > 0 (d/dy = x**y · log x)")
-POW       = Op("**",      "**",   "power(a, n)",       ("n * power(a, n - 1.0)",),                        ("a^n", "n·a^n1"), "(a > 0) | ((a == 0) & (n >= 0)) | ((a < 0) & (np.floor(n) == n))", "a ** n needs a > 0, or a whole exponent for a negative base, or n >= 0 for a zero base", param=True)
+POW       = Op("**",      "**",   "power(a, n)",       ("n * power(a, n - 1.0) if n else 0.0",),          ("a^n", "n·a^n1"), "(a > 0) | ((a == 0) & (n >= 0)) | ((a < 0) & (np.floor(n) == n))", "a ** n needs a > 0, or a whole exponent for a negative base, or n >= 0 for a zero base", param=True)
 NEG       = Op("neg",     "−",    "-a",                ("-1.0",),                                         ("−a", "−1"))
 EXP       = Op("exp",     "exp",  "exp(a)",            ("out",),                                          ("e^a", "out"), domain_error=OverflowError)
 LOG       = Op("log",     "log",  "log(a)",            ("1.0 / a",),                                      ("ln a", "1 ÷ a"), "a > 0", "log needs an input > 0")
@@ -130,10 +130,13 @@ SCALAR_NAMESPACE: dict[str, object] = {name: f for name, (f, _) in _HELPERS.item
 ARRAY_NAMESPACE: dict[str, object] = {name: g for name, (_, g) in _HELPERS.items()}
 NAMESPACES: dict[str, dict[str, object]] = {"float": SCALAR_NAMESPACE, "array": ARRAY_NAMESPACE}
 _NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
+_CONSTANT_TEST = re.compile(r"(?P<then>.+) if (?P<test>-?[0-9.]+(?:e[-+]?[0-9]+)?) else (?P<other>.+)")
 _code = lru_cache(maxsize=None)(lambda text: compile(text, "<domain>", "eval"))  # our own text
 
 
 def _rename(template: str, args: Sequence[str], n: float | None, out: str = "out") -> str:
     """A row's code with its inputs a, b, its constant n and `out` named as the caller says."""
     names = dict(zip(("a", "b"), args), out=out, **({} if n is None else {"n": repr(float(n))}))
-    return _NAME.sub(lambda m: names.get(m.group(0), m.group(0)), template)
+    text = _NAME.sub(lambda m: names.get(m.group(0), m.group(0)), template)
+    test = _CONSTANT_TEST.match(text)  # `... if n else 0.0` with n written out: one branch
+    return text if test is None else test["then"] if float(test["test"]) else test["other"]
