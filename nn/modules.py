@@ -6,7 +6,8 @@ parameters `<name>.w1`, `<name>.b`, so a drawn graph of a small model explains i
 
 A model takes plain numbers, `Value`s, or batch arrays (one NumPy array per input feature);
 the graph has the same shape either way, and scalar parameters get gradients summed over
-the batch.
+the batch. A NumPy array `X` is read as PyTorch reads it: 1-D, one sample; 2-D, samples as
+rows, shape (samples, nin), the same as passing its columns `[X[:, 0], X[:, 1], ...]`.
 """
 
 from __future__ import annotations
@@ -21,7 +22,10 @@ from autodiff import Value, linear
 
 from .checks import is_number, short_repr, whole_number
 
-__all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "lift_inputs", "zero_grads"]
+__all__ = [
+    "Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "feature_inputs", "lift_inputs",
+    "zero_grads",
+]
 
 # Each activation, as the Value method that applies it (None: the identity).
 ACTIVATIONS: dict[str, Any] = {
@@ -177,18 +181,42 @@ def init_bound(activation: str, fan_in: int, fan_out: int) -> float:
     return math.sqrt(6.0 / (fan_in + fan_out))
 
 
+def feature_inputs(x: Any, nin: int, who: str) -> Any:
+    """A NumPy array input as the list the model reads, one entry per feature; anything else as is.
+
+    1-D: one sample, its `nin` numbers. 2-D: samples as rows, shape (samples, nin), read as
+    its columns (one batch array per feature), whatever the number of samples: a square
+    array is rows too, never guessed.
+    """
+    if not isinstance(x, np.ndarray):
+        return x
+    if x.ndim == 1:
+        return list(x)
+    if x.ndim == 2 and x.shape[1] == nin:
+        return [np.ascontiguousarray(x[:, j]) for j in range(nin)]
+    if x.ndim == 0:
+        raise TypeError(f"{who} takes a list of {nin} inputs or an array of samples, got a "
+                        f"0-d array ({short_repr(x)})")
+    if x.ndim == 2:
+        hint = (f"; this one has {nin} rows: if its columns are the samples, pass X.T"
+                if x.shape[0] == nin else "")
+        raise ValueError(f"{who} takes a 2-D array as samples in rows, shape (samples, {nin}), "
+                         f"got shape {x.shape}{hint}")
+    raise ValueError(f"{who} takes a 1-D array (one sample) or a 2-D array of samples in rows, "
+                     f"shape (samples, {nin}), got shape {x.shape}; for batch arrays of "
+                     f"another shape, pass a list of {nin}, one per input feature")
+
+
 def lift_inputs(x: Any, nin: int, who: str) -> list[Value]:
     """The model's inputs as `Value`s, one leaf per input feature (made once per call)."""
-    if isinstance(x, (Value, str, bytes)) or not isinstance(x, (Sequence, np.ndarray)):
+    x = feature_inputs(x, nin, who)
+    if isinstance(x, (Value, str, bytes)) or not isinstance(x, Sequence):
         raise TypeError(
             f"{who} takes a list of {nin} inputs (numbers, Values, or one batch array per "
-            f"input feature), got {type(x).__name__}"
+            f"input feature) or an array of samples in rows, got {type(x).__name__}"
         )
     if len(x) != nin:
-        hint = ""
-        if isinstance(x, np.ndarray) and x.ndim == 2 and x.shape[1] == nin:
-            hint = "; for a batch of shape (n, features) pass one array per feature: list(X.T)"
-        raise ValueError(f"{who} expects {nin} inputs, got {len(x)}{hint}")
+        raise ValueError(f"{who} expects {nin} inputs, got {len(x)}")
     lifted = []
     for i, xi in enumerate(x):
         if type(xi) is Value:
@@ -246,8 +274,10 @@ class Neuron(Module):
         self._net_label = f"net_{name}"
         self._out_label = f"out_{name}"
 
-    def __call__(self, x: Sequence[Value | float | np.ndarray]) -> Value:
-        """The neuron's output for inputs x (numbers, Values or batch arrays)."""
+    def __call__(self, x: Sequence[Value | float | np.ndarray] | np.ndarray) -> Value:
+        """The neuron's output for inputs x (numbers, Values, batch arrays, or rows of samples)."""
+        if isinstance(x, np.ndarray):
+            x = feature_inputs(x, len(self.w), "Neuron")
         net = linear(self.w, x, self.b)
         act = self._act
         if act is None:  # linear: the net input is the output
@@ -323,8 +353,10 @@ class Layer(Module):
             for row, name in zip(weights, names)
         ]
 
-    def __call__(self, x: Sequence[Value | float | np.ndarray]) -> list[Value]:
-        """Every neuron's output, in order."""
+    def __call__(self, x: Sequence[Value | float | np.ndarray] | np.ndarray) -> list[Value]:
+        """Every neuron's output, in order (x as for `Neuron`; an array's rows are samples)."""
+        if isinstance(x, np.ndarray):
+            x = feature_inputs(x, len(self.neurons[0].w), "Layer")
         return [n(x) for n in self.neurons]
 
     def named_parameters(self) -> list[tuple[str, Value]]:
@@ -429,8 +461,12 @@ class MLP(Module):
                 )
             )
 
-    def __call__(self, x: Sequence[Value | float | np.ndarray]) -> Value | list[Value]:
-        """The outputs for inputs x: a list, or a single `Value` when there is one output."""
+    def __call__(self, x: Sequence[Value | float | np.ndarray] | np.ndarray) -> Value | list[Value]:
+        """The outputs for inputs x: a list, or a single `Value` when there is one output.
+
+        x: `nin` numbers, `Value`s or batch arrays (one per feature); or a NumPy array, 1-D
+        for one sample, 2-D of shape (samples, nin) for a batch with the samples as rows.
+        """
         out = lift_inputs(x, self.nin, "MLP")
         for layer in self.layers:
             out = layer(out)

@@ -4,13 +4,14 @@ The file holds the architecture (the class and its constructor arguments) and ev
 parameter by its dotted name. Floats are written with Python's shortest round-tripping
 repr, so they read back bit for bit. The file is first written next to its destination and
 then renamed over it, so a crash mid-write leaves either the old file or the new one, never
-a truncated mix; saving through a symlink replaces the file it points to. A save that fails
-removes its temporary file; one whose process was killed outright cannot, and the next save
-to the same file removes it.
+a truncated mix; saving through a symlink replaces the file it points to. A read-only file
+is not replaced (`PermissionError`). A save that fails removes its temporary file; one whose
+process was killed outright cannot, and the next save to the same file removes it.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -72,6 +73,7 @@ def _write_atomically(path: Path, text: str) -> None:
     directory = target.parent
     if not directory.is_dir():
         raise FileNotFoundError(f"nn.save: directory {str(directory)!r} does not exist")
+    _refuse_read_only(target, path)
     _remove_stale_temporaries(target)
     # The final file gets the old file's permissions, or the usual rw-r--r--.
     mode = target.stat().st_mode & 0o777 if target.exists() else 0o644
@@ -96,6 +98,25 @@ def _write_atomically(path: Path, text: str) -> None:
         if temporary is not None:
             Path(temporary).unlink(missing_ok=True)
     _sync_directory(directory)
+
+
+def _refuse_read_only(target: Path, given: Path) -> None:
+    """Refuse to replace a file that may not be written (a rename would replace it anyway).
+
+    Read-only means: this user may not write it, or it has no write permission for anyone
+    (so a superuser, whom the first test never stops, does not replace it either).
+    """
+    try:
+        mode = target.stat().st_mode
+    except FileNotFoundError:
+        return
+    if not os.access(target, os.W_OK) or not mode & 0o222:
+        shown = str(given) if target == Path(os.path.abspath(given)) else \
+            f"{str(given)} (-> {str(target)})"
+        raise PermissionError(
+            errno.EACCES,
+            f"nn.save: {shown!r} is read-only, so it is not replaced; make it writable "
+            "(chmod u+w) or save to another file")
 
 
 def _temporary_prefix(target: Path) -> str:

@@ -5,7 +5,9 @@ An `MLP` becomes a float64 `torch.nn.Sequential`: one `torch.nn.Linear` per laye
 its weight matrix are the neurons' `w`, its bias vector their `b`), each followed by
 `ReLU`/`Tanh`/`Sigmoid` (nothing for a linear activation). A layer with a shared bias becomes a
 `SharedBiasLinear`, whose bias is one scalar parameter, so it stays shared while PyTorch trains
-it. `from_torch` reads such a `Sequential` back into an `MLP`.
+it. `from_torch` reads such a `Sequential` back into an `MLP`. The MLP's hidden activation
+is also kept as the `Sequential`'s `hidden_activation` attribute: a one-layer network has no
+hidden layer to show it, and `from_torch(to_torch(m))` has exactly `m`'s config.
 
 PyTorch is optional: it is imported only when one of these functions runs.
 """
@@ -25,6 +27,9 @@ if TYPE_CHECKING:
 __all__ = ["to_torch", "from_torch"]
 
 INSTALL_HINT = 'pip install "backprop-autodiff[torch]"'
+
+# The attribute of a module made by to_torch naming the MLP's hidden activation.
+HIDDEN_ACTIVATION = "hidden_activation"
 
 # Our activation names and the PyTorch modules that apply them (None: no module).
 _TORCH_ACTIVATIONS = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "linear": None}
@@ -109,7 +114,11 @@ def to_torch(model: MLP) -> torch.nn.Sequential:
         activation = _TORCH_ACTIVATIONS[layer.activation]
         if activation is not None:
             modules.append(getattr(torch.nn, activation)())
-    return torch.nn.Sequential(*modules)
+    sequential = torch.nn.Sequential(*modules)
+    # The hidden layers' activation is part of the MLP's config even where it has no hidden
+    # layer to apply it; kept on the module, so from_torch gives back the same config.
+    setattr(sequential, HIDDEN_ACTIVATION, model.activation)
+    return sequential
 
 
 def _number(p: Any, layer: int) -> float:
@@ -122,13 +131,7 @@ def _number(p: Any, layer: int) -> float:
 def from_torch(module: torch.nn.Module) -> MLP:
     """An nn.MLP with the same weights as a Sequential of Linear layers and activations."""
     torch = _import_torch("nn.from_torch")
-    if isinstance(module, MLP):
-        raise TypeError("nn.from_torch reads a torch module; this is already an nn.MLP")
-    if not isinstance(module, torch.nn.Sequential):
-        raise TypeError(
-            f"nn.from_torch reads a torch.nn.Sequential of Linear layers and ReLU/Tanh/"
-            f"Sigmoid/Identity activations, got {type(module).__name__}; wrap the layers in "
-            "torch.nn.Sequential(...)")
+    _check_sequential(torch, module)
     shared_linear = _shared_bias_linear_class()
     activations = {getattr(torch.nn, cls): ours
                    for ours, cls in _TORCH_ACTIVATIONS.items() if cls is not None}
@@ -141,10 +144,7 @@ def from_torch(module: torch.nn.Module) -> MLP:
         where = f"position {position}" + (f" (named {name!r})" if name != str(position) else "")
         kind = type(child)
         if kind in (torch.nn.Linear, shared_linear):
-            if child.bias is None:
-                raise TypeError(
-                    f"nn.from_torch: the Linear at {where} has no bias (bias=False), and "
-                    "every neuron of an nn.MLP has one; use torch.nn.Linear(..., bias=True)")
+            _check_linear(child, where)
             layers.append([child, "linear"])
             after_activation = False
         elif kind in activations:
@@ -181,12 +181,61 @@ def from_torch(module: torch.nn.Module) -> MLP:
     model = MLP(
         sizes[0][0],
         [nout for _, nout in sizes],
-        activation=hidden.pop() if hidden else "relu",
+        activation=hidden.pop() if hidden else _recorded_activation(module),
         out_activation=layers[-1][1],
         shared_bias=all(shared),
     )
     model.load_state_dict(_state(torch, layers, all(shared)))  # rejects non-finite weights
     return model
+
+
+def _check_sequential(torch: Any, module: Any) -> None:
+    """Refuse anything but a Sequential whose forward is torch's: its layers one after another."""
+    if isinstance(module, MLP):
+        raise TypeError("nn.from_torch reads a torch module; this is already an nn.MLP")
+    if not isinstance(module, torch.nn.Sequential):
+        raise TypeError(
+            f"nn.from_torch reads a torch.nn.Sequential of Linear layers and ReLU/Tanh/"
+            f"Sigmoid/Identity activations, got {type(module).__name__}; wrap the layers in "
+            "torch.nn.Sequential(...)")
+    # A forward of its own may do anything with the layers (scale, skip, reorder): the
+    # layers alone do not say what the module computes, so it cannot be read.
+    if type(module).forward is not torch.nn.Sequential.forward or "forward" in vars(module):
+        raise TypeError(
+            f"nn.from_torch: {type(module).__name__} has a forward of its own, and what it "
+            "computes cannot be read from its layers; pass a plain torch.nn.Sequential of "
+            "the same layers")
+
+
+def _check_linear(linear: Any, where: str) -> None:
+    """A Linear whose parameters an nn.MLP can hold: a bias, real numbers, real data."""
+    name = type(linear).__name__
+    if linear.bias is None:
+        raise TypeError(
+            f"nn.from_torch: the {name} at {where} has no bias (bias=False), and "
+            "every neuron of an nn.MLP has one; use torch.nn.Linear(..., bias=True)")
+    for what, p in (("weight", linear.weight), ("bias", linear.bias)):
+        if p.is_meta:
+            raise ValueError(
+                f"nn.from_torch: the {name} at {where} has its {what} on the meta device; "
+                "parameters on the meta device hold no numbers; materialise them first "
+                "(e.g. module.to_empty(device='cpu') and initialise)")
+        if not p.dtype.is_floating_point:
+            raise TypeError(
+                f"nn.from_torch: the {name} at {where} has a {what} of dtype "
+                f"{str(p.dtype).removeprefix('torch.')}; an nn.MLP holds real floats (the "
+                "imaginary part would be lost); use a float dtype such as torch.float64")
+
+
+def _recorded_activation(module: Any) -> str:
+    """The hidden activation to_torch recorded (a one-layer net has no module showing it)."""
+    activation = getattr(module, HIDDEN_ACTIVATION, None)
+    if activation is None:
+        return "relu"  # MLP's default
+    if not isinstance(activation, str) or activation not in _TORCH_ACTIVATIONS:
+        raise TypeError(f"nn.from_torch: the module's {HIDDEN_ACTIVATION} is "
+                        f"{activation!r}; it must be one of {', '.join(_TORCH_ACTIVATIONS)}")
+    return activation
 
 
 def _state(torch: Any, layers: list[list[Any]], shared: bool) -> dict[str, float]:

@@ -125,6 +125,26 @@ def test_saved_file_keeps_readable_permissions(tmp_path):
     assert (tmp_path / "m.json").stat().st_mode & 0o444 == 0o444
 
 
+@pytest.mark.parametrize("through_a_link", [False, True])
+def test_a_read_only_file_is_not_replaced(tmp_path, through_a_link):
+    path = tmp_path / "m.json"
+    old = MLP(2, [1], seed=0)
+    nn.save(old, path)
+    before = path.read_bytes()
+    path.chmod(0o444)
+    given = path
+    if through_a_link:
+        given = tmp_path / "link.json"
+        given.symlink_to(path)
+    with pytest.raises(PermissionError, match=r"m\.json.* is read-only.*chmod u\+w"):
+        nn.save(MLP(2, [1], seed=1), given)
+    assert path.read_bytes() == before and path.stat().st_mode & 0o777 == 0o444
+    assert _temporaries(tmp_path) == []
+    path.chmod(0o644)  # writable again: saved as usual
+    nn.save(MLP(2, [1], seed=1), given)
+    assert nn.load(path).state_dict() == MLP(2, [1], seed=1).state_dict()
+
+
 def _write(tmp_path, text):
     path = tmp_path / "bad.json"
     path.write_text(text) if isinstance(text, str) else path.write_bytes(text)

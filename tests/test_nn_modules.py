@@ -227,8 +227,8 @@ def test_bad_inputs_say_what_is_wrong():
     model = MLP(2, [3, 1])
     with pytest.raises(ValueError, match="expects 2 inputs, got 3"):
         model([1.0, 2.0, 3.0])
-    with pytest.raises(ValueError, match=r"list\(X.T\)"):
-        model(np.zeros((5, 2)))
+    with pytest.raises(ValueError, match=r"shape \(samples, 2\), got shape \(5, 3\)"):
+        model(np.zeros((5, 3)))
     with pytest.raises(TypeError, match="input 2"):
         model([1.0, "2"])
     with pytest.raises(TypeError):
@@ -237,12 +237,57 @@ def test_bad_inputs_say_what_is_wrong():
         model([math.nan, 1.0])
 
 
-def test_rows_as_a_2_by_n_array_work_as_features():
+def _outputs(out) -> list:
+    return [o.data for o in (out if isinstance(out, list) else [out])]
+
+
+@pytest.mark.parametrize("samples", [3, 2, 1, 5])  # 3 == nin: the square case, rows too
+@pytest.mark.parametrize("kind", ["MLP", "Layer", "Neuron"])
+def test_a_2d_array_is_samples_in_rows_as_its_columns_would_be(kind, samples):
+    model = {"MLP": lambda: MLP(3, [4, 2], activation="tanh", seed=1),
+             "Layer": lambda: Layer(3, 2, "tanh", seed=1),
+             "Neuron": lambda: Neuron(3, "tanh", seed=1)}[kind]()
+    X = np.random.default_rng(samples).normal(size=(samples, 3))
+    got = _outputs(model(X))
+    columns = _outputs(model([X[:, 0], X[:, 1], X[:, 2]]))
+    assert len(got) == len(columns)
+    for g, c in zip(got, columns):
+        assert g.shape == (samples,)
+        np.testing.assert_array_equal(g, c)  # the same numbers, bit for bit
+    for r, row in enumerate(X):  # and each row is one sample, as given one at a time
+        one = _outputs(model([float(v) for v in row]))
+        np.testing.assert_allclose([g[r] for g in got], one, rtol=0, atol=1e-14)
+
+
+def test_a_square_array_is_not_read_as_features():
     model = MLP(2, [3, 1], seed=0)
+    X = np.array([[0.1, 1.0], [0.2, 0.0]])  # two samples of two features
+    out = model(X).data
+    assert out[0] == pytest.approx(model([0.1, 1.0]).data, abs=1e-14)
+    assert out[1] == pytest.approx(model([0.2, 0.0]).data, abs=1e-14)
+    assert out[0] != pytest.approx(model([0.1, 0.2]).data, abs=1e-6)  # the column misread
+
+
+def test_a_1d_array_is_one_sample():
+    model = MLP(2, [3, 1], seed=0)
+    x = np.array([0.3, -1.0])
+    assert type(model(x).data) is float
+    assert model(x).data == model([0.3, -1.0]).data
+    assert Neuron(2, seed=0)(x).data == Neuron(2, seed=0)([0.3, -1.0]).data
+
+
+@pytest.mark.parametrize("kind", ["MLP", "Layer", "Neuron"])
+def test_an_array_of_features_in_rows_is_refused_with_a_hint(kind):
+    model = {"MLP": lambda: MLP(2, [3, 1], seed=0), "Layer": lambda: Layer(2, 3, seed=0),
+             "Neuron": lambda: Neuron(2, seed=0)}[kind]()
     X = np.array([[0.1, 0.2, 0.3], [1.0, 0.0, -1.0]])  # two features, three samples
-    out = model(X)
-    assert out.data.shape == (3,)
-    assert out.data[2] == pytest.approx(model([0.3, -1.0]).data, abs=1e-14)
+    with pytest.raises(ValueError, match=rf"{kind} .*rows.*\(2, 3\).*X\.T"):
+        model(X)
+    np.testing.assert_array_equal(_outputs(model(X.T)), _outputs(model(list(X))))
+    with pytest.raises(ValueError, match=r"shape \(2, 3, 1\)"):
+        model(np.zeros((2, 3, 1)))
+    with pytest.raises(TypeError, match="0-d array"):
+        model(np.array(1.0))
 
 
 def test_layer_and_neuron_named_parameters():

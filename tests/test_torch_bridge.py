@@ -193,8 +193,20 @@ def test_round_trip_is_exact(nin, nouts, activation, out_activation, shared_bias
     # Bit for bit (float.hex also tells 0.0 from -0.0).
     assert [v.hex() for v in theirs.values()] == [v.hex() for v in ours.values()]
     assert back.out_activation == out_activation and back.shared_bias == shared_bias
-    if len(nouts) > 1:
+    # The whole config, a one-layer network's hidden activation too (no module shows it).
+    assert back.config() == model.config()
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+@pytest.mark.parametrize("shared_bias", [False, True])
+def test_a_one_layer_network_keeps_its_config_through_torch(activation, shared_bias):
+    model = MLP(3, [2], activation=activation, out_activation="tanh",
+                shared_bias=shared_bias, seed=5)
+    torch_model = nn.to_torch(model)
+    for module in (torch_model, pickle.loads(pickle.dumps(torch_model))):
+        back = nn.from_torch(module)
         assert back.config() == model.config()
+        assert back.state_dict() == model.state_dict()
 
 
 def test_from_torch_reads_a_handmade_sequential():
@@ -301,8 +313,35 @@ def unsupported_cases():
         (torch.nn.Sequential(torch.nn.Sequential(lin(2, 1))),
          r"Sequential at position 0 is not supported"),
         (torch.nn.Sequential(), r"the Sequential is empty"),
+        (torch.nn.Sequential(torch.nn.Linear(2, 3, dtype=torch.complex128), torch.nn.ReLU(),
+                             lin(3, 1)),
+         r"Linear at position 0 has a weight of dtype complex128"),
+        (torch.nn.Sequential(lin(2, 3), torch.nn.Tanh(),
+                             torch.nn.Linear(3, 1, dtype=torch.complex64)),
+         r"Linear at position 2 has a weight of dtype complex64"),
+        (ScaledSequential(lin(2, 3), torch.nn.ReLU(), lin(3, 1)),
+         r"ScaledSequential has a forward of its own"),
+        (with_own_forward(torch.nn.Sequential(lin(2, 1))),
+         r"Sequential has a forward of its own"),
         (MLP(2, [1], seed=0), r"already an nn.MLP"),
     ]
+
+
+class ScaledSequential(torch.nn.Sequential):
+    """Its layers, then twice the result: not what the layers alone compute."""
+
+    def forward(self, x):
+        return 2.0 * super().forward(x)
+
+
+class NamedSequential(torch.nn.Sequential):
+    """A subclass that adds nothing to what it computes."""
+
+
+def with_own_forward(module):
+    plain = module.forward
+    module.forward = lambda x: -plain(x)
+    return module
 
 
 @pytest.mark.parametrize("module, message", unsupported_cases(),
@@ -310,6 +349,33 @@ def unsupported_cases():
 def test_from_torch_rejects_what_an_mlp_cannot_be(module, message):
     with pytest.raises(TypeError, match=message):
         nn.from_torch(module)
+
+
+def test_from_torch_reads_a_sequential_subclass_that_keeps_torchs_forward():
+    module = NamedSequential(torch.nn.Linear(2, 3, dtype=F64), torch.nn.Tanh(),
+                             torch.nn.Linear(3, 1, dtype=F64))
+    X = np.random.default_rng(6).normal(size=(4, 2))
+    expected = module(torch.tensor(X, dtype=F64)).detach().numpy()[:, 0]
+    np.testing.assert_allclose(nn.from_torch(module)(X).data, expected, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("shared_bias", [False, True])
+def test_from_torch_refuses_parameters_on_the_meta_device(shared_bias):
+    if shared_bias:
+        module = nn.to_torch(MLP(2, [3, 1], shared_bias=True, seed=0)).to("meta")
+    else:
+        module = torch.nn.Sequential(torch.nn.Linear(2, 3, device="meta"), torch.nn.ReLU(),
+                                     torch.nn.Linear(3, 1, device="meta"))
+    assert module[0].weight.is_meta
+    with pytest.raises(ValueError, match=r"Linear at position 0 has its weight on the meta "
+                                         r"device.*materialise them first.*to_empty"):
+        nn.from_torch(module)
+    # Materialised and initialised, it reads.
+    module = module.to_empty(device="cpu")
+    with torch.no_grad():
+        for p in module.parameters():
+            p.fill_(0.25)
+    assert nn.from_torch(module).layers[1].neurons[0].w[2].data == 0.25
 
 
 def test_from_torch_rejects_mixed_shared_and_separate_biases():
