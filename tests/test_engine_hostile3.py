@@ -91,3 +91,30 @@ def test_inputs_edited_into_a_cycle_are_refused_everywhere():
     d.inputs = (d,)
     with pytest.raises(ValueError, match="node 'd' is among its own inputs"):
         (d * 1.0).backward()
+
+
+def test_a_graph_recorded_on_numbers_runs_over_arrays_of_points():
+    x, y = Value(2.0, "x"), Value(3.0, "y")
+    f = (x * y + x.exp()).tanh() + x ** 2 + y
+    compiled = compile_graph(f, [x, y], backend="numpy")
+    xs, ys = np.array([1.0, 2.0, -0.5]), np.array([3.0, 0.5, 1.5])
+    value, (dx, dy) = compiled(xs, ys)
+    for k in range(3):  # one value and one gradient per point, the engine's
+        px, py = Value(xs[k]), Value(ys[k])
+        g = (px * py + px.exp()).tanh() + px ** 2 + py
+        g.backward()
+        assert (value[k], dx[k], dy[k]) == pytest.approx((g.data, px.grad, py.grad), rel=1e-12)
+    value, (dx, dy) = compiled(xs, 3.0)  # a number beside the points: the same at each point
+    assert value.shape == dx.shape == dy.shape == (3,)
+    assert value[0] == pytest.approx(compiled(1.0, 3.0)[0], rel=1e-12)
+    # Outside a domain at one point: the engine's error, naming the point.
+    logs = compile_graph(x.log() * x, [x], backend="numpy")
+    with pytest.raises(ValueError, match=r"at point \(1,\): log: log needs an input > 0; "
+                                         r"got node 'x' = -2.0"):
+        logs(np.array([1.0, -2.0]))
+    # A reduction reads its inputs as a whole: numbers only, said clearly.
+    summed = compile_graph((x * y).mean() + x, [x, y], backend="numpy")
+    with pytest.raises(TypeError, match="holds a mean node, which reads its inputs as a whole"):
+        summed(xs, 1.0)
+    with pytest.raises(ValueError, match=r"shapes \(3,\), \(2,\), which do not broadcast"):
+        compiled(xs, np.array([1.0, 2.0]))

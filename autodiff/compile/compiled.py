@@ -76,6 +76,9 @@ class CompiledGraph:
         self._array_grads = [array_inputs[k] for k in wrt_positions]
         self._uniform = uniform  # numpy: all arrays share one shape, so inputs must too
         self._fixed_shape = fixed_shape  # numpy: the shape of the constant arrays, if any
+        # numpy: recorded on numbers and elementwise, so it also runs over arrays of points
+        self._reads_whole = next((entry[1].name for entry in tape if entry[0] == "op"
+                                  and entry[1].name in ("sum", "mean", "linear")), "")
 
     def __call__(self, *values):
         """(value, grads) at these input values; grads follow `wrt_names`."""
@@ -166,6 +169,9 @@ class CompiledGraph:
 
     def _call_numpy(self, values: tuple):
         prepared = self._prepare(values)
+        points = self._points(prepared)
+        if points is not None:
+            return self._call_points(prepared, points)
         try:
             with np.errstate(all="ignore"):  # as in the engine; the answer is checked below
                 value, grads = self.function(*prepared)
@@ -174,6 +180,58 @@ class CompiledGraph:
         except _RUN_ERRORS:
             pass
         return self.reference(*prepared)
+
+    def _points(self, prepared: list) -> tuple | None:
+        """The shape of the points, where inputs recorded as numbers were given arrays."""
+        given = {name: np.shape(v) for name, v, is_array
+                 in zip(self.input_names, prepared, self._array_inputs)
+                 if not is_array and type(v) is np.ndarray}
+        if not given:
+            return None
+        if any(self._array_inputs):  # a batch graph: its numbers stay numbers
+            name, shape = next(iter(given.items()))
+            raise TypeError(
+                f"input {name!r} was a number when the graph was recorded, so it takes a number, "
+                f"got an array of shape {shape}; record the graph with an array there to "
+                "compile it for arrays"
+            )
+        if self._reads_whole:
+            raise TypeError(
+                f"this graph was recorded on numbers and holds a {self._reads_whole} node, which "
+                "reads its inputs as a whole: it runs on numbers only, not on arrays of points; "
+                "give each input a number"
+            )
+        try:
+            return np.broadcast_shapes(*given.values())
+        except ValueError:
+            shapes = ", ".join(map(str, given.values()))
+            raise ValueError(f"the arrays of points have shapes {shapes}, which do not "
+                             "broadcast; give every array the same shape") from None
+
+    def _call_points(self, prepared: list, shape: tuple) -> tuple:
+        """One value and one gradient per point: the code is elementwise, so it runs on the
+        arrays at once; where that answers inf or nan, the engine runs point by point, so its
+        error names the point."""
+        try:
+            with np.errstate(all="ignore"):
+                value, grads = self.function(*prepared)
+            value = np.broadcast_to(value, shape).astype(float)
+            grads = [np.broadcast_to(g, shape).astype(float) for g in grads]
+            if np.isfinite(value).all() and all(np.isfinite(g).all() for g in grads):
+                return value, grads
+        except _RUN_ERRORS:
+            pass
+        value, grads = np.empty(shape), [np.empty(shape) for _ in self._wrt_positions]
+        arrays = [np.broadcast_to(v, shape) if type(v) is np.ndarray else v for v in prepared]
+        for point in np.ndindex(shape):
+            at = [float(v[point]) if type(v) is np.ndarray else v for v in arrays]
+            try:
+                value[point], found = self.reference(*at)
+            except (ArithmeticError, ValueError) as error:
+                raise type(error)(f"at point {point}: {error}") from None
+            for g, one in zip(grads, found):
+                g[point] = one
+        return value, grads
 
     def _finite(self, value: float, grads: list) -> bool:
         check = value
@@ -215,13 +273,12 @@ class CompiledGraph:
                     prepared.append(value)
                     continue
             if not is_array:
-                if isinstance(value, np.ndarray) and value.ndim:
-                    raise TypeError(
-                        f"input {name!r} was a number when the graph was recorded, so it takes "
-                        f"a number, got an array of shape {value.shape}; record the graph "
-                        "with an array there to compile it for arrays"
-                    )
-                prepared.append(_number(name, value))
+                if isinstance(value, np.ndarray) and value.ndim:  # points: see _points
+                    if value.dtype.kind not in "fiu":
+                        raise _bad_data(f"input {name!r}", value)
+                    prepared.append(np.asarray(value, dtype=float))
+                else:
+                    prepared.append(_number(name, value))
                 continue
             if not isinstance(value, np.ndarray) or value.ndim == 0:
                 if errors.is_number(value) or isinstance(value, np.ndarray):
