@@ -31,15 +31,8 @@ def topological_order(root) -> list:
                 if child not in placed:
                     stack.append((child, False))
                 elif not placed[child]:  # an input still waiting for its own inputs
-                    raise _cycle(child)
+                    raise errors.error("cycle", node=errors.describe(child, False))
     return order
-
-
-def _cycle(node) -> ValueError:
-    """A graph whose `inputs` were edited into a loop has no order to differentiate in."""
-    return ValueError(f"the graph has a cycle: {errors.describe(node, False)} is among its own "
-                      "inputs, directly or through other nodes; a recorded graph never loops: "
-                      "was `inputs` edited by hand?")
 
 
 def backward(root, on_step: Callable | None = None) -> list:
@@ -49,23 +42,20 @@ def backward(root, on_step: Callable | None = None) -> list:
         raise errors.error("not scalar", who="backward()", shape=np.shape(root.data))
     order = topological_order(root)
     found = chain_rule(order, on_step=on_step)
-    with _accumulating:  # passes in several threads may share nodes: add one pass at a time
+    with _adding:  # grad + g, then a write: two threads at once would lose a share
         for node in order:
             node.grad = node.grad + found[node]
     return order
 
 
-# `grad += g` is a read and a write: two threads adding into a shared parameter between them
-# would lose one share. The chain rule itself keeps its numbers in a dict of its own.
-_accumulating = threading.Lock()
+_adding = threading.Lock()
 
 
 def chain_rule(order: list, local_grads: Callable | None = None,
                on_step: Callable | None = None) -> dict:
-    """d root/d node for every node of `order` (root = order[-1]), as a dict of this pass's own,
-    so passes in several threads over shared nodes never mix; `local_grads(node)` may stand in
-    for the recorded local derivatives (gradients of gradients evaluate them on `Value`s);
-    `on_step(node, g, input, local, contribution)` sees each edge."""
+    """{node: d root/d node} (root = order[-1]), a dict of this pass's own, so passes in several
+    threads never mix; `local_grads(node)` may stand in for the recorded local derivatives (on
+    `Value`s, for gradients of gradients); `on_step(node, g, input, local, c)` sees each edge."""
     found = {order[-1]: 1.0}
     for node in reversed(order):  # every user of a node comes before it
         g = found[node]  # final: every user has added its share

@@ -18,6 +18,7 @@ MESSAGES: dict[str, tuple[type[Exception], str]] = {
     "undefined":      (ValueError,       "{op}: the derivative is not finite at {where}; the gradient cannot flow through this node"),
     "gradient":       (OverflowError,    "backward: the gradient reaching {node} is not finite ({value}): {where} overflows the float range (dividing by a number near zero does this). No grad was changed; rescale the computation."),
     "tangent":        (OverflowError,    "forward mode: the tangent of {node} is not finite ({value}): {terms} overflows the float range; scale the direction down."),
+    "cycle":          (ValueError,       "the graph has a cycle: {node} is among its own inputs, directly or through other nodes; a recorded graph never loops: was `inputs` edited by hand?"),
     "not scalar":     (ValueError,       "{who} needs a scalar, but this node holds an array of shape {shape} (batch mode); reduce it first with .sum() or .mean()"),
     "float batch":    (TypeError,        "float() of a batch-mode Value: reduce it with sum() or mean() first"),
 }
@@ -63,28 +64,14 @@ def op_failed(op, inputs: tuple, n: float | None) -> Exception:
 
 
 def gradient_overflow(node, order: list, found: dict) -> Exception:
-    """Where the gradient reaching `node` overflowed: the edge whose share is not finite (its
-    local derivative × the upstream gradient), else the sum of finite shares."""
-    shares = []
-    for user in order:
-        for child, d in zip(user.inputs, user.local_grads):
-            if child is node and user in found:
-                c = d * found[user]
-                if not np.all(np.isfinite(getattr(c, "data", c))):
-                    op = f" (op {user.op})" if user.label else ""
-                    where = (f"the share from {describe(user, False)}{op}, "
-                             f"its local derivative {show(getattr(d, 'data', d))} × its gradient "
-                             f"{show(getattr(found[user], 'data', found[user]))},")
-                    break
-                shares.append(show(getattr(c, "data", c)))
-        else:
-            continue
-        break
-    else:
-        where = f"the sum of its shares ({', '.join(shares[:4])}{', ...' * (len(shares) > 4)})"
-    g = found[node]
-    value = g if type(g) is float else "in some samples"
-    return error("gradient", node=describe(node, False), value=value, where=where)
+    """Where the gradient reaching `node` overflowed: one share (local × upstream), or the sum."""
+    shares = [(u, d, getattr(found[u], "data", found[u])) for u in order if u in found
+              for child, d in zip(u.inputs, u.local_grads) if child is node]
+    bad = [share for share in shares if not np.all(np.isfinite(share[1] * share[2]))]
+    where = (f"the share from {describe(bad[0][0], False)}, its local derivative {show(bad[0][1])} × its gradient {show(bad[0][2])}," if bad
+             else f"the sum of its shares ({', '.join(show(d * g) for _, d, g in shares[:4])})")
+    return error("gradient", node=describe(node, False), where=where,
+                 value=found[node] if type(found[node]) is float else "in some samples")
 
 
 class UndefinedDerivative:
