@@ -140,10 +140,11 @@ def backprop(net: Net, slips: Iterable[Slip] = (), cache: tuple | None = None) -
     grads = {}
     for layer in range(net.depth, 0, -1):
         a_prev, W = acts[layer - 1], net.Ws[layer - 1]
-        dW = a_prev.T @ delta
-        if net.reg:
-            dW = dW + _l2_term(net, layer, slips)
-        grads[f"dW{layer}"] = _array_slips(dW, f"dW{layer}", layer, slips, a_prev, delta, net)
+        dW = _array_slips(a_prev.T @ delta, f"dW{layer}", layer, slips, a_prev, delta, net)
+        if net.reg:  # added last, as the seed does: dW2 += reg * W2 (W2.T to a transposed dW)
+            term = _l2_term(net, layer, slips)
+            dW = dW + (term.T if np.shape(term) == W.shape != dW.shape else term)
+        grads[f"dW{layer}"] = dW
         db = delta.sum(axis=0)
         grads[f"db{layer}"] = _array_slips(db, f"db{layer}", layer, slips, a_prev, delta, net)
         if layer > 1:
