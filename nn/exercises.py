@@ -11,6 +11,7 @@ formula (x·(1 − x) for σ', the softmax without its −1, 2·reg·W, ...) the
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -169,7 +170,7 @@ def _unpack(answer: Any, exercise: Exercise, report: ExerciseReport):
 
 def _copies(args: tuple) -> tuple:
     """Fresh copies, so a function that changes its inputs in place spoils no later check."""
-    return tuple(a.copy() if isinstance(a, (np.ndarray, dict)) else a for a in args)
+    return copy.deepcopy(args)
 
 
 def _entries(part, label, given, expected, numeric, rtol, atol) -> list[Check]:
@@ -203,7 +204,7 @@ def _slip(exercise: Exercise, answers: list, rtol: float, atol: float) -> str | 
 def _same(given: tuple, wrong: tuple | None) -> bool:
     return wrong is not None and all(
         np.shape(g) == np.shape(w) and np.allclose(g, w, rtol=1e-5, atol=1e-7, equal_nan=True)
-               for g, w in zip(given, wrong))
+        for g, w in zip(given, wrong))
 
 
 # --- an op's local derivative: at points, then edge by edge through a graph ---------------------

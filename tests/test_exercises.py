@@ -146,3 +146,13 @@ def test_the_learners_function_may_change_its_inputs():
         return softmax_ce_grad(z, y)
 
     assert grade("softmax_ce", in_place).ok
+
+
+def test_adam_that_changes_m_in_place_is_judged_on_its_answers():
+    def in_place(x, dx, config):
+        config["m"] *= config["beta1"]  # the running mean updated in place, then returned
+        config["m"] += (1 - config["beta1"]) * dx
+        m = config["m"]
+        return adam(x, dx, {**config, "m": (m - (1 - config["beta1"]) * dx) / config["beta1"]})
+
+    assert grade("adam", in_place).ok
