@@ -25,7 +25,8 @@ from . import losses
 from .backprop_slips import ACTIVATION, Net, Slip, backprop, catalog, forward, slip_text
 from .modules import MLP
 
-__all__ = ["check_backprop", "engine_gradients", "BackpropReport", "ArrayCheck", "CodeSlip"]
+__all__ = ["check_backprop", "make_net", "engine_gradients", "BackpropReport", "ArrayCheck",
+           "CodeSlip"]
 
 LOSSES = ("half_sse", "mse", "softmax_cross_entropy")
 REDUCTIONS = ("mean", "sum")
@@ -139,7 +140,8 @@ def check_backprop(
     return report
 
 
-def make_net(weights, X, y, activation, out_activation, loss, reduction, reg) -> Net:
+def make_net(weights: Mapping[str, Any], X: Any, y: Any, activation: str, out_activation: str,
+             loss: str, reduction: str, reg: float) -> Net:
     """The network and data as a `Net`, every array checked against the others' shapes."""
     for value, allowed, what in ((activation, ACTIVATION, "activation"),
                                  (out_activation, ACTIVATION, "out_activation"),
