@@ -1,14 +1,22 @@
-"""Every notebook in notebooks/ runs top to bottom on a fresh kernel without an error."""
+"""Every notebook in notebooks/ runs top to bottom on a fresh kernel without an error, and
+shows what is committed: each cell's text outputs the same as a fresh run's, word for word
+and number for number (addresses, timings and pictures' bytes aside: notebook_outputs.py).
 
+After a change that alters what a notebook shows, refresh the committed outputs, one command:
+
+    .venv/bin/python tests/notebook_outputs.py
+"""
+
+import functools
 import importlib.util
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-
-NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
+from notebook_outputs import NOTEBOOKS, REFRESH_COMMAND, differences, execute
 
 # Packages of an optional extra that a notebook may import, and how to install each.
 OPTIONAL = {"torch": 'pip install "backprop-autodiff[torch]"'}
@@ -27,33 +35,55 @@ def test_there_are_notebooks():
     assert len(NOTEBOOKS) >= 4, [p.name for p in NOTEBOOKS]
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
-def test_notebook_runs_clean(path, tmp_path):
-    import nbformat
-    from nbclient import NotebookClient
-
-    notebook = nbformat.read(path, as_version=4)
+def _skip_without_its_extras(notebook, path: Path) -> None:
     # Locally a notebook that needs an optional extra is skipped without it; CI installs
     # them, and there a skip counts as a failure (conftest.py).
     for name in optional_imports(notebook):
         if importlib.util.find_spec(name) is None:
             pytest.skip(f"{path.name} needs {name}: {OPTIONAL[name]}")
-    # A fresh kernel, started from the notebook's own folder, as a reader would run it.
-    client = NotebookClient(
-        notebook,
-        timeout=600,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(path.parent)}},
-    )
-    client.execute()  # raises CellExecutionError, naming the cell, on any error
+
+
+@functools.cache
+def _run(path: Path):
+    """The notebook run once on a fresh kernel from its own folder, as a reader would run it,
+    shared by the tests below."""
+    return execute(path)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_notebook_runs_clean(path):
+    import nbformat
+
+    notebook = nbformat.read(path, as_version=4)
+    _skip_without_its_extras(notebook, path)
+    fresh = _run(path)  # raises CellExecutionError, naming the cell, on any error
     errors = [
         output
-        for cell in notebook.cells
+        for cell in fresh.cells
         if cell.cell_type == "code"
         for output in cell.get("outputs", [])
         if output.get("output_type") == "error"
     ]
     assert errors == []
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_notebook_shows_its_committed_outputs(path):
+    import nbformat
+
+    committed = nbformat.read(path, as_version=4)
+    _skip_without_its_extras(committed, path)
+    fresh = _run(path)
+    if shutil.which("dot") is None:
+        # Without Graphviz a drawing shows its DOT source instead of a picture: the run
+        # differs from the committed one by design (CI installs Graphviz).
+        pytest.skip("Graphviz's dot is not installed: the drawings differ from the committed")
+    found = differences(committed, fresh, path.name)
+    assert not found, (
+        f"{len(found)} cell(s) of {path.name} show other outputs than are committed; if the "
+        f"change is meant, refresh them with `{REFRESH_COMMAND} notebooks/{path.name}`:\n\n"
+        + "\n\n".join(found)
+    )
 
 
 def test_notebooks_needing_an_optional_extra_are_found():
