@@ -226,10 +226,18 @@ def refresh(path: Path) -> bool:
 def main(argv: list[str]) -> int:
     """Refresh the notebooks named in argv, or all of them."""
     paths = [Path(a).resolve() for a in argv] or NOTEBOOKS
+    failed = 0
     for path in paths:
-        changed = refresh(path)
-        print(f"{path.relative_to(ROOT)}: {'refreshed' if changed else 'unchanged'}")
-    return 0
+        try:
+            changed = refresh(path)
+        except Exception as error:  # a failing cell, a missing extra: say so, refresh the rest
+            failed += 1
+            message = re.sub(r"\x1b\[[0-9;]*m", "", str(error)).strip()  # no terminal colours
+            print(f"{path.name}: not refreshed, it fails to run: {type(error).__name__}: "
+                  f"{message.splitlines()[-1] if message else ''}")
+            continue
+        print(f"{path.name}: {'refreshed' if changed else 'unchanged'}")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ After a change that alters what a notebook shows, refresh the committed outputs,
 
 import functools
 import importlib.util
+import json
 import re
 import shutil
 import subprocess
@@ -16,7 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from notebook_outputs import NOTEBOOKS, REFRESH_COMMAND, differences, execute
+from notebook_outputs import NOTEBOOKS, REFRESH_COMMAND, differences, execute, refreshed
 
 # Packages of an optional extra that a notebook may import, and how to install each.
 OPTIONAL = {"torch": 'pip install "backprop-autodiff[torch]"'}
@@ -103,3 +104,89 @@ def test_the_notebooks_extra_opens_and_converts_them():
                               text=True, timeout=120)
         assert done.returncode == 0, f"jupyter {command} --version: {done.stderr.strip()}"
         assert done.stdout.strip()[:1].isdigit(), done.stdout
+
+
+# --- what the comparison lets through, and what it does not -----------------------------------
+
+
+def _notebook(*outputs_per_cell):
+    import nbformat
+
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell(f"cell_{k}()", outputs=list(outputs))
+                      for k, outputs in enumerate(outputs_per_cell)]
+    return notebook
+
+
+def _stream(text, name="stdout"):
+    import nbformat
+
+    return nbformat.v4.new_output("stream", name=name, text=text)
+
+
+def _result(data):
+    import nbformat
+
+    return nbformat.v4.new_output("execute_result", data=data, execution_count=1)
+
+
+def _page(label: str, x: int) -> str:
+    # A framed step-through page as TracePage shows it: its data, and Graphviz's coordinates.
+    data = json.dumps({"nodes": [[label, "0.50000000"]],
+                       "picture": {"views": [{"nodes": [[label, x, 20, 54, 36]]}]}})
+    page = f'<p>the page</p><script id="trace-data" type="application/json">{data}</script>'
+    return "<iframe srcdoc='" + page.replace("&", "&amp;").replace("'", "&#39;") + "'></iframe>"
+
+
+def test_outputs_that_differ_only_in_what_varies_between_runs_agree():
+    committed = _notebook(
+        [_stream("loss 0.25\n"), _stream("took 12.5 ms\n")],
+        [_result({"image/svg+xml": "<svg>one layout</svg>",
+                  "text/plain": "<autodiff.see.draw.Drawing at 0x7f515054e1d0>"})],
+        [_result({"text/html": _page("w5", 120), "text/plain": "<TracePage at 0x7f51aa>"})],
+        [_result({"image/png": "iVBORw0KGgo=", "text/plain": "<Figure size 700x360 with 1 Axes>"})],
+    )
+    fresh = _notebook(
+        [_stream("loss 0.25\ntook 3 ms\n")],
+        [_result({"image/svg+xml": "<svg>another layout</svg>",
+                  "text/plain": "<autodiff.see.draw.Drawing at 0x7fdd341f0cd0>"})],
+        [_result({"text/html": _page("w5", 131), "text/plain": "<TracePage at 0x7fcc01>"})],
+        [_result({"image/png": "AAAA", "text/plain": "<Figure size 700x360 with 1 Axes>"})],
+    )
+    assert differences(committed, fresh, "nb.ipynb") == []
+
+
+@pytest.mark.parametrize("committed, fresh, shown", [
+    ([_stream("loss 0.25\n")], [_stream("loss 0.26\n")], "+loss 0.26"),
+    ([_stream("d(0.99 − out_o2)\n")], [_stream("d0.99 − out_o2\n")], "+d0.99 − out_o2"),
+    ([], [_stream("loss 0.25\n")],
+     "nb.ipynb, cell 2 ('cell_1()'): no outputs are committed, but a fresh run shows some"),
+    ([_stream("loss 0.25\n")], [], "-loss 0.25"),
+    ([_stream("a warning\n", "stderr")], [_stream("a warning\n")], "+[stdout]"),
+    ([_result({"image/svg+xml": "<svg/>"})], [_result({"text/plain": "digraph {}"})],
+     "-[execute_result image/svg+xml: compared by presence only]"),
+    ([_result({"text/html": "<td>0.0822</td>"})], [_result({"text/html": "<td>0.0823</td>"})],
+     "+<td>0.0823</td>"),
+    ([_result({"text/html": _page("w5", 120)})], [_result({"text/html": _page("w6", 120)})],
+     '+"w6",'),
+])
+def test_a_different_number_word_or_output_fails_naming_notebook_and_cell(committed, fresh,
+                                                                         shown):
+    found = differences(_notebook([], committed), _notebook([], fresh), "nb.ipynb")
+    assert len(found) == 1
+    assert found[0].startswith("nb.ipynb, cell 2 ('cell_1()')")
+    assert shown in found[0].splitlines()
+
+
+def test_a_refresh_keeps_outputs_that_agree_and_takes_those_that_do_not():
+    committed = _notebook([_stream("at 0x7f01\n")], [_stream("loss 0.25\n")],
+                          [_result({"image/svg+xml": "<svg>old</svg>"})])
+    committed.cells[0].metadata["execution"] = {"iopub.status.idle": "2026-12-02T05:04:44Z"}
+    fresh = _notebook([_stream("at 0x7f02\n")], [_stream("loss"), _stream(" 0.26\n")],
+                      [_result({"image/svg+xml": "<svg>new</svg>"})])
+    result = refreshed(committed, fresh)
+    assert result.cells[0].outputs == committed.cells[0].outputs  # only an address changed
+    assert [o["text"] for o in result.cells[1].outputs] == ["loss 0.26\n"]  # joined
+    assert result.cells[2].outputs[0]["data"]["image/svg+xml"] == "<svg>new</svg>"
+    assert "execution" not in result.cells[0].metadata
+    assert differences(result, fresh, "nb.ipynb") == []
