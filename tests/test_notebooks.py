@@ -131,9 +131,12 @@ def _result(data):
 
 
 def _page(label: str, x: int) -> str:
-    # A framed step-through page as TracePage shows it: its data, and Graphviz's coordinates.
+    # A framed step-through page as TracePage shows it: its data, and Graphviz's layout
+    # (an edge's path of x curve pieces).
     data = json.dumps({"nodes": [[label, "0.50000000"]],
-                       "picture": {"views": [{"nodes": [[label, x, 20, 54, 36]]}]}})
+                       "picture": {"views": [{"nodes": [[label, x, 20, 54, 36]],
+                                              "edges": [["e1_0", f"M{x} 4" + "c1 2 3 4 5 6" * x,
+                                                         x, 4, x, 9]]}]}})
     page = f'<p>the page</p><script id="trace-data" type="application/json">{data}</script>'
     return "<iframe srcdoc='" + page.replace("&", "&amp;").replace("'", "&#39;") + "'></iframe>"
 
