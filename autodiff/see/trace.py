@@ -309,7 +309,7 @@ class Factor:
     @property
     def name(self) -> str:
         """'dupper/dlower', as the textbook writes it."""
-        return f"d{_d(self.upper_name)}/d{_d(self.lower_name)}"
+        return reading.derivative_name(self.upper_name, self.lower_name)
 
 
 @dataclass(frozen=True, eq=False)
@@ -332,11 +332,6 @@ class Path:
         return " × ".join(format_number(f.local, digits) for f in shown)
 
 
-def _d(name: str) -> str:
-    """A name as it follows a `d`: bracketed where it is a formula."""
-    return name if reading.is_atom(name) else f"({name})"
-
-
 def _is_one(x) -> bool:
     return type(x) is float and x == 1.0
 
@@ -356,7 +351,7 @@ class Explanation:
     @property
     def name(self) -> str:
         """'dE_total/dw5'; a formula's name in brackets, 'dE_total/d(0.99 − out_o2)'."""
-        return f"d{_d(self.root_name)}/d{_d(self.node_name)}"
+        return reading.derivative_name(self.root_name, self.node_name)
 
     def lines(self, digits: int = 8) -> list[str]:
         """The chain rule as text: one line for one path, else the sum and a line per path."""
@@ -432,7 +427,8 @@ def _explain(tr: Trace, target: Value, max_paths: int) -> Explanation:
     reaches, below, count = _stretches(tr, target)
     if count[root] > max_paths:
         raise ValueError(
-            f"d{tr.name(root)}/d{tr.name(target)} runs along {count[root]:,} paths between "
+            f"{reading.derivative_name(tr.name(root), tr.name(target))} runs along "
+            f"{count[root]:,} paths between "
             f"labeled nodes (the limit is {max_paths:,}); explain a node nearer the root, "
             "or pass max_paths= to allow more"
         )
