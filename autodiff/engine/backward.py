@@ -42,13 +42,18 @@ def _cycle(node) -> ValueError:
                       "was `inputs` edited by hand?")
 
 
-def backward(root, on_step: Callable | None = None) -> list:
+def backward(root, on_step: Callable | None = None, gradient=None) -> list:
     """Add d(root)/d(node) to every node's `grad`, once the whole pass has succeeded (a failed
-    pass changes none); return the nodes in topological order."""
-    if type(root.data) is not float:
+    pass changes none); return the nodes in topological order. `gradient`: the upstream
+    d(something)/d(root), 1.0 when None (then root must be a scalar)."""
+    if gradient is not None:
+        seed = upstream_gradient(root, gradient)
+    elif type(root.data) is float:
+        seed = 1.0  # d root/d root
+    else:
         raise errors.error("not scalar", who="backward()", shape=np.shape(root.data))
     order = topological_order(root)
-    found = chain_rule(order, on_step=on_step)
+    found = chain_rule(order, on_step=on_step, seed=seed)
     with _accumulating:  # passes in several threads may share nodes: add one pass at a time
         for node in order:
             node.grad = node.grad + found[node]
@@ -60,13 +65,32 @@ def backward(root, on_step: Callable | None = None) -> list:
 _accumulating = threading.Lock()
 
 
+def upstream_gradient(root, gradient) -> float | np.ndarray:
+    """`gradient` checked against root: a finite number for a scalar node, a finite array of
+    root's shape for a batch node (a copy: the caller's array may change after)."""
+    shape = np.shape(root.data)
+    if isinstance(gradient, bool) or not (errors.is_number(gradient) or (
+            isinstance(gradient, np.ndarray) and gradient.dtype.kind in "fiu")):
+        raise errors.error("upstream type", node=errors.describe(root, False), shape=shape,
+                           kind=type(gradient).__name__)
+    if np.shape(gradient) != shape:
+        raise errors.error("upstream shape", node=errors.describe(root, False), shape=shape,
+                           got=np.shape(gradient))
+    seed = float(gradient) if shape == () else np.array(gradient, dtype=float)
+    if not np.isfinite(seed).all():
+        raise errors.error("upstream infinite", node=errors.describe(root, False),
+                           value=errors.show(seed))
+    return seed
+
+
 def chain_rule(order: list, local_grads: Callable | None = None,
-               on_step: Callable | None = None) -> dict:
+               on_step: Callable | None = None, seed=1.0) -> dict:
     """d root/d node for every node of `order` (root = order[-1]), as a dict of this pass's own,
     so passes in several threads over shared nodes never mix; `local_grads(node)` may stand in
     for the recorded local derivatives (gradients of gradients evaluate them on `Value`s);
-    `on_step(node, g, input, local, contribution)` sees each edge."""
-    found = {order[-1]: 1.0}
+    `on_step(node, g, input, local, contribution)` sees each edge; `seed` is root's own
+    gradient (1.0, or the upstream gradient handed to backward)."""
+    found = {order[-1]: seed}
     for node in reversed(order):  # every user of a node comes before it
         g = found[node]  # final: every user has added its share
         if (g - g != 0.0) if type(g) is float else not np.isfinite(getattr(g, "data", g)).all():

@@ -18,7 +18,10 @@ MESSAGES: dict[str, tuple[type[Exception], str]] = {
     "undefined":      (ValueError,       "{op}: the derivative is not finite at {where}; the gradient cannot flow through this node"),
     "gradient":       (OverflowError,    "backward: the gradient reaching {node} is not finite ({value}): {where} overflows the float range (dividing by a number near zero does this). No grad was changed; rescale the computation."),
     "tangent":        (OverflowError,    "forward mode: the tangent of {node} is not finite ({value}): {terms} overflows the float range; scale the direction down."),
-    "not scalar":     (ValueError,       "{who} needs a scalar, but this node holds an array of shape {shape} (batch mode); reduce it first with .sum() or .mean()"),
+    "not scalar":     (ValueError,       "{who} needs a scalar, but this node holds an array of shape {shape} (batch mode); reduce it first with .sum() or .mean(), or hand backward() the upstream gradient, an array of that shape"),
+    "upstream type":  (TypeError,        "backward(gradient): {node} has shape {shape}; its upstream gradient must be a number (for a scalar node) or a NumPy float array of that shape, got {kind}"),
+    "upstream shape": (ValueError,       "backward(gradient): {node} has shape {shape}, but the upstream gradient has shape {got}; pass one number per entry of the node"),
+    "upstream infinite": (ValueError,    "backward(gradient): the upstream gradient for {node} is not finite ({value}); no grad was changed"),
     "float batch":    (TypeError,        "float() of a batch-mode Value: reduce it with sum() or mean() first"),
 }
 

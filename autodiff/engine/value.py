@@ -74,9 +74,10 @@ class Value:
     def sum(self) -> Value:     return _make(ops.SUM, (self,))      # noqa: E704
     def mean(self) -> Value:    return _make(ops.MEAN, (self,))     # noqa: E704
 
-    def backward(self) -> None:
-        """Add d(self)/d(node) to the `grad` of every node in self's graph, once each."""
-        backward(self)
+    def backward(self, gradient: float | np.ndarray | None = None) -> None:
+        """Add d(self)/d(node) to the `grad` of every node in self's graph, once each; with
+        `gradient` (d L/d self: a number, or an array of self's shape), add d L/d node."""
+        backward(self, gradient=gradient)
 
 
 def apply_op(op: ops.Op, inputs: Sequence, n: float | None = None) -> Value:
