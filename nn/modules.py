@@ -24,7 +24,7 @@ from .checks import is_number, short_repr, whole_number
 
 __all__ = [
     "Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "feature_inputs", "lift_inputs",
-    "zero_grads",
+    "zero_grads", "is_bias_name",
 ]
 
 # Each activation, as the Value method that applies it (None: the identity).
@@ -55,6 +55,14 @@ class Module:
     def parameters(self) -> list[Value]:
         """Every parameter `Value`, each once, in the order of `named_parameters()`."""
         return [p for _, p in self.named_parameters()]
+
+    def weights(self) -> list[Value]:
+        """The parameters that are not biases (for an L2 term or weight decay on weights only)."""
+        return [p for name, p in self.named_parameters() if not is_bias_name(name)]
+
+    def biases(self) -> list[Value]:
+        """The biases: every parameter whose dotted name has a part `b` (`neurons.0.b`, `b.2`)."""
+        return [p for name, p in self.named_parameters() if is_bias_name(name)]
 
     def zero_grad(self) -> None:
         """Reset every parameter's gradient to zero (gradients accumulate across backward())."""
@@ -105,6 +113,11 @@ class Module:
     @classmethod
     def _declared_names(cls, config: dict[str, Any]) -> Iterator[str]:
         raise NotImplementedError(f"{cls.__name__} does not describe its architecture")
+
+
+def is_bias_name(name: str) -> bool:
+    """True for a bias's dotted name: one of its parts is `b` (`layers.0.neurons.1.b`, `b.0`)."""
+    return "b" in name.split(".")
 
 
 def _listing(names: list[str], limit: int = 5) -> str:
