@@ -10,7 +10,7 @@ A step that would make any parameter non-finite raises and leaves every paramete
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -62,13 +62,13 @@ class Optimizer:
             {"params": items}]
         self.param_groups: list[dict[str, Any]] = []
         self.params: list[Value] = []
-        self._group_of: list[int] = []  # for each parameter, the index of its group
+        self._bounds: list[tuple[int, int]] = []  # each group's slice of self.params
         seen: set[int] = set()
         for k, group in enumerate(groups):
             found = self._group(k, group, defaults, seen, len(groups) > 1)
             self.param_groups.append(found)
+            self._bounds.append((len(self.params), len(self.params) + len(found["params"])))
             self.params.extend(found["params"])
-            self._group_of.extend([k] * len(found["params"]))
         if not self.params:
             raise ValueError("the optimizer got no parameters")
 
@@ -117,15 +117,15 @@ class Optimizer:
         """Update every parameter from its gradient."""
         raise NotImplementedError
 
-    def _option(self, name: str) -> list:
-        """Each parameter's value of one option, from its group."""
-        per_group = [group[name] for group in self.param_groups]
-        return [per_group[k] for k in self._group_of]
-
-    def _grads(self) -> list:
-        """Each gradient, plus weight_decay · p where its group decays."""
-        return [p.grad + decay * p.data if decay else p.grad
-                for p, decay in zip(self.params, self._option("weight_decay"))]
+    def _groups(self) -> Iterator[tuple[dict[str, Any], int, int, list]]:
+        """(options, lo, hi, gradients) for each group: its parameters are params[lo:hi], and
+        its gradients carry weight_decay · p where it decays (the group's options read once,
+        so a step costs what it did before groups)."""
+        for group, (lo, hi) in zip(self.param_groups, self._bounds):
+            decay, params = group["weight_decay"], self.params[lo:hi]
+            grads = ([p.grad + decay * p.data for p in params] if decay
+                     else [p.grad for p in params])
+            yield group, lo, hi, grads
 
     def _assign(self, new: list) -> None:
         """Set every parameter's data, or none if any new value is not finite."""
@@ -172,14 +172,15 @@ class SGD(Optimizer):
 
     def step(self) -> None:
         """One update of every parameter."""
-        grads = self._grads()
-        momenta = self._option("momentum")
-        if any(momenta):
-            self.buffers = [m * buf + g if m else g
-                            for buf, g, m in zip(self.buffers, grads, momenta)]
-            grads = self.buffers
-        new = [p.data - lr * g for p, g, lr in zip(self.params, grads, self._option("lr"))]
+        new, buffers = [], []
+        for group, lo, hi, grads in self._groups():
+            momentum, lr = group["momentum"], group["lr"]
+            if momentum:
+                grads = [momentum * buf + g for buf, g in zip(self.buffers[lo:hi], grads)]
+            buffers.extend(grads if momentum else self.buffers[lo:hi])
+            new.extend([p.data - lr * g for p, g in zip(self.params[lo:hi], grads)])
         self._assign(new)
+        self.buffers = buffers
 
 
 class Adam(Optimizer):
@@ -218,18 +219,17 @@ class Adam(Optimizer):
     def step(self) -> None:
         """One update of every parameter."""
         t = self.t + 1
-        grads = self._grads()
-        betas = self._option("betas")
-        m = [b1 * mi + (1.0 - b1) * g for mi, g, (b1, _) in zip(self.m, grads, betas)]
-        v = [b2 * vi + (1.0 - b2) * g * g for vi, g, (_, b2) in zip(self.v, grads, betas)]
-        # The moments start at zero, so early on they are biased towards it; dividing by
-        # 1 - beta^t removes that bias.
-        per_group = [(g["lr"], 1.0 - g["betas"][0] ** t, 1.0 - g["betas"][1] ** t, g["eps"])
-                     for g in self.param_groups]
-        new = [
-            p.data - lr * (mi / c1) / (_sqrt(vi / c2) + eps)
-            for p, mi, vi, (lr, c1, c2, eps) in zip(
-                self.params, m, v, (per_group[k] for k in self._group_of))
-        ]
+        new, m, v = [], [], []
+        for group, lo, hi, grads in self._groups():
+            (beta1, beta2), lr, eps = group["betas"], group["lr"], group["eps"]
+            m_group = [beta1 * mi + (1.0 - beta1) * g for mi, g in zip(self.m[lo:hi], grads)]
+            v_group = [beta2 * vi + (1.0 - beta2) * g * g for vi, g in zip(self.v[lo:hi], grads)]
+            # The moments start at zero, so early on they are biased towards it; dividing by
+            # 1 - beta^t removes that bias.
+            c1, c2 = 1.0 - beta1**t, 1.0 - beta2**t
+            new.extend([p.data - lr * (mi / c1) / (_sqrt(vi / c2) + eps)
+                        for p, mi, vi in zip(self.params[lo:hi], m_group, v_group)])
+            m.extend(m_group)
+            v.extend(v_group)
         self._assign(new)
         self.t, self.m, self.v = t, m, v
