@@ -41,6 +41,20 @@ def _sqrt(x):
     return math.sqrt(x) if type(x) is float else np.sqrt(x)
 
 
+def _every_group(name: str) -> property:
+    """An option as an attribute: read from the first group; set (checked) in every group."""
+
+    def get(self) -> Any:
+        return self.param_groups[0][name]
+
+    def set(self, value: Any) -> None:
+        value = self.options[name](value)
+        for group in self.param_groups:
+            group[name] = value
+
+    return property(get, set, doc=f"{name} of the first group; setting it sets every group's")
+
+
 class Optimizer:
     """Holds the parameters (each once, in order) in groups, and resets their gradients.
 
@@ -98,16 +112,7 @@ class Optimizer:
                    for key, check in self.options.items()}
         return {"params": list(unique.values()), **options}
 
-    @property
-    def lr(self) -> float:
-        """The learning rate of the first group; setting it sets every group's."""
-        return self.param_groups[0]["lr"]
-
-    @lr.setter
-    def lr(self, value: float) -> None:
-        value = self.options["lr"](value)
-        for group in self.param_groups:
-            group["lr"] = value
+    lr = _every_group("lr")
 
     def zero_grad(self) -> None:
         """Reset every parameter's gradient to zero."""
@@ -165,10 +170,7 @@ class SGD(Optimizer):
         # One buffer per parameter; it starts at 0, so the first step's buffer is the gradient.
         self.buffers: list = [0.0] * len(self.params)
 
-    @property
-    def momentum(self) -> float:
-        """The momentum of the first group."""
-        return self.param_groups[0]["momentum"]
+    momentum = _every_group("momentum")
 
     def step(self) -> None:
         """One update of every parameter."""
@@ -206,15 +208,8 @@ class Adam(Optimizer):
         self.m: list = [0.0] * len(self.params)  # first moment (mean of the gradients)
         self.v: list = [0.0] * len(self.params)  # second moment (mean of their squares)
 
-    @property
-    def betas(self) -> tuple[float, float]:
-        """The betas of the first group."""
-        return self.param_groups[0]["betas"]
-
-    @property
-    def eps(self) -> float:
-        """The eps of the first group."""
-        return self.param_groups[0]["eps"]
+    betas = _every_group("betas")
+    eps = _every_group("eps")
 
     def step(self) -> None:
         """One update of every parameter."""

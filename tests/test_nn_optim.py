@@ -214,6 +214,10 @@ def test_setting_lr_sets_every_group_and_step_reads_the_groups():
     a.grad = b.grad = 1.0
     opt.step()
     assert (a.data, b.data) == (0.5, 0.75)
+    opt.momentum = 0.9  # every option reads and sets the same way, checked
+    assert [g["momentum"] for g in opt.param_groups] == [0.9, 0.9]
+    with pytest.raises(ValueError, match="SGD momentum"):
+        opt.momentum = 1.5
 
 
 @pytest.mark.parametrize("groups, error, words", [
