@@ -19,7 +19,7 @@ from autodiff import Value, linear
 from .checks import is_whole, short_repr, whole_number
 from .modules import Module, check_config_fields
 
-__all__ = ["Conv2d"]
+__all__ = ["Conv2d", "FeatureMap"]
 
 
 def _pair(value: Any, what: str, minimum: int) -> tuple[int, int]:
@@ -32,6 +32,67 @@ def _pair(value: Any, what: str, minimum: int) -> tuple[int, int]:
             f"got {short_repr(value)}"
         )
     return int(items[0]), int(items[1])
+
+
+def _finite(x: Any, what: str, shape: tuple[int, ...]) -> np.ndarray:
+    try:
+        array = np.asarray(x, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"Conv2d.set_weights: {what} must be an array of numbers, got "
+                        f"{type(x).__name__}") from None
+    if array.shape != shape:
+        raise ValueError(f"Conv2d.set_weights: {what} must have shape {shape}, got {array.shape}")
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"Conv2d.set_weights: {what} holds nan or inf")
+    return array
+
+
+class FeatureMap:
+    """A convolution's output for an (N, C, H, W) array: `values[o][r][c]` the graph's nodes
+    (each holding the N samples), `data` and `grad` as arrays of shape (N, O, rows, cols)."""
+
+    def __init__(self, values: list[list[list[Value]]], inputs: list[list[list[Value]]]):
+        self.values = values
+        self.inputs = inputs  # the leaves made from the input array: x[channel][row][col]
+
+    @property
+    def shape(self) -> tuple[int, int, int, int]:
+        """(N, O, rows, cols)."""
+        return self.data.shape
+
+    @property
+    def data(self) -> np.ndarray:
+        """The outputs, shape (N, O, rows, cols)."""
+        return _stack(self.values, "data")
+
+    @property
+    def grad(self) -> np.ndarray:
+        """The outputs' gradients, shape (N, O, rows, cols)."""
+        return _stack(self.values, "grad")
+
+    @property
+    def input_grad(self) -> np.ndarray:
+        """d/d input, shape (N, C, H, W) (the `dx` of a hand-written backward pass)."""
+        return _stack(self.inputs, "grad")
+
+    def backward(self, gradient: np.ndarray) -> None:
+        """Backpropagate the upstream d L/d out (`dout`, shape (N, O, rows, cols)): the kernels,
+        biases and `input_grad` get d L/d each, as `y.backward(dout)` does."""
+        shape = self.shape
+        if not isinstance(gradient, np.ndarray) or gradient.shape != shape:
+            raise ValueError(f"FeatureMap.backward: the upstream gradient must be an array of "
+                             f"shape {shape}, got {np.shape(gradient)}")
+        flat = [v for plane in self.values for line in plane for v in line]
+        douts = [np.ascontiguousarray(gradient[:, o, r, c]) for o, plane in enumerate(self.values)
+                 for r, line in enumerate(plane) for c in range(len(line))]
+        # Σ over outputs of out · dout, one linear node per sample: its gradient is L's.
+        linear(flat, douts, Value(0.0)).backward(np.ones(shape[0]))
+
+
+def _stack(grid: list[list[list[Value]]], attr: str) -> np.ndarray:
+    """[channel][row][col] of batch Values as one array of shape (N, channels, rows, cols)."""
+    planes = [[[getattr(v, attr) for v in line] for line in plane] for plane in grid]
+    return np.moveaxis(np.array(planes, dtype=float), -1, 0)
 
 
 def _check_channels(in_channels: Any, out_channels: Any) -> None:
@@ -91,9 +152,51 @@ class Conv2d(Module):
             )
         return rows, cols
 
-    def __call__(self, x: Sequence[Sequence[Sequence[Any]]]) -> list[list[list[Value]]]:
-        """out[out_channel][row][col] for x[channel][row][col] (numbers, Values or batch arrays)."""
-        grid = self._lift(x)
+    def __call__(self, x: Sequence[Sequence[Sequence[Any]]] | np.ndarray
+                 ) -> list[list[list[Value]]] | FeatureMap:
+        """out[out_channel][row][col] for x[channel][row][col] (numbers, Values or batch arrays);
+        for x a NumPy array of shape (N, C, H, W), a `FeatureMap` of shape (N, O, rows, cols)."""
+        if isinstance(x, np.ndarray) and x.ndim == 4:
+            grid = self._batch_leaves(x)
+            return FeatureMap(self._correlate(grid), grid)
+        return self._correlate(self._lift(x))
+
+    def weight_array(self, *, grad: bool = False) -> np.ndarray:
+        """The kernels (or their gradients) as a new array of shape (out, in, kh, kw), the
+        layout of PyTorch's Conv2d.weight and of the NumPy tutorials."""
+        return np.array([[[[float(v.grad if grad else v.data) for v in row] for row in per_in]
+                           for per_in in per_out] for per_out in self.w])
+
+    def bias_vector(self, *, grad: bool = False) -> np.ndarray:
+        """The biases (or their gradients) as a new array of shape (out,)."""
+        return np.array([float(b.grad if grad else b.data) for b in self.b])
+
+    def set_weights(self, w: Any, b: Any = None) -> None:
+        """Set the kernels from w, shape (out, in, kh, kw), and the biases from b, shape (out,)
+        (None leaves them); a bad array changes nothing."""
+        shape = (self.out_channels, self.in_channels, *self.kernel_size)
+        kernels = _finite(w, "w", shape)
+        biases = None if b is None else _finite(b, "b", (self.out_channels,))
+        for (o, ch, i, j), value in np.ndenumerate(kernels):
+            self.w[o][ch][i][j].data = float(value)
+        if biases is not None:
+            for v, value in zip(self.b, biases):
+                v.data = float(value)
+
+    def _batch_leaves(self, x: np.ndarray) -> list[list[list[Value]]]:
+        """(N, C, H, W) as one leaf per channel and pixel, each holding the N samples."""
+        if x.dtype.kind not in "fiu" or not np.all(np.isfinite(x)):
+            raise ValueError("Conv2d: the (N, C, H, W) array must hold finite numbers")
+        if x.shape[1] != self.in_channels or 0 in x.shape:
+            raise ValueError(f"Conv2d expects an array of shape (N, {self.in_channels}, H, W), "
+                             f"got {x.shape}")
+        x = np.asarray(x, dtype=float)
+        return [[[Value(np.ascontiguousarray(x[:, ch, r, c]), label=f"x[{ch},{r},{c}]")
+                  for c in range(x.shape[3])] for r in range(x.shape[2])]
+                for ch in range(x.shape[1])]
+
+    def _correlate(self, grid: list[list[list[Value]]]) -> list[list[list[Value]]]:
+        """The textbook's loops over the checked input grid."""
         height, width = len(grid[0]), len(grid[0][0])
         rows, cols = self.output_size(height, width)
         (kh, kw), (sh, sw), (ph, pw) = self.kernel_size, self.stride, self.padding

@@ -1,4 +1,5 @@
-"""Losses: each returns one scalar `Value`; in batch mode it is the mean over the batch.
+"""Losses: each returns one scalar `Value`; in batch mode it is the mean over the batch, or the
+sum with `reduction="sum"` (as PyTorch's losses). `softmax` gives the probabilities themselves.
 
 Every loss is written with the engine's own ops, so its graph can be drawn and traced, and
 each is arranged so that no op ever sees an argument that overflows: exp only of numbers
@@ -14,14 +15,25 @@ import numpy as np
 
 from autodiff import Value, linear
 
-__all__ = ["half_sse", "mse", "binary_cross_entropy", "softmax_cross_entropy", "hinge", "l2"]
+__all__ = ["half_sse", "mse", "binary_cross_entropy", "softmax_cross_entropy", "hinge", "l2",
+           "softmax", "log_softmax"]
 
 Output = Value | Sequence[Value]
+REDUCTIONS = ("mean", "sum")
 
 
-def _batch_mean(total: Value) -> Value:
-    """Average over the batch in batch mode; a scalar loss is returned as it is."""
-    return total if type(total.data) is float else total.mean()
+def _check_reduction(reduction: Any, what: str) -> str:
+    if not isinstance(reduction, str) or reduction not in REDUCTIONS:
+        raise ValueError(f"{what}: reduction must be 'mean' or 'sum', got {reduction!r}")
+    return reduction
+
+
+def _batch_mean(total: Value, reduction: str = "mean", what: str = "loss") -> Value:
+    """Average (or sum) over the batch in batch mode; a scalar loss is returned as it is."""
+    _check_reduction(reduction, what)
+    if type(total.data) is float:
+        return total
+    return total.mean() if reduction == "mean" else total.sum()
 
 
 def _as_list(outputs: Output, what: str) -> list[Value]:
@@ -76,19 +88,21 @@ def _sum(terms: list[Value]) -> Value:
     return total
 
 
-def half_sse(outputs: Output, targets: Any) -> Value:
-    """Σ_k ½ (t_k - y_k)², the textbook's E_total (averaged over the batch in batch mode)."""
+def half_sse(outputs: Output, targets: Any, reduction: str = "mean") -> Value:
+    """Σ_k ½ (t_k - y_k)², the textbook's E_total (averaged, or summed, over the batch)."""
     ys = _as_list(outputs, "half_sse")
     ts = _targets(targets, len(ys), "half_sse")
-    return _batch_mean(_sum([0.5 * (t - y) ** 2 for y, t in zip(ys, ts)]))
+    return _batch_mean(_sum([0.5 * (t - y) ** 2 for y, t in zip(ys, ts)]), reduction, "half_sse")
 
 
-def mse(outputs: Output, targets: Any) -> Value:
-    """The mean over outputs (and over the batch) of (t - y)²."""
+def mse(outputs: Output, targets: Any, reduction: str = "mean") -> Value:
+    """The mean over outputs and over the batch of (t - y)²; with "sum", the sum over both."""
     ys = _as_list(outputs, "mse")
     ts = _targets(targets, len(ys), "mse")
     total = _sum([(t - y) ** 2 for y, t in zip(ys, ts)])
-    return _batch_mean(total / len(ys) if len(ys) > 1 else total)
+    if len(ys) > 1 and _check_reduction(reduction, "mse") == "mean":
+        total = total / len(ys)
+    return _batch_mean(total, reduction, "mse")
 
 
 def _check_binary(target: Any, allowed: tuple[float, ...], what: str) -> Any:
@@ -105,7 +119,7 @@ def _fmt(x: float) -> str:
     return str(int(x))
 
 
-def binary_cross_entropy(logit: Value, target: Any) -> Value:
+def binary_cross_entropy(logit: Value, target: Any, reduction: str = "mean") -> Value:
     """-[t log σ(z) + (1 - t) log(1 - σ(z))] for the logit z and t in {0, 1}, stable for any z.
 
     Written as (½ - t)·z + ½|z| + log(1 + e^-|z|): exp only ever sees -|z| <= 0, so nothing
@@ -123,10 +137,10 @@ def binary_cross_entropy(logit: Value, target: Any) -> Value:
         slope = 0.5 - _constant(target, "binary_cross_entropy")
     magnitude = logit.abs()
     loss = slope * logit + 0.5 * magnitude + ((-magnitude).exp() + 1.0).log()
-    return _batch_mean(loss)
+    return _batch_mean(loss, reduction, "binary_cross_entropy")
 
 
-def softmax_cross_entropy(logits: Sequence[Value], label: Any) -> Value:
+def softmax_cross_entropy(logits: Sequence[Value], label: Any, reduction: str = "mean") -> Value:
     """-log softmax(logits)[label] = log Σ_k e^(z_k) - z_label, stable for any finite logits.
 
     `label` is an int class index, an int array (batch mode), or a list of one `Value` per
@@ -142,10 +156,9 @@ def softmax_cross_entropy(logits: Sequence[Value], label: Any) -> Value:
     near 1e19 is thousands, and then every exponential under- or overflows). Its gradient is
     the softmax p - onehot, also at ties, where |·|' = 0 leaves each half.
     """
-    zs = _as_list(logits, "softmax_cross_entropy")
+    zs = _logits(logits, "softmax_cross_entropy")
     classes = len(zs)
-    if classes < 2:
-        raise ValueError("softmax_cross_entropy needs at least 2 logits (one per class)")
+    _check_reduction(reduction, "softmax_cross_entropy")
     batch = any(type(z.data) is not float for z in zs)
     if _is_list(label) and all(type(v) is Value for v in label):
         if len(label) != classes:
@@ -155,20 +168,51 @@ def softmax_cross_entropy(logits: Sequence[Value], label: Any) -> Value:
     else:
         labels = _check_labels(label, classes, batch)
         if not batch:
-            shift = max(z.data for z in zs)
-            log_sum = _sum([(z - shift).exp() for z in zs]).log() + shift
-            return log_sum - zs[int(labels)]
+            return _log_sum_exp(zs, shift=True) - zs[int(labels)]
         size = max(np.size(z.data) for z in zs)
         if labels.ndim and labels.size != size:
             raise ValueError(f"softmax_cross_entropy: {labels.size} labels for a batch of "
                              f"{size} samples")
         onehot = [Value((labels == k).astype(float)) for k in range(classes)]
+    log_sum = _log_sum_exp(zs, shift=False)  # graph ops only: right for any data it runs on
+    # The logit of each sample's own class: Σ_k onehot_k · z_k, one node.
+    picked = linear(onehot, zs, Value(0.0))
+    return _batch_mean(log_sum - picked, reduction, "softmax_cross_entropy")
+
+
+def _logits(logits: Sequence[Value], what: str) -> list[Value]:
+    zs = _as_list(logits, what)
+    if len(zs) < 2:
+        raise ValueError(f"{what} needs at least 2 logits (one per class)")
+    return zs
+
+
+def _log_sum_exp(zs: list[Value], shift: bool) -> Value:
+    """log Σ_k e^(z_k), stable: with `shift`, shifted by the largest logit (a constant: a small
+    drawing, for numbers); else built from `_log_add_exp`, right for any data it runs on."""
+    if shift:
+        shift = max(z.data for z in zs)
+        return _sum([(z - shift).exp() for z in zs]).log() + shift
     log_sum = zs[0]
     for z in zs[1:]:
         log_sum = _log_add_exp(log_sum, z)
-    # The logit of each sample's own class: Σ_k onehot_k · z_k, one node.
-    picked = linear(onehot, zs, Value(0.0))
-    return _batch_mean(log_sum - picked)
+    return log_sum
+
+
+def log_softmax(logits: Sequence[Value]) -> list[Value]:
+    """log p_k = z_k - log Σ_j e^(z_j) for each class k, stable for any finite logits."""
+    zs = _logits(logits, "log_softmax")
+    log_sum = _log_sum_exp(zs, shift=all(type(z.data) is float for z in zs))
+    return [z - log_sum for z in zs]
+
+
+def softmax(logits: Sequence[Value]) -> list[Value]:
+    """The probabilities p_k = e^(z_k) / Σ_j e^(z_j), one Value per class (one per sample in
+    batch mode): e^(log p_k), so exp only sees numbers <= 0 and never overflows."""
+    probabilities = [z.exp() for z in log_softmax(logits)]
+    for k, p in enumerate(probabilities):
+        p.label = f"p{k + 1}"
+    return probabilities
 
 
 def _log_add_exp(r: Value, z: Value) -> Value:
@@ -203,8 +247,8 @@ def _check_labels(label: Any, classes: int, batch: bool) -> Any:
     return labels
 
 
-def hinge(score: Value, y: Any) -> Value:
-    """max(0, 1 - y·score) with y = ±1 (averaged over the batch in batch mode)."""
+def hinge(score: Value, y: Any, reduction: str = "mean") -> Value:
+    """max(0, 1 - y·score) with y = ±1 (averaged, or summed, over the batch in batch mode)."""
     if type(score) is not Value:
         raise TypeError(f"hinge: the score must be a Value, got {type(score).__name__}")
     _check_binary(y, (-1.0, 1.0), "hinge")
@@ -212,7 +256,7 @@ def hinge(score: Value, y: Any) -> Value:
         margin = 1.0 - float(y) * score
     else:
         margin = 1.0 - _constant(y, "hinge") * score
-    return _batch_mean(margin.relu())
+    return _batch_mean(margin.relu(), reduction, "hinge")
 
 
 def l2(params: Iterable[Value]) -> Value:

@@ -20,11 +20,12 @@ import numpy as np
 
 from autodiff import Value, linear
 
+from . import arrays
 from .checks import is_number, short_repr, whole_number
 
 __all__ = [
     "Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "feature_inputs", "lift_inputs",
-    "zero_grads",
+    "zero_grads", "is_bias_name",
 ]
 
 # Each activation, as the Value method that applies it (None: the identity).
@@ -55,6 +56,14 @@ class Module:
     def parameters(self) -> list[Value]:
         """Every parameter `Value`, each once, in the order of `named_parameters()`."""
         return [p for _, p in self.named_parameters()]
+
+    def weights(self) -> list[Value]:
+        """The parameters that are not biases (for an L2 term or weight decay on weights only)."""
+        return [p for name, p in self.named_parameters() if not is_bias_name(name)]
+
+    def biases(self) -> list[Value]:
+        """The biases: every parameter whose dotted name has a part `b` (`neurons.0.b`, `b.2`)."""
+        return [p for name, p in self.named_parameters() if is_bias_name(name)]
 
     def zero_grad(self) -> None:
         """Reset every parameter's gradient to zero (gradients accumulate across backward())."""
@@ -105,6 +114,11 @@ class Module:
     @classmethod
     def _declared_names(cls, config: dict[str, Any]) -> Iterator[str]:
         raise NotImplementedError(f"{cls.__name__} does not describe its architecture")
+
+
+def is_bias_name(name: str) -> bool:
+    """True for a bias's dotted name: one of its parts is `b` (`layers.0.neurons.1.b`, `b.0`)."""
+    return "b" in name.split(".")
 
 
 def _listing(names: list[str], limit: int = 5) -> str:
@@ -359,6 +373,20 @@ class Layer(Module):
             x = feature_inputs(x, len(self.neurons[0].w), "Layer")
         return [n(x) for n in self.neurons]
 
+    def weight_matrix(self, layout: str, *, grad: bool = False) -> np.ndarray:
+        """The weights as a new array: layout "nin_nout" gives shape (nin, nout) (x @ W + b),
+        "nout_nin" gives (nout, nin) (PyTorch's Linear.weight); `grad=True` their gradients."""
+        return arrays.weight_matrix(self, layout, grad)
+
+    def bias_vector(self, *, grad: bool = False) -> np.ndarray:
+        """The biases as a new array of shape (nout,) (their gradients with `grad=True`)."""
+        return arrays.bias_vector(self, grad)
+
+    def set_weights(self, W: Any, b: Any = None, *, layout: str) -> None:
+        """Set the weights from W (in `layout`, as for `weight_matrix`) and the biases from b
+        (shape (nout,); None leaves them); a bad array changes nothing."""
+        arrays.set_layer(self, W, b, layout, f"{type(self).__name__}.set_weights")
+
     def named_parameters(self) -> list[tuple[str, Value]]:
         """neurons.<j>.w.<i> and neurons.<j>.b, or one `b` for a shared bias."""
         named = []
@@ -472,6 +500,46 @@ class MLP(Module):
             out = layer(out)
         return out[0] if len(out) == 1 else out
 
+    @classmethod
+    def from_arrays(cls, pairs: Sequence[tuple[Any, Any]], *, layout: str,
+                    activation: str = "relu", out_activation: str = "linear",
+                    shared_bias: bool = False) -> MLP:
+        """An MLP whose layers hold the given `[(W1, b1), (W2, b2), ...]`, W in `layout`
+        ("nin_nout": shape (nin, nout); "nout_nin": shape (nout, nin)); sizes come from them."""
+        arrays.check_layout(layout)
+        if isinstance(pairs, (str, bytes)) or not isinstance(pairs, Sequence) or not pairs:
+            raise TypeError("MLP.from_arrays takes a non-empty list of (W, b) pairs")
+        shapes = [np.shape(_pair_of(pair, k)[0]) for k, pair in enumerate(pairs)]
+        for k, shape in enumerate(shapes):
+            if len(shape) != 2:
+                raise ValueError(f"MLP.from_arrays: W{k + 1} must be 2-D, got shape {shape}")
+        sizes = [s if layout == "nin_nout" else s[::-1] for s in shapes]  # (nin, nout) each
+        model = cls(sizes[0][0], [nout for _, nout in sizes], activation, out_activation,
+                    shared_bias)
+        model.set_arrays(pairs, layout=layout)
+        return model
+
+    def to_arrays(self, layout: str, *, grad: bool = False) -> list[tuple[np.ndarray, np.ndarray]]:
+        """`[(W1, b1), (W2, b2), ...]`, one pair per layer, W in `layout` (see `from_arrays`);
+        their gradients with `grad=True`."""
+        return [(layer.weight_matrix(layout, grad=grad), layer.bias_vector(grad=grad))
+                for layer in self.layers]
+
+    def set_arrays(self, pairs: Sequence[tuple[Any, Any]], *, layout: str) -> None:
+        """Set every layer from `[(W1, b1), ...]` (b may be None); a bad array changes nothing."""
+        if isinstance(pairs, (str, bytes)) or not isinstance(pairs, Sequence):
+            raise TypeError("MLP.set_arrays takes a list of (W, b) pairs, one per layer")
+        if len(pairs) != len(self.layers):
+            raise ValueError(f"MLP.set_arrays: {len(self.layers)} layers but {len(pairs)} pairs")
+        saved = self.state_dict()
+        try:
+            for k, (layer, pair) in enumerate(zip(self.layers, pairs)):
+                W, b = _pair_of(pair, k)
+                arrays.set_layer(layer, W, b, layout, f"MLP.set_arrays, layer {k}")
+        except (TypeError, ValueError):
+            self.load_state_dict(saved)  # the layers set before the bad one go back
+            raise
+
     def named_parameters(self) -> list[tuple[str, Value]]:
         """layers.<l>.neurons.<j>.w.<i>, layers.<l>.neurons.<j>.b (or layers.<l>.b if shared)."""
         return [
@@ -528,6 +596,12 @@ class MLP(Module):
 
     def __repr__(self) -> str:
         return f"MLP({self.nin}, {self.nouts}, [{', '.join(map(repr, self.layers))}])"
+
+
+def _pair_of(pair: Any, k: int) -> tuple[Any, Any]:
+    if isinstance(pair, (str, bytes)) or not isinstance(pair, Sequence) or len(pair) != 2:
+        raise TypeError(f"layer {k}: expected a pair (W, b), got {type(pair).__name__}")
+    return pair[0], pair[1]
 
 
 def _neuron_names(index: int, depth: int, size: int) -> list[str]:

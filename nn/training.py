@@ -31,7 +31,8 @@ LossFn = Callable[[Any, Any], Value]
 
 @dataclass
 class History:
-    """The loss after each epoch: `train` (mean over the epoch's batches) and `test`."""
+    """The losses after each epoch, both at the same weights (those the epoch ended with):
+    `train[k]` on the whole training set, `test[k]` on the test set (when fit has one)."""
 
     train: list[float] = field(default_factory=list)
     test: list[float] = field(default_factory=list)
@@ -91,31 +92,20 @@ def fit(
 
     `loss(outputs, targets)` gets the model's output for a batch (a Value, or a list of them)
     and the batch's rows of y. `batch_size=None` trains on the full batch; otherwise the
-    samples are reshuffled (by `seed`) every epoch and cut into mini-batches. `test=(X, y)`
-    adds the test loss after each epoch. `progress`: True shows a tqdm bar, False never,
-    None (the default) shows it only once a run has taken more than a second.
+    samples are reshuffled (by `seed`) every epoch and cut into mini-batches. The history
+    holds, after each epoch, the loss on the whole training set and (with `test=(X, y)`) on
+    the test set, both at the weights the epoch ended with. `progress`: True shows a tqdm
+    bar, False never, None (the default) shows it only once a run has taken more than a second.
 
     `compiled=True` records the loss graph once, with the parameters and the data as its
     inputs, compiles it (`autodiff.compile_graph`, NumPy backend) and trains by calling the
     compiled function: the same arithmetic without rebuilding the graph every step. An MLP's
     graph has the same shape for every batch, so one recording serves the whole run.
     """
-    nin = _input_count(model)
-    X, y = _data(X, y, nin, "fit")
-    loss_fn = _loss_fn(loss)
-    if not isinstance(optimizer, Optimizer):
-        raise TypeError(f"optimizer must be an nn optimizer (SGD, Adam), "
-                        f"got {type(optimizer).__name__}")
-    epochs = whole_number(epochs, "epochs", 1)
+    X, y, loss_fn, epochs, test_data = _fit_arguments(model, X, y, loss, optimizer, epochs,
+                                                      batch_size, test)
     n = len(X)
-    if batch_size is not None and not (is_whole(batch_size) and batch_size >= 1):
-        raise ValueError(f"batch_size must be a whole number >= 1 or None, got {batch_size!r}")
     full = batch_size is None or batch_size >= n
-    test_data = None
-    if test is not None:
-        X_test, y_test = _data(*test, nin, "fit test data")
-        test_data = (_columns(X_test), y_test)
-
     rng = np.random.default_rng(seed)
     features = _columns(X)
     step = (_CompiledStep if compiled else _Step)(model, loss_fn, optimizer)
@@ -125,25 +115,49 @@ def fit(
     report_every = max(1, int(epochs) // 100)
     for epoch in epoch_iter:
         if full:
+            # A full-batch step measures the loss before it: at the weights the previous epoch
+            # ended with. It is that epoch's entry, for free; the last one is measured below.
             train_loss = step(features, y)
+            if epoch:
+                history.train.append(train_loss)
         else:
             order = rng.permutation(n)
-            total = 0.0
             for begin in range(0, n, batch_size):
                 idx = order[begin : begin + batch_size]
-                total += step(_columns(X[idx]), y[idx]) * len(idx)
-            train_loss = total / n
-        history.train.append(train_loss)
+                step(_columns(X[idx]), y[idx])
+            train_loss = evaluate(model, loss_fn, features, y)
+            history.train.append(train_loss)
         if test_data is not None:
             history.test.append(evaluate(model, loss_fn, *test_data))
         if epoch_iter is not None and hasattr(epoch_iter, "set_postfix_str") and (
             epoch % report_every == 0 or epoch == epochs - 1
         ):
             epoch_iter.set_postfix_str(f"loss {train_loss:.4g}", refresh=False)
+    if full:
+        history.train.append(evaluate(model, loss_fn, features, y))
     if hasattr(epoch_iter, "close"):
         epoch_iter.close()
     history.seconds = time.perf_counter() - start
     return history
+
+
+def _fit_arguments(model: Module, X: Any, y: Any, loss: LossFn | str, optimizer: Any,
+                   epochs: Any, batch_size: Any, test: Any) -> tuple:
+    """fit's arguments checked: (X, y, loss function, epochs, test columns and targets)."""
+    nin = _input_count(model)
+    X, y = _data(X, y, nin, "fit")
+    loss_fn = _loss_fn(loss)
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"optimizer must be an nn optimizer (SGD, Adam), "
+                        f"got {type(optimizer).__name__}")
+    epochs = int(whole_number(epochs, "epochs", 1))
+    if batch_size is not None and not (is_whole(batch_size) and batch_size >= 1):
+        raise ValueError(f"batch_size must be a whole number >= 1 or None, got {batch_size!r}")
+    test_data = None
+    if test is not None:
+        X_test, y_test = _data(*test, nin, "fit test data")
+        test_data = (_columns(X_test), y_test)
+    return X, y, loss_fn, epochs, test_data
 
 
 def _input_count(model: Module) -> int:
@@ -183,7 +197,9 @@ class _CompiledStep(_Step):
     """The same step through a compiled graph, recorded on the first batch it sees.
 
     The data become inputs of the graph as leaves: one per input feature and one per target
-    column; for softmax cross-entropy, one 0/1 indicator per class (the one-hot labels).
+    column; for class labels (y a 1-D int array, the model two or more outputs), one 0/1
+    indicator per class, the one-hot labels `softmax_cross_entropy` takes, so any loss built
+    on it records (the kind of targets is read from the data, not from the loss function).
     """
 
     function: Any = None
@@ -211,9 +227,19 @@ class _CompiledStep(_Step):
         xs = [Value(f, label=f"x{j + 1}") for j, f in enumerate(features)]
         out = self.model(xs)
         outputs = 1 if type(out) is Value else len(out)
-        self.classes = outputs if self.loss_fn is losses.softmax_cross_entropy else 0
+        labels = np.asarray(y)
+        self.classes = outputs if outputs > 1 and labels.ndim == 1 and labels.dtype.kind in "iu" \
+            else 0
         ts = [Value(t, label=f"t{k + 1}") for k, t in enumerate(self._targets(y))]
-        root = _scalar_loss(self.loss_fn(out, ts if self.classes or len(ts) > 1 else ts[0]))
+        try:
+            root = _scalar_loss(self.loss_fn(out, ts if self.classes or len(ts) > 1 else ts[0]))
+        except TypeError as error:
+            given = (f"a list of {self.classes} one-hot label Values" if self.classes
+                     else "the target columns as Values")
+            raise TypeError(f"fit(compiled=True) records the loss once with the targets as "
+                            f"graph inputs ({given}), and the loss refused them: {error}. "
+                            "Build the loss from nn.losses, or train with compiled=False") \
+                from error
         self.function = compile_graph(root, [*self.params, *xs, *ts], backend="numpy",
                                       wrt=self.params)
 

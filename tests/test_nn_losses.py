@@ -281,3 +281,87 @@ def test_a_compiled_batch_softmax_cross_entropy_runs_on_huge_logits():
     for k in range(3):
         np.testing.assert_allclose(grads[k], (_softmax_reference(HUGE)[k] - onehot[k]) / n,
                                    atol=1e-15)
+
+
+# --- softmax, log_softmax and reduction="sum" (the seeds' NumPy, written with the API) -------
+LOGITS = np.array([[2.0, -1.0, 0.5], [1000.0, 999.0, -1000.0], [-3.0, -3.0, -3.0],
+                   [0.1, 0.2, 0.3]])
+LABELS = np.array([0, 1, 2, 2])
+
+
+def numpy_softmax(z):
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def test_softmax_batch_equals_numpy_even_for_huge_logits():
+    zs = [Value(LOGITS[:, k]) for k in range(3)]
+    ps = losses.softmax(zs)
+    np.testing.assert_allclose(np.column_stack([p.data for p in ps]), numpy_softmax(LOGITS),
+                               rtol=1e-13, atol=1e-300)
+    logs = losses.log_softmax(zs)
+    expected = LOGITS - LOGITS.max(axis=1, keepdims=True)
+    expected -= np.log(np.exp(expected).sum(axis=1, keepdims=True))
+    np.testing.assert_allclose(np.column_stack([v.data for v in logs]), expected, rtol=1e-13)
+
+
+def test_softmax_of_numbers_and_its_jacobian():
+    z = [Value(2.0), Value(-1.0), Value(0.5)]
+    ps = losses.softmax(z)
+    p = numpy_softmax(np.array([[2.0, -1.0, 0.5]]))[0]
+    assert [v.data for v in ps] == pytest.approx(list(p), rel=1e-14)
+    assert [v.label for v in ps] == ["p1", "p2", "p3"]
+    c = [0.3, -1.2, 2.0]  # d(Σ c_k p_k)/dz_j = p_j (c_j - Σ c_k p_k)
+    sum(ck * pk for ck, pk in zip(c, ps)).backward()
+    expected = p * (np.array(c) - np.dot(c, p))
+    assert [v.grad for v in z] == pytest.approx(list(expected), rel=1e-12)
+
+
+def test_summed_cross_entropy_is_the_seeds_numpy():
+    """Seed 000 sums the cross-entropy over the batch: -Σ_n log p[n, y_n]."""
+    zs = [Value(LOGITS[:, k]) for k in range(3)]
+    total = losses.softmax_cross_entropy(zs, LABELS, reduction="sum")
+    p = numpy_softmax(LOGITS)
+    expected = -np.sum(np.log(p[np.arange(4), LABELS] + 1e-300))
+    assert total.data == pytest.approx(expected, rel=1e-12)
+    total.backward()
+    dscores = p.copy()
+    dscores[np.arange(4), LABELS] -= 1.0  # the seed's dscores, not divided by n
+    np.testing.assert_allclose(np.column_stack([z.grad for z in zs]), dscores, atol=1e-12)
+
+
+@pytest.mark.parametrize("loss, outputs, target", [
+    (losses.half_sse, 2, np.array([[0.1, 0.9], [0.3, 0.2], [1.0, -1.0], [0.0, 0.5]])),
+    (losses.mse, 2, np.array([[0.1, 0.9], [0.3, 0.2], [1.0, -1.0], [0.0, 0.5]])),
+    (losses.binary_cross_entropy, 1, np.array([0, 1, 1, 0])),
+    (losses.hinge, 1, np.array([-1, 1, 1, -1])),
+    (losses.softmax_cross_entropy, 3, LABELS),
+])
+def test_sum_is_the_batch_size_times_the_mean(loss, outputs, target):
+    zs = [Value(LOGITS[:, k]) for k in range(outputs)]
+    zs = zs[0] if outputs == 1 else zs
+    mean = loss(zs, target).data
+    entries = 4 * outputs if loss is losses.mse else 4  # mse averages over outputs too
+    assert loss(zs, target, reduction="sum").data == pytest.approx(entries * mean, rel=1e-13)
+    assert loss(zs, target, reduction="mean").data == mean
+
+
+def test_mse_sum_adds_over_outputs_too_as_pytorch_does():
+    Y = np.array([[0.1, 0.9], [0.3, 0.2], [1.0, -1.0], [0.0, 0.5]])
+    zs = [Value(LOGITS[:, k]) for k in range(2)]
+    expected = np.sum((LOGITS[:, :2] - Y) ** 2)
+    assert losses.mse(zs, Y, reduction="sum").data == pytest.approx(expected, rel=1e-13)
+    assert losses.mse(zs, Y).data == pytest.approx(expected / 8, rel=1e-13)
+
+
+@pytest.mark.parametrize("bad", ["none", "Sum", None, 1])
+def test_an_unknown_reduction_is_refused(bad):
+    with pytest.raises(ValueError, match="reduction must be 'mean' or 'sum'"):
+        losses.mse(Value(np.array([1.0, 2.0])), np.array([0.0, 0.0]), reduction=bad)
+    with pytest.raises(ValueError, match="softmax_cross_entropy: reduction"):
+        losses.softmax_cross_entropy([Value(1.0), Value(2.0)], 0, reduction=bad)
+
+
+def test_softmax_needs_two_logits():
+    with pytest.raises(ValueError, match="softmax needs at least 2 logits"):
+        losses.softmax([Value(1.0)])

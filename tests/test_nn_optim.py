@@ -152,3 +152,81 @@ def test_batch_parameters_work_too():
     w.grad = np.array([1.0, -1.0])
     opt.step()
     np.testing.assert_allclose(w.data, [0.9, 2.1], rtol=1e-7)
+
+
+# --- parameter groups (PyTorch's form): weight decay on the weights, the biases left alone ---
+def test_weights_and_biases_split_the_parameters_by_name():
+    model = MLP(2, [3, 2], seed=0)
+    assert len(model.weights()) == 2 * 3 + 3 * 2 and len(model.biases()) == 3 + 2
+    assert {id(p) for p in model.weights() + model.biases()} == {
+        id(p) for p in model.parameters()}
+    assert all(p.label.split(".")[-1] == "b" for p in model.biases())
+    shared = MLP(2, [2, 2], shared_bias=True, seed=0)
+    assert [p.label for p in shared.biases()] == ["b1", "b2"]
+
+
+def test_sgd_groups_decay_weights_only():
+    model = MLP(2, [3, 1], seed=1)
+    before = {id(p): p.data for p in model.parameters()}
+    opt = SGD([{"params": model.weights(), "weight_decay": 0.1}, {"params": model.biases()}],
+              lr=0.5)
+    for p in model.parameters():
+        p.grad = 0.25
+    opt.step()
+    for p in model.weights():
+        assert p.data == before[id(p)] - 0.5 * (0.25 + 0.1 * before[id(p)])
+    for p in model.biases():
+        assert p.data == before[id(p)] - 0.5 * 0.25
+
+
+@pytest.mark.parametrize("kind", ["sgd", "adam"])
+def test_groups_match_torch_step_by_step(kind):
+    torch = pytest.importorskip("torch")
+    start = [[1.0, -2.0], [0.5]]
+    ours = [[Value(x) for x in group] for group in start]
+    theirs = [[torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in group]
+              for group in start]
+    if kind == "sgd":
+        options = [{"lr": 0.1, "momentum": 0.9, "weight_decay": 0.01}, {"momentum": 0.5}]
+        opt = SGD([{"params": g, **o} for g, o in zip(ours, options)], lr=0.2)
+        ref = torch.optim.SGD([{"params": g, **o} for g, o in zip(theirs, options)], lr=0.2)
+    else:
+        options = [{"lr": 0.01, "weight_decay": 0.1}, {"betas": (0.5, 0.9), "eps": 1e-6}]
+        opt = Adam([{"params": g, **o} for g, o in zip(ours, options)], lr=0.05)
+        ref = torch.optim.Adam([{"params": g, **o} for g, o in zip(theirs, options)], lr=0.05)
+    for grads in [(0.5, -1.0, 0.3), (0.25, -0.5, -2.0), (-1.5, 2.0, 0.1), (3.0, 0.1, 1.0)]:
+        flat_ours, flat_theirs = ours[0] + ours[1], theirs[0] + theirs[1]
+        for p, t, g in zip(flat_ours, flat_theirs, grads):
+            p.grad = g
+            t.grad = torch.tensor(g, dtype=torch.float64)
+        opt.step()
+        ref.step()
+        assert [p.data for p in flat_ours] == pytest.approx(
+            [t.item() for t in flat_theirs], rel=1e-14, abs=1e-15)
+
+
+def test_setting_lr_sets_every_group_and_step_reads_the_groups():
+    a, b = Value(1.0), Value(1.0)
+    opt = SGD([{"params": [a], "lr": 0.1}, {"params": [b]}], lr=0.2)
+    assert [g["lr"] for g in opt.param_groups] == [0.1, 0.2] and opt.lr == 0.1
+    opt.lr = 0.5
+    opt.param_groups[1]["lr"] = 0.25
+    a.grad = b.grad = 1.0
+    opt.step()
+    assert (a.data, b.data) == (0.5, 0.75)
+    opt.momentum = 0.9  # every option reads and sets the same way, checked
+    assert [g["momentum"] for g in opt.param_groups] == [0.9, 0.9]
+    with pytest.raises(ValueError, match="SGD momentum"):
+        opt.momentum = 1.5
+
+
+@pytest.mark.parametrize("groups, error, words", [
+    (lambda a, b: [{"params": [a], "nesterov": True}], ValueError, "unknown option 'nesterov'"),
+    (lambda a, b: [{"params": [a, b]}, {"params": [b]}], ValueError, "already in another group"),
+    (lambda a, b: [{"params": [a]}, {"lr": 0.1}], TypeError, "group 1: a group must be a dict"),
+    (lambda a, b: [{"params": [a], "lr": -1.0}], ValueError, "SGD lr"),
+    (lambda a, b: [{"params": [a, 1.0]}], TypeError, "parameter 1 must be a Value"),
+])
+def test_bad_groups_are_refused(groups, error, words):
+    with pytest.raises(error, match=words):
+        SGD(groups(Value(1.0, "a"), Value(2.0, "b")), lr=0.1)

@@ -30,8 +30,11 @@ def test_fit_full_batch_lowers_the_loss_and_records_history():
     assert len(history) == 40 and len(history.test) == 40
     assert history.train[-1] < 0.5 * history.train[0]
     assert history.test[-1] < history.test[0]
-    # the recorded train loss is the loss before each step; one more evaluation is lower still
-    assert evaluate(model, losses.softmax_cross_entropy, X_train, y_train) < history.train[-1]
+    # each entry is measured at the weights the epoch ended with: the last is the model's now
+    assert evaluate(model, losses.softmax_cross_entropy, X_train, y_train) == pytest.approx(
+        history.train[-1], rel=1e-14)
+    assert evaluate(model, losses.softmax_cross_entropy, X_test, y_test) == pytest.approx(
+        history.test[-1], rel=1e-14)
 
 
 def test_full_batch_step_equals_the_mean_of_per_sample_gradients():
@@ -179,3 +182,52 @@ def test_progress_bar_goes_to_stderr(capsys):
     captured = capsys.readouterr()
     assert "training" in captured.err and "3/3" in captured.err
     assert captured.out == ""
+
+
+@pytest.mark.parametrize("batch_size, compiled", [(None, False), (None, True), (16, False),
+                                                  (16, True)])
+def test_train_and_test_losses_are_measured_at_the_same_weights(batch_size, compiled):
+    """With the training set as the test set, the two curves are one: each entry of both is
+    the loss on the whole set at the weights the epoch ended with."""
+    X_train, _, y_train, _ = moons_split(2)
+    model = MLP(2, [6, 2], activation="tanh", seed=1)
+    history = nn.fit(model, X_train, y_train, losses.softmax_cross_entropy,
+                     SGD(model.parameters(), lr=0.2), epochs=6, batch_size=batch_size,
+                     test=(X_train, y_train), progress=False, compiled=compiled)
+    assert len(history.train) == len(history.test) == 6
+    np.testing.assert_allclose(history.train, history.test, rtol=1e-12)
+    assert history.train[-1] < history.train[0]
+
+
+@pytest.mark.parametrize("batch_size", [None, 16])
+def test_compiled_training_with_a_loss_that_wraps_cross_entropy(batch_size):
+    """Seed 002's loss, cross-entropy + ½·reg·Σ W² on the weights only, compiled or not."""
+    X_train, X_test, y_train, y_test = moons_split(3)
+    results = []
+    for compiled in (False, True):
+        model = MLP(2, [8, 2], seed=4)
+
+        def loss(out, target, model=model):
+            return (losses.softmax_cross_entropy(out, target)
+                    + 0.5 * 1e-2 * losses.l2(model.weights()))
+
+        history = nn.fit(model, X_train, y_train, loss, SGD(model.parameters(), lr=0.3),
+                         epochs=5, batch_size=batch_size, test=(X_test, y_test),
+                         progress=False, compiled=compiled)
+        results.append((history, list(model.state_dict().values())))
+    (h0, s0), (h1, s1) = results
+    np.testing.assert_allclose(s1, s0, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(h1.train, h0.train, rtol=1e-12)
+    np.testing.assert_allclose(h1.test, h0.test, rtol=1e-12)
+
+
+def test_compiled_training_says_how_targets_arrive_when_a_loss_refuses_them():
+    X, y = datasets.make_moons(20, 0.1, seed=0)
+    model = MLP(2, [4, 2], seed=0)
+
+    def picky(out, target):
+        return losses.softmax_cross_entropy(out, np.asarray(target).astype(int))
+
+    with pytest.raises(TypeError, match="one-hot label Values"):
+        nn.fit(model, X, y, picky, SGD(model.parameters(), lr=0.1), epochs=1,
+               progress=False, compiled=True)

@@ -35,13 +35,14 @@ def topological_order(root) -> list:
     return order
 
 
-def backward(root, on_step: Callable | None = None) -> list:
+def backward(root, on_step: Callable | None = None, gradient=None) -> list:
     """Add d(root)/d(node) to every node's `grad`, once the whole pass has succeeded (a failed
-    pass changes none); return the nodes in topological order."""
-    if type(root.data) is not float:
+    pass changes none); return the nodes in topological order. `gradient`: the upstream
+    d(something)/d(root), 1.0 when None (then root must be a scalar)."""
+    if gradient is None and type(root.data) is not float:
         raise errors.error("not scalar", who="backward()", shape=np.shape(root.data))
     order = topological_order(root)
-    found = chain_rule(order, on_step=on_step)
+    found = chain_rule(order, on_step=on_step, seed=1.0 if gradient is None else gradient)
     with _adding:  # grad + g, then a write: two threads at once would lose a share
         for node in order:
             node.grad = node.grad + found[node]
@@ -52,11 +53,12 @@ _adding = threading.Lock()
 
 
 def chain_rule(order: list, local_grads: Callable | None = None,
-               on_step: Callable | None = None) -> dict:
-    """{node: d root/d node} (root = order[-1]), a dict of this pass's own, so passes in several
-    threads never mix; `local_grads(node)` may stand in for the recorded local derivatives (on
-    `Value`s, for gradients of gradients); `on_step(node, g, input, local, c)` sees each edge."""
-    found = {order[-1]: 1.0}
+               on_step: Callable | None = None, seed=1.0) -> dict:
+    """{node: d root/d node} (root = order[-1], its own `seed`), a dict of this pass's own, so
+    passes in several threads never mix; `local_grads(node)` may stand in for the recorded local
+    derivatives (on `Value`s, for gradients of gradients); `on_step(node, g, input, local, c)`
+    sees each edge."""
+    found = {order[-1]: seed}
     for node in reversed(order):  # every user of a node comes before it
         g = found[node]  # final: every user has added its share
         if (g - g != 0.0) if type(g) is float else not np.isfinite(getattr(g, "data", g)).all():

@@ -19,7 +19,8 @@ MESSAGES: dict[str, tuple[type[Exception], str]] = {
     "gradient":       (OverflowError,    "backward: the gradient reaching {node} is not finite ({value}): {where} overflows the float range (dividing by a number near zero does this). No grad was changed; rescale the computation."),
     "tangent":        (OverflowError,    "forward mode: the tangent of {node} is not finite ({value}): {terms} overflows the float range; scale the direction down."),
     "cycle":          (ValueError,       "the graph has a cycle: {node} is among its own inputs, directly or through other nodes; a recorded graph never loops: was `inputs` edited by hand?"),
-    "not scalar":     (ValueError,       "{who} needs a scalar, but this node holds an array of shape {shape} (batch mode); reduce it first with .sum() or .mean()"),
+    "not scalar":     (ValueError,       "{who} needs a scalar, but this node holds an array of shape {shape} (batch mode); reduce it first with .sum() or .mean(), or hand backward() the upstream gradient, an array of that shape"),
+    "upstream shape": (ValueError,       "backward(gradient): {node} has shape {shape}, but the upstream gradient has shape {got}; pass one number per entry of the node"),
     "float batch":    (TypeError,        "float() of a batch-mode Value: reduce it with sum() or mean() first"),
 }
 

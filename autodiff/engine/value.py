@@ -74,9 +74,16 @@ class Value:
     def sum(self) -> Value:     return _make(ops.SUM, (self,))      # noqa: E704
     def mean(self) -> Value:    return _make(ops.MEAN, (self,))     # noqa: E704
 
-    def backward(self) -> None:
-        """Add d(self)/d(node) to the `grad` of every node in self's graph, once each."""
-        backward(self)
+    def backward(self, gradient: float | np.ndarray | None = None) -> None:
+        """Add d(self)/d(node) to the `grad` of every node in self's graph, once each; with
+        `gradient` (d L/d self: a number, or an array of self's shape), add d L/d node."""
+        if gradient is not None:  # checked as data is (a copy, finite), then its shape
+            node, shape = errors.describe(self, False), np.shape(self.data)
+            gradient = _as_data(gradient, f"backward(gradient): {node} has shape {shape}; its "
+                                          "upstream gradient")
+            if np.shape(gradient) != shape:
+                raise errors.error("upstream shape", node=node, shape=shape, got=np.shape(gradient))
+        backward(self, gradient=gradient)
 
 
 def apply_op(op: ops.Op, inputs: Sequence, n: float | None = None) -> Value:
