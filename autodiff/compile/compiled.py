@@ -31,7 +31,8 @@ from ..engine import errors
 from ..engine.backward import topological_order
 from ..engine.collector import gc_paused
 from ..engine.value import Value, apply_op, set_grad_enabled
-from .codegen import FUNCTION_NAME, VECTOR_NAME, describe_node, name_list, write_program
+from .codegen import FUNCTION_NAME, VECTOR_NAME, write_program
+from .text import describe_node, name_list
 
 __all__ = ["compile_graph", "CompiledGraph"]
 
@@ -357,7 +358,7 @@ def compile_graph(root: Value, inputs: Sequence[Value], *, backend: str = "pytho
     # cyclic collector would only walk the whole graph (and the syntax tree) again and again.
     with gc_paused():
         order = topological_order(root)
-        program = write_program(root, order, inputs, wrt, backend, fuse=fuse)
+        program = write_program(root, order, inputs, wrt, backend, fuse_layers=fuse)
         code = compile(program.source, f"<compiled {program.root_name}>", "exec")  # our text
         exec(code, program.namespace)  # defines the one function, nothing else
         index = {id(node): k for k, node in enumerate(inputs)}
