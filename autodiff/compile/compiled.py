@@ -2,7 +2,8 @@
 
 `compile_graph(root, inputs)` writes the graph as `value_and_grad(*inputs) -> (value, grads)`
 (see `codegen`: a forward block, one statement per node, then a backward block, one statement
-per gradient, named after the labels) and compiles that text once; the `CompiledGraph` it
+per gradient, named after the labels) and compiles that text once, registered where Python's
+tools read it (`loading`: `inspect.getsource`, tracebacks, pdb); the `CompiledGraph` it
 returns is then called with new input values as often as needed.
 
 Its answers are the engine's: the same operations in the same order, so the same floats to the
@@ -32,6 +33,7 @@ from ..engine.backward import topological_order
 from ..engine.collector import gc_paused
 from ..engine.value import Value, apply_op, set_grad_enabled
 from .codegen import FUNCTION_NAME, VECTOR_NAME, write_program
+from .loading import define
 from .text import describe_node, name_list
 
 __all__ = ["compile_graph", "CompiledGraph"]
@@ -45,9 +47,10 @@ class CompiledGraph:
     """A graph compiled to one Python function: `compiled(*values) -> (value, grads)`.
 
     `source` is the function's text and `function` the function itself (no checks: the
-    fastest way to call it). Calling the `CompiledGraph` checks the answer: where the fast
-    path raises or gives inf or nan, the graph is rebuilt with the engine at those values
-    (`reference`), so errors read exactly as the engine's, naming the op and the node.
+    fastest way to call it); `inspect.getsource(function)` reads the source back. Calling
+    the `CompiledGraph` checks the answer: where the fast path raises or gives inf or nan,
+    the graph is rebuilt with the engine at those values (`reference`), so errors read
+    exactly as the engine's, naming the op and the node.
     `input_names` and `wrt_names` are the function's parameters and the gradients it returns.
     `vector_function(p) -> (value, dp)`, where the numpy backend gathers every input into one
     vector (many numbers, all of them parameters with a gradient), is the function of that
@@ -359,12 +362,11 @@ def compile_graph(root: Value, inputs: Sequence[Value], *, backend: str = "pytho
     with gc_paused():
         order = topological_order(root)
         program = write_program(root, order, inputs, wrt, backend, fuse_layers=fuse)
-        code = compile(program.source, f"<compiled {program.root_name}>", "exec")  # our text
-        exec(code, program.namespace)  # defines the one function, nothing else
+        function = define(program.source, program.root_name, program.namespace)
         index = {id(node): k for k, node in enumerate(inputs)}
         tape = _tape(order, index, program.node_inputs)
     return CompiledGraph(
-        source=program.source, function=program.namespace[FUNCTION_NAME], backend=backend,
+        source=program.source, function=function, backend=backend,
         vector_function=program.namespace.get(VECTOR_NAME),
         input_names=program.input_names, wrt_names=program.wrt_names,
         root_name=program.root_name, tape=tape,
