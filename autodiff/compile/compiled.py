@@ -31,7 +31,8 @@ import numpy as np
 from ..engine import errors
 from ..engine.backward import topological_order
 from ..engine.collector import gc_paused
-from ..engine.value import Value, apply_op, set_grad_enabled
+from ..engine.replay import record, replay
+from ..engine.value import Value
 from .codegen import FUNCTION_NAME, VECTOR_NAME, write_program
 from .loading import define
 from .text import describe_node, name_list
@@ -133,24 +134,9 @@ class CompiledGraph:
     def reference(self, *values) -> tuple:
         """(value, grads) from the engine itself: the graph rebuilt at `values`, then backward()."""
         self._check_count(values)
-        previous = set_grad_enabled(True)  # even inside no_grad(): we need the graph
-        try:
-            nodes: list[Value] = []
-            inputs: dict[int, Value] = {}
-            for entry in self._tape:
-                if entry[0] == "input":
-                    node = inputs[entry[1]] = Value(values[entry[1]], label=entry[2])
-                elif entry[0] == "constant":
-                    node = Value(entry[1], label=entry[2])
-                else:
-                    _, op, positions, n, label = entry
-                    node = apply_op(op, [nodes[j] for j in positions], n)
-                    node.label = label
-                nodes.append(node)
-        finally:
-            set_grad_enabled(previous)
-        nodes[-1].backward()
-        return nodes[-1].data, [inputs[k].grad for k in self._wrt_positions]
+        root, inputs = replay(self._tape, values)
+        root.backward()
+        return root.data, [inputs[k].grad for k in self._wrt_positions]
 
     def __repr__(self) -> str:
         return (
@@ -363,8 +349,8 @@ def compile_graph(root: Value, inputs: Sequence[Value], *, backend: str = "pytho
         order = topological_order(root)
         program = write_program(root, order, inputs, wrt, backend, fuse_layers=fuse)
         function = define(program.source, program.root_name, program.namespace)
-        index = {id(node): k for k, node in enumerate(inputs)}
-        tape = _tape(order, index, program.node_inputs)
+        tape = record(order, inputs, program.node_inputs)  # to rebuild it: `reference`
+    index = {id(node): k for k, node in enumerate(inputs)}
     return CompiledGraph(
         source=program.source, function=function, backend=backend,
         vector_function=program.namespace.get(VECTOR_NAME),
@@ -392,17 +378,3 @@ def _check_nodes(nodes, what: str) -> list[Value]:
             raise ValueError(f"compile_graph: {what}[{k}] ({describe_node(node)}) is listed twice")
         seen.add(id(node))
     return list(nodes)
-
-
-def _tape(order: list[Value], input_index: dict[int, int], node_inputs: list[list[int]]
-          ) -> list[tuple]:
-    """The graph as plain records, to rebuild it with the engine (`reference`)."""
-    records = []
-    for node, inputs in zip(order, node_inputs):
-        if inputs:
-            records.append(("op", node.op_entry, inputs, node.exponent, node.label))
-        elif id(node) in input_index:
-            records.append(("input", input_index[id(node)], node.label))
-        else:
-            records.append(("constant", node.data, node.label))
-    return records
