@@ -1,4 +1,4 @@
-"""One replay of a recorded graph: the engine rebuilds it at other values (autodiff/engine/replay)."""
+"""One replay of a recorded graph: the engine rebuilds it at other values (engine/replay.py)."""
 
 from __future__ import annotations
 
