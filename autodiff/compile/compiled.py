@@ -2,7 +2,8 @@
 
 `compile_graph(root, inputs)` writes the graph as `value_and_grad(*inputs) -> (value, grads)`
 (see `codegen`: a forward block, one statement per node, then a backward block, one statement
-per gradient, named after the labels) and compiles that text once; the `CompiledGraph` it
+per gradient, named after the labels) and compiles that text once, registered where Python's
+tools read it (`loading`: `inspect.getsource`, tracebacks, pdb); the `CompiledGraph` it
 returns is then called with new input values as often as needed.
 
 Its answers are the engine's: the same operations in the same order, so the same floats to the
@@ -30,8 +31,11 @@ import numpy as np
 from ..engine import errors
 from ..engine.backward import topological_order
 from ..engine.collector import gc_paused
-from ..engine.value import Value, apply_op, set_grad_enabled
-from .codegen import FUNCTION_NAME, VECTOR_NAME, describe_node, name_list, write_program
+from ..engine.replay import record, replay
+from ..engine.value import Value
+from .codegen import FUNCTION_NAME, VECTOR_NAME, write_program
+from .loading import define
+from .text import describe_node, name_list
 
 __all__ = ["compile_graph", "CompiledGraph"]
 
@@ -44,9 +48,10 @@ class CompiledGraph:
     """A graph compiled to one Python function: `compiled(*values) -> (value, grads)`.
 
     `source` is the function's text and `function` the function itself (no checks: the
-    fastest way to call it). Calling the `CompiledGraph` checks the answer: where the fast
-    path raises or gives inf or nan, the graph is rebuilt with the engine at those values
-    (`reference`), so errors read exactly as the engine's, naming the op and the node.
+    fastest way to call it); `inspect.getsource(function)` reads the source back. Calling
+    the `CompiledGraph` checks the answer: where the fast path raises or gives inf or nan,
+    the graph is rebuilt with the engine at those values (`reference`), so errors read
+    exactly as the engine's, naming the op and the node.
     `input_names` and `wrt_names` are the function's parameters and the gradients it returns.
     `vector_function(p) -> (value, dp)`, where the numpy backend gathers every input into one
     vector (many numbers, all of them parameters with a gradient), is the function of that
@@ -129,24 +134,9 @@ class CompiledGraph:
     def reference(self, *values) -> tuple:
         """(value, grads) from the engine itself: the graph rebuilt at `values`, then backward()."""
         self._check_count(values)
-        previous = set_grad_enabled(True)  # even inside no_grad(): we need the graph
-        try:
-            nodes: list[Value] = []
-            inputs: dict[int, Value] = {}
-            for entry in self._tape:
-                if entry[0] == "input":
-                    node = inputs[entry[1]] = Value(values[entry[1]], label=entry[2])
-                elif entry[0] == "constant":
-                    node = Value(entry[1], label=entry[2])
-                else:
-                    _, op, positions, n, label = entry
-                    node = apply_op(op, [nodes[j] for j in positions], n)
-                    node.label = label
-                nodes.append(node)
-        finally:
-            set_grad_enabled(previous)
-        nodes[-1].backward()
-        return nodes[-1].data, [inputs[k].grad for k in self._wrt_positions]
+        root, inputs = replay(self._tape, values)
+        root.backward()
+        return root.data, [inputs[k].grad for k in self._wrt_positions]
 
     def __repr__(self) -> str:
         return (
@@ -357,13 +347,12 @@ def compile_graph(root: Value, inputs: Sequence[Value], *, backend: str = "pytho
     # cyclic collector would only walk the whole graph (and the syntax tree) again and again.
     with gc_paused():
         order = topological_order(root)
-        program = write_program(root, order, inputs, wrt, backend, fuse=fuse)
-        code = compile(program.source, f"<compiled {program.root_name}>", "exec")  # our text
-        exec(code, program.namespace)  # defines the one function, nothing else
-        index = {id(node): k for k, node in enumerate(inputs)}
-        tape = _tape(order, index, program.node_inputs)
+        program = write_program(root, order, inputs, wrt, backend, fuse_layers=fuse)
+        function = define(program.source, program.root_name, program.namespace)
+        tape = record(order, inputs, program.node_inputs)  # to rebuild it: `reference`
+    index = {id(node): k for k, node in enumerate(inputs)}
     return CompiledGraph(
-        source=program.source, function=program.namespace[FUNCTION_NAME], backend=backend,
+        source=program.source, function=function, backend=backend,
         vector_function=program.namespace.get(VECTOR_NAME),
         input_names=program.input_names, wrt_names=program.wrt_names,
         root_name=program.root_name, tape=tape,
@@ -389,17 +378,3 @@ def _check_nodes(nodes, what: str) -> list[Value]:
             raise ValueError(f"compile_graph: {what}[{k}] ({describe_node(node)}) is listed twice")
         seen.add(id(node))
     return list(nodes)
-
-
-def _tape(order: list[Value], input_index: dict[int, int], node_inputs: list[list[int]]
-          ) -> list[tuple]:
-    """The graph as plain records, to rebuild it with the engine (`reference`)."""
-    records = []
-    for node, inputs in zip(order, node_inputs):
-        if inputs:
-            records.append(("op", node.op_entry, inputs, node.exponent, node.label))
-        elif id(node) in input_index:
-            records.append(("input", input_index[id(node)], node.label))
-        else:
-            records.append(("constant", node.data, node.label))
-    return records
