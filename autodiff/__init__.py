@@ -11,7 +11,8 @@ from .engine.backward import topological_order
 from .engine.collector import gc_paused
 from .engine.higher import grad, hessian, jvp
 from .engine.linear import linear
-from .engine.value import Value, no_grad
+from .engine.mode import no_grad
+from .engine.value import Value
 from .see import Trace, draw_graph, trace
 
 __all__ = [

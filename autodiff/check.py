@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from .engine.higher import hessian
-from .engine.value import Value, no_grad
+from .engine.mode import no_grad
+from .engine.value import Value
 
 __all__ = ["numerical_grad", "gradcheck", "GradcheckError"]
 

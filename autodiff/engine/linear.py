@@ -10,7 +10,8 @@ from collections.abc import Callable, Sequence
 from functools import cached_property
 
 from .ops import Op
-from .value import Value, apply_op
+from .replay import apply_op
+from .value import Value
 
 __all__ = ["LINEAR", "linear"]
 

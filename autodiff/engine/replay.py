@@ -11,9 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .value import Value, apply_op, set_grad_enabled
+from . import errors, ops
+from .mode import set_grad_enabled
+from .value import Value, _exponent, _lift, _make
 
-__all__ = ["record", "replay"]
+__all__ = ["apply_op", "record", "replay"]
+
+def apply_op(op: ops.Op, inputs: Sequence, n: float | None = None) -> Value:
+    """The node `op` makes from `inputs` (and its constant `n`), exactly as the operators do."""
+    if op.arity >= 0 and len(inputs) != op.arity:
+        raise errors.error("arity", op=op.name, arity=op.arity, count=len(inputs))
+    return _make(op, tuple(_lift(v, op.name) for v in inputs), _exponent(n) if op.param else None)
+
 
 # ("input", k, label) | ("constant", data, label) | ("op", op, input positions, n, label)
 Record = tuple

@@ -6,7 +6,6 @@ numbers, never a closure (no reference cycles). In batch mode a node holds one v
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
 
 import numpy as np
 
@@ -86,16 +85,9 @@ class Value:
         backward(self, gradient=gradient)
 
 
-def apply_op(op: ops.Op, inputs: Sequence, n: float | None = None) -> Value:
-    """The node `op` makes from `inputs` (and its constant `n`), exactly as the operators do."""
-    if op.arity >= 0 and len(inputs) != op.arity:
-        raise errors.error("arity", op=op.name, arity=op.arity, count=len(inputs))
-    return _make(op, tuple(_lift(v, op.name) for v in inputs), _exponent(n) if op.param else None)
-
-
 # --- the one place a node is made --------------------------------------------------------------
 class _GradMode(threading.local):
-    enabled = True  # per thread: no_grad() in one thread leaves the others recording
+    enabled = True  # per thread: no_grad() (mode.py) in one thread leaves the others recording
 
 
 _mode = _GradMode()
@@ -196,19 +188,3 @@ def _exponent(n) -> float:
     if isinstance(n, Value) or not errors.is_number(n):
         raise errors.error("exponent", kind=type(n).__name__)
     return _as_data(n, "**: the exponent")
-
-
-def set_grad_enabled(enabled: bool) -> bool:
-    """Record inputs (True) or not, in this thread; returns the previous setting."""
-    previous, _mode.enabled = _mode.enabled, bool(enabled)
-    return previous
-
-
-class no_grad:  # noqa: N801 (a context manager, named as PyTorch names it)
-    """Inside this block (in this thread), results record no inputs: nothing to differentiate."""
-
-    def __enter__(self) -> None:
-        self.previous = set_grad_enabled(False)
-
-    def __exit__(self, *exc) -> None:
-        set_grad_enabled(self.previous)
