@@ -12,6 +12,7 @@ from .engine.collector import gc_paused
 from .engine.higher import grad, hessian, jvp
 from .engine.linear import linear
 from .engine.value import Value, no_grad
+from .language import get_language, language, set_language
 from .see import Trace, draw_graph, trace
 
 __all__ = [
@@ -31,4 +32,7 @@ __all__ = [
     "draw_graph",
     "compile_graph",
     "CompiledGraph",
+    "set_language",
+    "get_language",
+    "language",
 ]

@@ -22,12 +22,13 @@ MESSAGES: dict[str, tuple[type[Exception], str]] = {
     "not scalar":     (ValueError,       "{who} needs a scalar, but this node holds an array of shape {shape} (batch mode); reduce it first with .sum() or .mean()"),
     "float batch":    (TypeError,        "float() of a batch-mode Value: reduce it with sum() or mean() first"),
 }
+TRANSLATED: dict[str, str] = {}  # the messages in the reader's language: autodiff.set_language
 
 
 def error(mistake: str, **fields) -> Exception:
     """The exception for one kind of mistake, its message filled in from `fields`."""
     exception, message = MESSAGES[mistake]
-    return exception(message.format(**fields))
+    return exception(TRANSLATED.get(mistake, message).format(**fields))
 
 
 def is_number(x: object) -> bool:
