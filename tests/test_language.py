@@ -221,3 +221,56 @@ def test_usage_errors_of_trace_in_chinese(capsys):
     assert code == 2 and "--out 需要一个目录名" in err
     code, _, err = run(capsys, "trace", "--lang", "zh", "--highlight", "nope")
     assert code == 2 and "没有标签为 'nope' 的节点" in err
+
+
+# --- the reports of nn.homework and nn.exercises -------------------------------------------------
+
+
+def test_check_backprop_report_in_chinese_has_the_same_numbers():
+    from nn.homework import check_backprop, engine_gradients, make_net
+
+    rng = np.random.default_rng(4)
+    W = {"W1": rng.normal(size=(2, 3)), "b1": rng.normal(size=3), "W2": rng.normal(size=(3, 2)),
+         "b2": rng.normal(size=2)}
+    X, y = rng.normal(size=(4, 2)), rng.normal(size=(4, 2))
+    options = {"activation": "tanh", "loss": "half_sse"}
+    given = engine_gradients(make_net(W, X, y, "tanh", "linear", "half_sse", "mean", 0.0))
+    given["dW1"] = given["dW1"] + np.array([[0, 0, 0], [0, 0.5, 0]])  # no slip makes this
+    del given["db2"]
+    english = check_backprop(given, W, X, y, **options)
+    with language("zh"):
+        chinese = str(english)
+        html = english._repr_html_()
+    assert "dW1[1, 1]：应为" in chinese and "db2：缺失（应为形状 (2,)）" in chinese
+    assert "错误目录里没有哪一种能解释这些数" in chinese and "<th>数组</th>" in html
+    assert "dW2：正确" in chinese and "<td>缺失</td>" in html
+    assert numbers(chinese) == numbers(str(english))
+
+
+def test_an_exercise_graded_in_chinese_has_the_same_numbers():
+    from nn.exercises import grade
+
+    def dsigmoid(x):  # the seed posts' slip: the formula of σ' applied to x, not to σ(x)
+        return x * (1 - x)
+
+    english = grade("sigmoid", dsigmoid)
+    with language("zh"):
+        chinese = grade("sigmoid", dsigmoid)
+        text = str(chinese)
+    assert text.startswith("sigmoid：有 ") and "项检查）；第一项：" in text
+    assert "计算图中第一条错误的边：" in text and "应为：σ'(x) = σ(x)·(1 − σ(x))" in text
+    assert english.first_wrong_edge.where == "edge out_o2 ← net_o2"
+    assert chinese.first_wrong_edge.where == "边 out_o2 ← net_o2"  # found in Chinese too
+    assert [c.where for c in chinese.checks if c.edge] == \
+        [c.where.replace("edge", "边") for c in english.checks if c.edge]
+    assert numbers(text) == numbers(str(english))
+
+
+def test_an_exercise_whose_function_raises_reports_in_chinese():
+    from nn.exercises import grade
+
+    with language("zh"):
+        report = grade("tanh", lambda x: 1 / 0)
+    assert report.error == "函数抛出了 ZeroDivisionError：division by zero"
+    with language("zh"), pytest.raises(KeyError, match="没有练习 'nope'"):
+        grade("nope", abs)
