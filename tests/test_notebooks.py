@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
+NOTEBOOKS = sorted(p for p in (Path(__file__).resolve().parent.parent / "notebooks").rglob(
+    "*.ipynb") if ".ipynb_checkpoints" not in p.parts)  # notebooks/zh/ too
 
 # Packages of an optional extra that a notebook may import, and how to install each.
 OPTIONAL = {"torch": 'pip install "backprop-autodiff[torch]"'}
