@@ -189,6 +189,41 @@ def test_too_many_paths_are_refused_with_advice():
     assert tr.explain("x", max_paths=5000).total == x.grad == 4096.0
 
 
+def _many_paths_below_a_formula():
+    """A root 2**7 labeled paths above `x − y`, an unlabeled node named by its formula."""
+    x, y = Value(3.0, "x"), Value(1.0, "y")
+    node = x - y
+    for i in range(7):
+        left = node * 2.0
+        left.label = f"l{i}"
+        right = node * 3.0
+        right.label = f"r{i}"
+        node = left + right
+        node.label = f"s{i}"
+    node.label = "loss"
+    return node
+
+
+def test_a_formula_name_after_d_is_bracketed_everywhere():
+    # d(x − y), never dx − y: the latter reads as a difference of dx and y.
+    from autodiff.see.page import page_data
+    from autodiff.see.reading import derivative_name
+
+    assert derivative_name("E_total", "w5") == "dE_total/dw5"
+    assert derivative_name("E_total", "0.99 − out_o2") == "dE_total/d(0.99 − out_o2)"
+    assert derivative_name("(0.99 − out_o2)²", "0.99 − out_o2") == \
+        "d((0.99 − out_o2)²)/d(0.99 − out_o2)"  # not (d(0.99 − out_o2))²
+    tr = trace(_many_paths_below_a_formula())
+    target = tr.node("x − y")
+    assert tr.count_paths(target) == 128 and tr.grad(target) == 5.0 ** 7
+    with pytest.raises(ValueError, match=r"^dloss/d\(x − y\) runs along 128 paths"):
+        tr.explain(target, max_paths=100)
+    # The page's line for a node with too many paths to list (more than 64).
+    entry = page_data(tr)["explain"][str(tr.index(target))]
+    assert entry["line"] == "dloss/d(x − y) = the sum of 128 paths = 78125.00000000"
+    assert tr.explain(target, max_paths=128).name == "dloss/d(x − y)"
+
+
 def test_batch_mode_explain_sums_over_samples():
     w = Value(0.5, "w")
     xs = Value(np.array([1.0, 2.0, 3.0]), "x")

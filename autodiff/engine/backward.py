@@ -14,23 +14,23 @@ def topological_order(root) -> list:
     """Every node of root's graph once, inputs before the nodes made from them, root last."""
     if not hasattr(root, "local_grads"):
         raise TypeError(f"topological_order needs a Value, got {type(root).__name__}")
-    order, placed, stack = [], {}, [(root, False)]  # placed[node]: False while on the path
+    order, expanded, placed, stack = [], set(), set(), [(root, False)]
     while stack:  # a stack of (node, inputs placed?), not recursion: a million-node chain is fine
         node, inputs_placed = stack.pop()
         if inputs_placed:
             order.append(node)  # after its inputs, which were pushed above it
-            placed[node] = True
-        elif node not in placed:  # a node reached twice is placed at its first visit
+            placed.add(node)
+        elif node not in expanded:  # a node reached twice is placed at its first visit
+            expanded.add(node)
             if not node.inputs:
                 order.append(node)  # a leaf has nothing to wait for
-                placed[node] = True
+                placed.add(node)
                 continue
-            placed[node] = False
             stack.append((node, True))
             for child in reversed(node.inputs):  # reversed: popped, and so placed, in order
-                if child not in placed:
+                if child not in expanded:
                     stack.append((child, False))
-                elif not placed[child]:  # an input still waiting for its own inputs
+                elif child not in placed:  # expanded, still waiting for its inputs: a loop
                     raise errors.error("cycle", node=errors.describe(child, False))
     return order
 

@@ -150,6 +150,8 @@ def _lift(x, op: str) -> Value:
     """An operand as a node: a Value as it is, a number or an array as a constant leaf."""
     if type(x) is Value:
         return x
+    if type(x) is int and -1e300 < x < 1e300:  # an int constant (1 / (1 + e)): a float at once
+        x = float(x)
     if type(x) is float and x - x == 0.0:  # a finite float, the common case: no checks needed
         node = object.__new__(Value)
         node.data, node.grad, node.label, node.inputs, node.local_grads = x, 0.0, "", (), ()
@@ -182,6 +184,8 @@ def _as_data(data, where: str) -> float | np.ndarray:
 
 
 def _exponent(n) -> float:
+    if type(n) is int and -1e300 < n < 1e300:  # x ** 2, the common case
+        return float(n)
     if isinstance(n, Value) or not errors.is_number(n):
         raise errors.error("exponent", kind=type(n).__name__)
     return _as_data(n, "**: the exponent")

@@ -22,7 +22,7 @@ TEXTS: dict[str, str] = {
                                 "gives a tangent to leaves only (inputs, weights)",
     # --- explain ----------------------------------------------------------------------------------
     "explain.no_path": "{name} = {total} (no path from {root} reaches it)",
-    "explain.too_many_paths": "d{root}/d{node} runs along {count:,} paths between labeled nodes "
+    "explain.too_many_paths": "{name} runs along {count:,} paths between labeled nodes "
                               "(the limit is {limit:,}); explain a node nearer the root, or "
                               "pass max_paths= to allow more",
     # --- numbers in tables (batch mode) --------------------------------------------------------

@@ -23,7 +23,7 @@ TEXTS: dict[str, str] = {
                                 "（输入、权重）设定切向量",
     # --- explain ----------------------------------------------------------------------------------
     "explain.no_path": "{name} = {total}（从 {root} 出发没有路径到达它）",
-    "explain.too_many_paths": "d{root}/d{node} 在带标签的节点之间有 {count:,} 条路径"
+    "explain.too_many_paths": "{name} 在带标签的节点之间有 {count:,} 条路径"
                               "（上限是 {limit:,}）；请解释离根更近的节点，或者传入 max_paths= "
                               "放宽上限",
     # --- numbers in tables (batch mode) --------------------------------------------------------

@@ -253,10 +253,10 @@ def _explanations(tr: Trace, index: dict, num: _Numbers) -> dict:
             for path in ex.paths[:limit]:
                 entry["paths"].append(_path_entry(path, index, num, tr.grad(node)))
         else:
-            entry["line"] = (f"d{tr.name(tr.root)}/d{tr.name(node)} = the sum of {count:,} "
-                             f"paths = {format_number(tr.grad(node))}"
+            name = reading.derivative_name(tr.name(tr.root), tr.name(node))
+            entry["line"] = (f"{name} = the sum of {count:,} paths = {format_number(tr.grad(node))}"
                              if not isinstance(tr.grad(node), np.ndarray) else
-                             f"d{tr.name(tr.root)}/d{tr.name(node)}: the sum of {count:,} paths")
+                             f"{name}: the sum of {count:,} paths")
         found[str(index[node])] = entry
     return found
 

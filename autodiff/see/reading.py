@@ -10,7 +10,7 @@ from ..engine.ops import Op
 from .numbers import constant_text, number_text
 
 __all__ = ["symbol", "reads", "reads_local", "number_text", "constant_text", "printable",
-           "node_names", "is_atom", "MAX_NAME"]
+           "node_names", "is_atom", "derivative_name", "MAX_NAME"]
 
 MAX_NAME = 28  # a derived name longer than this is shortened to the op and a number
 
@@ -123,6 +123,14 @@ def _operand(name: str, need: int = 3) -> str:
 def is_atom(name: str) -> bool:
     """Whether a name reads as one thing inside a formula (w5, out_h1[2], 0.5), unbracketed."""
     return bool(_ATOM.fullmatch(name[1:] if name.startswith("-") else name))
+
+
+def derivative_name(upper: str, lower: str) -> str:
+    """'dE_total/dw5'; a formula bracketed after its d, 'dE_total/d(0.99 − out_o2)', since
+    'd0.99 − out_o2' would read as a difference."""
+    def after_d(name: str) -> str:
+        return name if is_atom(name) else f"({name})"
+    return f"d{after_d(upper)}/d{after_d(lower)}"
 
 
 def printable(text: str) -> str:

@@ -315,7 +315,7 @@ class Factor:
     @property
     def name(self) -> str:
         """'dupper/dlower', as the textbook writes it."""
-        return f"d{_d(self.upper_name)}/d{_d(self.lower_name)}"
+        return reading.derivative_name(self.upper_name, self.lower_name)
 
 
 @dataclass(frozen=True, eq=False)
@@ -338,11 +338,6 @@ class Path:
         return " × ".join(format_number(f.local, digits) for f in shown)
 
 
-def _d(name: str) -> str:
-    """A name as it follows a `d`: bracketed where it is a formula."""
-    return name if reading.is_atom(name) else f"({name})"
-
-
 def _is_one(x) -> bool:
     return type(x) is float and x == 1.0
 
@@ -362,7 +357,7 @@ class Explanation:
     @property
     def name(self) -> str:
         """'dE_total/dw5'; a formula's name in brackets, 'dE_total/d(0.99 − out_o2)'."""
-        return f"d{_d(self.root_name)}/d{_d(self.node_name)}"
+        return reading.derivative_name(self.root_name, self.node_name)
 
     def lines(self, digits: int = 8) -> list[str]:
         """The chain rule as text: one line for one path, else the sum and a line per path."""
@@ -437,8 +432,9 @@ def _explain(tr: Trace, target: Value, max_paths: int) -> Explanation:
     root = tr.root
     reaches, below, count = _stretches(tr, target)
     if count[root] > max_paths:
-        raise ValueError(say("explain.too_many_paths", root=tr.name(root),
-                             node=tr.name(target), count=count[root], limit=max_paths))
+        raise ValueError(say("explain.too_many_paths",
+                             name=reading.derivative_name(tr.name(root), tr.name(target)),
+                             count=count[root], limit=max_paths))
 
     paths: list[Path] = []
     if root in reaches:
