@@ -13,6 +13,7 @@ from .engine.higher import grad, hessian, jvp
 from .engine.linear import linear
 from .engine.mode import no_grad
 from .engine.value import Value
+from .language import get_language, language, set_language
 from .see import Trace, draw_graph, trace
 
 __all__ = [
@@ -32,4 +33,7 @@ __all__ = [
     "draw_graph",
     "compile_graph",
     "CompiledGraph",
+    "set_language",
+    "get_language",
+    "language",
 ]

@@ -21,6 +21,7 @@ import numpy as np
 
 from autodiff import Value, grad, linear, numerical_grad, trace
 from autodiff.engine.ops import SIGMOID, TANH, Op
+from autodiff.language import say
 
 from . import losses
 from .conv import Conv2d
@@ -41,11 +42,13 @@ class Check:
     expected: float
     numeric: float | None = None
     right: bool = True
+    edge: bool = False  # an edge of a graph through the op (not a point, not a weight)
 
     def text(self) -> str:
         """`where: expected E, given G` (and the finite differences where there are some)."""
-        numeric = "" if self.numeric is None else f" (finite differences {self.numeric:.8g})"
-        return f"{self.where}: expected {self.expected:.8g}{numeric}, given {self.given:.8g}"
+        numeric = "" if self.numeric is None else say("exercise.numeric", numeric=self.numeric)
+        return say("exercise.check", where=self.where, expected=self.expected, numeric=numeric,
+                   given=self.given)
 
 
 @dataclass
@@ -71,23 +74,24 @@ class ExerciseReport:
     @property
     def first_wrong_edge(self) -> Check | None:
         """The first wrong edge of the graph (op exercises), or None."""
-        return next((c for c in self.checks if not c.right and c.where.startswith("edge")),
-                    None)
+        return next((c for c in self.checks if not c.right and c.edge), None)
 
     def __str__(self) -> str:
+        expected = say("exercise.expected", formula=self.formula)
         if self.error:
-            return f"{self.name}: {self.error}\nexpected: {self.formula}"
+            return f"{self.name}: {self.error}\n{expected}"
         if self.ok:
-            return f"{self.name}: right at all {len(self.checks)} checks ({self.formula})"
+            return say("exercise.all_right", name=self.name, count=len(self.checks),
+                       formula=self.formula)
         wrong = sum(not c.right for c in self.checks)
-        lines = [f"{self.name}: {wrong} of {len(self.checks)} checks wrong; the first:",
-                 f"  {self.first_wrong.text()}"]
+        lines = [say("exercise.some_wrong", name=self.name, wrong=wrong,
+                     count=len(self.checks)), f"  {self.first_wrong.text()}"]
         edge = self.first_wrong_edge
         if edge is not None and edge is not self.first_wrong:
-            lines += ["the first wrong edge of the graph:", f"  {edge.text()}"]
-        lines.append(f"expected: {self.formula}")
+            lines += [say("exercise.first_wrong_edge"), f"  {edge.text()}"]
+        lines.append(expected)
         if self.slip:
-            lines.append(f"slip: {self.slip}")
+            lines.append(say("exercise.slip", slip=self.slip))
         return "\n".join(lines)
 
 
@@ -109,7 +113,7 @@ class Exercise:
 def grade(name: str, function: Callable, rtol: float = 1e-5, atol: float = 1e-7) -> ExerciseReport:
     """Check the learner's `function` for exercise `name`; see `EXERCISES[name].prompt`."""
     if name not in EXERCISES:
-        raise KeyError(f"no exercise {name!r}; the exercises: {', '.join(EXERCISES)}")
+        raise KeyError(say("exercise.unknown", name=name, names=", ".join(EXERCISES)))
     exercise = EXERCISES[name]
     report = ExerciseReport(name, exercise.formula)
     answers = []
@@ -120,18 +124,20 @@ def grade(name: str, function: Callable, rtol: float = 1e-5, atol: float = 1e-7)
         answers.append((args, given))
         expected = exercise.engine(*args)
         numeric = exercise.numeric(*args) if exercise.numeric else (None,) * len(expected)
-        label = f"x = {args[0]:g}" if isinstance(args[0], float) else f"case {number}"
+        label = (f"x = {args[0]:g}" if isinstance(args[0], float)
+                 else say("exercise.case", number=number))
         for part, g, e, n in zip(exercise.parts, given, expected, numeric):
             if np.shape(g) != np.shape(e):
-                report.error = (f"{part or 'the answer'} has shape {np.shape(g)} at {label}, "
-                                f"expected {np.shape(e)}")
+                report.error = say("exercise.wrong_shape", part=part or say("exercise.answer"),
+                                   given=np.shape(g), label=label, expected=np.shape(e))
                 return report
             report.checks += _entries(part, label, g, e, n, rtol, atol)
     if exercise.graph:
         try:
             report.checks += exercise.graph(function)
         except Exception as error:  # the learner's code: any error is reported, not raised
-            report.error = f"the function raised {type(error).__name__} in the graph: {error}"
+            report.error = say("exercise.raised_in_graph", kind=type(error).__name__,
+                               error=error)
     if not report.ok:
         report.slip = _slip(exercise, answers, rtol, atol)
     return report
@@ -144,7 +150,7 @@ def _call(function: Callable, args: tuple, exercise: Exercise, report: ExerciseR
         with np.errstate(all="ignore"):  # a nan or inf answer is reported as wrong
             answer = function(*_copies(args))
     except Exception as error:  # the learner's code: any error is reported, not raised
-        report.error = f"the function raised {type(error).__name__}: {error}"
+        report.error = say("exercise.raised", kind=type(error).__name__, error=error)
         return None
     return _unpack(answer, exercise, report)
 
@@ -154,17 +160,17 @@ def _unpack(answer: Any, exercise: Exercise, report: ExerciseReport):
     if exercise.name == "adam" and isinstance(answer, tuple) and len(answer) == 2:
         x, config = answer  # (next_x, config) as the seed returns them
         if not isinstance(config, dict) or not {"m", "v", "t"} <= set(config):
-            report.error = "adam must return (next_x, config) with config['m'], ['v'], ['t']"
+            report.error = say("exercise.adam_returns")
             return None
         answer = (x, config["m"], config["v"], config["t"])
     items = answer if len(parts) > 1 else (answer,)
     if len(parts) > 1 and (not isinstance(answer, (tuple, list)) or len(answer) != len(parts)):
-        report.error = f"the function must return {len(parts)} values: {', '.join(parts)}"
+        report.error = say("exercise.returns", count=len(parts), parts=", ".join(parts))
         return None
     try:
         return tuple(np.asarray(item, dtype=float) for item in items)
     except (TypeError, ValueError) as error:
-        report.error = f"the answer is not numbers: {error}"
+        report.error = say("exercise.not_numbers", error=error)
         return None
 
 
@@ -231,14 +237,16 @@ def _edges(root: Value, op: str, function: Callable, params: list[Value]) -> lis
             local = edge.local
             if step.node.op == op:
                 given = float(function(float(edge.input.data)))
-                checks.append(Check(f"edge {step.node.label} ← {edge.input.label}", given,
-                                    float(local), right=_close(given, local)))
+                checks.append(Check(say("exercise.edge", node=step.node.label,
+                                        input=edge.input.label), given, float(local),
+                                    right=_close(given, local), edge=True))
                 local = given
             grads[edge.input] = grads.get(edge.input, 0.0) + local * upstream
     for node in params:
         given, expected = grads.get(node, 0.0), node.grad
-        checks.append(Check(f"d{root.label}/d{node.label} with your derivative", given,
-                            expected, right=_close(given, expected)))
+        checks.append(Check(say("exercise.with_your_derivative", root=root.label,
+                                node=node.label), given, expected,
+                            right=_close(given, expected)))
     return checks
 
 

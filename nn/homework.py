@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from autodiff.language import say
+
 from . import losses
 from .backprop_slips import ACTIVATION, Net, Slip, backprop, catalog, forward, slip_text
 from .modules import MLP
@@ -48,13 +50,14 @@ class ArrayCheck:
     def text(self) -> str:
         """One line: the array, its status, and where wrong the entry with both numbers."""
         if self.status == "right":
-            return f"{self.name}: right"
+            return say("homework.right", name=self.name)
         if self.status == "missing":
-            return f"{self.name}: missing (expected shape {self.expected.shape})"
+            return say("homework.missing", name=self.name, expected=self.expected.shape)
         if self.status == "shape":
-            return (f"{self.name}: shape {self.given.shape}, expected {self.expected.shape}")
-        return (f"{self.name}{list(self.index)}: expected {self.expected_entry:.8g}, "
-                f"given {self.given_entry:.8g}")
+            return say("homework.shape", name=self.name, given=self.given.shape,
+                       expected=self.expected.shape)
+        return say("homework.wrong", name=self.name, index=list(self.index),
+                   expected=self.expected_entry, given=self.given_entry)
 
 
 @dataclass
@@ -87,21 +90,25 @@ class BackpropReport:
     def __str__(self) -> str:
         lines = [row.text() for row in self.rows]
         if self.ok:
-            lines.append("all gradients are right")
+            lines.append(say("homework.all_right"))
         for slip in self.slips:
-            lines.append(f"slip ({slip.kind}, shows in {', '.join(slip.where)}): {slip.text}")
+            lines.append(say("homework.slip", kind=slip.kind, where=", ".join(slip.where),
+                             text=slip.text))
         if not self.ok and not self.slips:
-            lines.append("no slip of the catalog explains these numbers")
+            lines.append(say("homework.no_slip"))
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
         cells = "".join(
-            f"<tr class='{row.status}'><td>{html.escape(row.name)}</td><td>{row.status}</td>"
+            f"<tr class='{row.status}'><td>{html.escape(row.name)}</td>"
+            f"<td>{html.escape(say('homework.status.' + row.status))}</td>"
             f"<td>{html.escape(row.text())}</td></tr>" for row in self.rows
         )
         slips = "".join(f"<li><b>{html.escape(s.kind)}</b>: {html.escape(s.text)}</li>"
                         for s in self.slips)
-        return (f"<table><tr><th>array</th><th>status</th><th></th></tr>{cells}</table>"
+        head = f"<th>{html.escape(say('homework.array'))}</th>" \
+               f"<th>{html.escape(say('homework.status'))}</th>"
+        return (f"<table><tr>{head}<th></th></tr>{cells}</table>"
                 + (f"<ul>{slips}</ul>" if slips else ""))
 
 

@@ -118,3 +118,19 @@ def away_from_kinks(f, xs):
         if node.op in ("relu", "abs") and abs(node.inputs[0].data) < 1e-3:
             return False
     return all(math.isfinite(n.data) and abs(n.data) < 1e6 for n in topological_order(root))
+
+
+# --- the reader's language ----------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def english_by_default(monkeypatch):
+    """Every test starts in English, whatever the machine's LANG, and leaves English behind."""
+    from autodiff import set_language
+
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        if os.environ.get(name, "").lower().startswith("zh"):
+            monkeypatch.setenv(name, "C.UTF-8")
+    set_language("en")
+    yield
+    set_language("en")

@@ -28,7 +28,8 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+NOTEBOOKS = sorted([*(ROOT / "notebooks").glob("*.ipynb"),
+                    *(ROOT / "notebooks").glob("zh/*.ipynb")])  # the Chinese ones too
 REFRESH_COMMAND = ".venv/bin/python tests/notebook_outputs.py"
 
 # Text a notebook may show whose bytes are its meaning; anything else (images) is compared

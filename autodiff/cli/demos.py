@@ -11,6 +11,7 @@ from pathlib import Path
 
 import graphviz
 
+from ..language import say
 from ..see.draw import draw_graph
 from ..see.numbers import format_number
 from ..see.page import GRAPHVIZ_HINT, page_html
@@ -36,21 +37,21 @@ def textbook_trace(out: Path | None = None, highlight: str | None = None) -> lis
         try:
             tr.node(highlight)
         except KeyError as error:
-            raise ValueError(f"--highlight: {error.args[0]}") from None
+            raise ValueError(say("demo.highlight", error=error.args[0])) from None
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)  # fails, if it must, before anything is printed
 
     targets = ", ".join(format_number(t) for t in example.target)
     inputs = ", ".join(format_number(x) for x in example.x)
-    print(f"The hand-worked 2-2-2 network: inputs {inputs}, targets {targets}")
-    print("\nGiven")
+    print(say("demo.heading", inputs=inputs, targets=targets))
+    print("\n" + say("demo.given"))
     params = [*example.weights(), *example.biases()]
     given = [n for n in tr.nodes if n.label and not n.inputs and n not in set(params)] + params
     _print_values([(n.label, tr.forward[tr.index(n)].value) for n in given])
-    print("\nForward pass")
+    print("\n" + say("demo.forward_pass"))
     _print_values([(s.node.label, s.value) for s in tr.forward if s.node.label and s.inputs])
 
-    print(f"\nBackward pass: every gradient of {tr.name(loss)}, by the chain rule")
+    print("\n" + say("demo.backward_pass", root=tr.name(loss)))
     for node in _gradient_order(tr, params):
         for line in tr.explain(node).lines():
             print("  " + line)
@@ -59,15 +60,16 @@ def textbook_trace(out: Path | None = None, highlight: str | None = None) -> lis
 
     before = loss.data
     weights = example.weights()
-    SGD(weights, lr=0.5).step()
-    print("\nAfter one SGD step (lr 0.5; the biases stay as they are, as in the textbook)")
+    lr = 0.5  # the textbook's
+    SGD(weights, lr=lr).step()
+    print("\n" + say("demo.after_step", lr=lr))
     _print_values([(w.label, w.data) for w in weights])
     after = example.loss().data
-    print(f"  {tr.name(loss)} = {format_number(after)} (was {format_number(before)})")
-    print("  (the textbook prints 0.291027924 here, from an older version of its update; its own"
-          " updated weights give 0.29102777)")
+    print("  " + say("demo.error_after", root=tr.name(loss), after=format_number(after),
+                     before=format_number(before)))
+    print("  " + say("demo.textbook_note", printed="0.291027924", ours="0.29102777"))
     if written:
-        print("\nWrote " + " and ".join(map(str, written)))
+        print("\n" + say("cli.wrote", files=say("cli.and").join(map(str, written))))
     return written
 
 
@@ -108,12 +110,12 @@ def _gradient_order(tr: Trace, params: list) -> list:
 
 def _write_trace_files(tr: Trace, out: Path, highlight: str | None) -> list[Path]:
     lit = tr.explain(highlight) if highlight else ()
-    title = "The hand-worked 2-2-2 network: E_total and its gradients"
+    title = say("demo.graph_title")
     written = write_drawing(draw_graph(tr.root, highlight=lit, title=title), out / "graph.svg")
     page = out / "trace.html"
     # The page's SGD panel takes the textbook's step: lr 0.5, the weights only.
     weights = [tr.node(f"w{i}") for i in range(1, 9)]
     page.write_text(page_html(tr, highlight=lit, params=weights, lr=0.5,
-                              title="Backpropagation through the 2-2-2 network, step by step"),
+                              title=say("demo.page_title")),
                     encoding="utf-8")
     return [written, page]

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ..compile import compile_graph
+from ..language import LANGUAGES, from_environment, language, say
 from ..see.draw import draw_graph
 from ..see.numbers import format_number
 from ..see.trace import trace
@@ -40,11 +41,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _build_parser()
     try:
         args = parser.parse_args(_formula_first(list(sys.argv[1:] if argv is None else argv)))
-        if args.command is None:
-            raise _UsageError(
-                "autodiff: choose a command: trace, draw, train or compile (see autodiff --help)"
-            )
-        status = args.run(args)
+        # --lang, else the environment's LANG/LC_ALL; only for this run (main() may be called
+        # again in one process, as the tests do).
+        with language(getattr(args, "lang", None) or from_environment()):
+            if args.command is None:
+                raise _UsageError(say("cli.choose_command"))
+            status = args.run(args)
         sys.stdout.flush()  # a reader that went away shows here, not in the final flush
         return status
     except _UsageError as error:
@@ -69,8 +71,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 # The options of the commands that take a formula, to tell them from a formula that starts
 # with a minus: (options that take a value, flags).
 _FORMULA_COMMANDS = {
-    "draw": (("--at", "-o", "--output", "--page"), ("-h", "--help")),
-    "compile": (("--at",), ("-h", "--help")),
+    "draw": (("--at", "-o", "--output", "--page", "--lang"), ("-h", "--help")),
+    "compile": (("--at", "--lang"), ("-h", "--help")),
 }
 
 
@@ -159,6 +161,10 @@ def _build_parser() -> _Parser:
     compile_.add_argument("expr", metavar="EXPR", nargs="?")
     compile_.add_argument("--at", metavar="NAME=NUMBER,...", action="append")
     compile_.set_defaults(run=_run_compile)
+    for command in commands.choices.values():  # every subcommand speaks both languages
+        command.add_argument("--lang", choices=LANGUAGES,
+                             help="the language of what it prints: en or zh (default: zh where "
+                             "LANG or LC_ALL starts with zh, else en)")
     return parser
 
 
@@ -183,16 +189,15 @@ def _failing(kinds: tuple[type[BaseException], ...], prefix: str) -> Callable:
 @_failing((ValueError,), "autodiff trace")
 def _run_trace(args: argparse.Namespace) -> int:
     if args.out is not None and not args.out.strip():
-        raise _UsageError("autodiff trace: --out needs a directory name, e.g. --out out")
+        raise _UsageError(say("cli.trace_out_empty"))
     if args.highlight is not None and not args.highlight.strip():
-        raise _UsageError("autodiff trace: --highlight needs a node's label, e.g. --highlight w5")
+        raise _UsageError(say("cli.trace_highlight_empty"))
     try:
         textbook_trace(None if args.out is None else Path(args.out), args.highlight)
     except BrokenPipeError:
         raise  # the reader of our output went away (`| head`): main() ends quietly
     except OSError as error:
-        raise _UsageError(f"autodiff trace: cannot write to --out {args.out}: {error}; choose "
-                          "a directory that can be made and written") from None
+        raise _UsageError(say("cli.trace_cannot_write", out=args.out, error=error)) from None
     return 0
 
 

@@ -23,12 +23,13 @@ MESSAGES: dict[str, tuple[type[Exception], str]] = {
     "upstream shape": (ValueError,       "backward(gradient): {node} has shape {shape}, but the upstream gradient has shape {got}; pass one number per entry of the node"),
     "float batch":    (TypeError,        "float() of a batch-mode Value: reduce it with sum() or mean() first"),
 }
+TRANSLATED: dict[str, str] = {}  # the messages in the reader's language: autodiff.set_language
 
 
 def error(mistake: str, **fields) -> Exception:
     """The exception for one kind of mistake, its message filled in from `fields`."""
     exception, message = MESSAGES[mistake]
-    return exception(message.format(**fields))
+    return exception(TRANSLATED.get(mistake, message).format(**fields))
 
 
 def is_number(x: object) -> bool:

@@ -8,6 +8,7 @@ every path from the root down to a node, its factors joining the labeled nodes a
 from __future__ import annotations
 
 import html
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -16,6 +17,7 @@ import numpy as np
 from ..engine.backward import backward, topological_order
 from ..engine.higher import forward_sweep, tangent
 from ..engine.value import Value
+from ..language import say
 from . import reading
 from .numbers import format_number
 from .page import TracePage
@@ -84,7 +86,7 @@ class TangentStep:
 def trace(root: Value) -> Trace:
     """Zero the gradients of root's graph, run the backward pass while recording it."""
     if not isinstance(root, Value):
-        raise TypeError(f"trace needs a Value, got {type(root).__name__}")
+        raise TypeError(say("trace.needs_value", kind=type(root).__name__))
     edges: dict[Value, list[Edge]] = {}  # node -> its edges, in the order backward ran
     upstream: dict[Value, object] = {}
 
@@ -123,8 +125,7 @@ class Trace:
             node = self.node(key) if isinstance(key, str) else key
             self.index(node)  # a node of this graph, or a clear error
             if node.inputs:
-                raise ValueError(f"forward_mode: {self.name(node)} is computed from other nodes; "
-                                 "a direction gives a tangent to leaves only (inputs, weights)")
+                raise ValueError(say("trace.direction_not_leaf", node=self.name(node)))
             seeds[node] = tangent(v, f"forward_mode: the tangent of {self.name(node)}")
         steps = {}
 
@@ -146,7 +147,7 @@ class Trace:
         """The node with this label, or else this name (`out_h1[2]`, `x·y`); an error if there
         is none or more than one."""
         if not isinstance(label, str):
-            raise TypeError(f"Trace.node needs a label (str), got {type(label).__name__}")
+            raise TypeError(say("trace.node_needs_label", kind=type(label).__name__))
         found = [step.node for step in self.forward if step.node.label == label]
         if not found:
             found = [n for n, name in self._names.items() if name == label and
@@ -156,20 +157,16 @@ class Trace:
         if not found:
             labels = sorted({s.node.label for s in self.forward if s.node.label})
             shown = ", ".join(labels[:30]) + (", ..." if len(labels) > 30 else "")
-            raise KeyError(
-                f"no node labeled {label!r} in this graph; its labels: {shown or 'none'}"
-            )
-        raise KeyError(
-            f"{len(found)} nodes are labeled {label!r}; give them distinct labels, "
-            "or pass the Value itself"
-        )
+            raise KeyError(say("trace.no_such_label", label=label,
+                               labels=shown or say("trace.no_labels")))
+        raise KeyError(say("trace.label_shared", count=len(found), label=label))
 
     def index(self, node: Value) -> int:
         """The node's position in the forward pass (0 = first evaluated)."""
         try:
             return self._index[node]
         except KeyError:
-            raise ValueError(f"{self.name(node)} is not a node of this graph") from None
+            raise ValueError(say("trace.not_in_graph", node=self.name(node))) from None
 
     def name(self, node: Value) -> str:
         """The node's one name, as the picture, the page and every table show it: its label
@@ -178,7 +175,7 @@ class Trace:
         name = self._names.get(node)
         if name is not None:
             return name
-        return reading.printable(node.label) if node.label else "an unlabeled node"
+        return reading.printable(node.label) if node.label else say("trace.unlabeled_node")
 
     @property
     def names(self) -> dict[Value, str]:
@@ -194,7 +191,7 @@ class Trace:
         if isinstance(node, str):
             return self.node(node)
         if not isinstance(node, Value):
-            raise TypeError(f"expected a Value or a label, got {type(node).__name__}")
+            raise TypeError(say("trace.needs_value_or_label", kind=type(node).__name__))
         self.index(node)
         return node
 
@@ -214,12 +211,12 @@ class Trace:
 
     def rows(self) -> tuple[list[list[str]], list[list[str]]]:
         """The forward and backward tables as rows of text cells (with header rows)."""
-        forward = [["#", "node", "op", "inputs", "value"]]
+        forward = [say("trace.forward_columns").split("|")]
         for i, step in enumerate(self.forward, start=1):
             inputs = ", ".join(self.name(x) for x in step.inputs)
             forward.append([str(i), self.name(step.node), _op_text(step.node), inputs,
                             format_number(step.value)])
-        backward = [["step", "node", "upstream grad", "input", "local", "contribution"]]
+        backward = [say("trace.backward_columns").split("|")]
         for k, step in enumerate(self.backward, start=1):
             for j, edge in enumerate(step.edges):
                 first = j == 0
@@ -236,10 +233,10 @@ class Trace:
     def __str__(self) -> str:
         forward, backward = self.rows()
         return "\n".join([
-            "Forward pass",
+            say("trace.forward_pass"),
             _text_table(forward, numeric={0, 4}),
             "",
-            f"Backward pass (from {self.name(self.root)}, d{self.name(self.root)} = 1)",
+            say("trace.backward_pass_from", root=self.name(self.root)),
             _text_table(backward, numeric={0, 2, 4, 5}),
         ])
 
@@ -250,8 +247,10 @@ class Trace:
     def _repr_html_(self) -> str:
         forward, backward = self.rows()
         return (
-            "<div><b>Forward pass</b>" + _html_table(forward, numeric={0, 4})
-            + f"<b>Backward pass</b> (from {html.escape(self.name(self.root))})"
+            f"<div><b>{html.escape(say('trace.forward_pass'))}</b>"
+            + _html_table(forward, numeric={0, 4})
+            + f"<b>{html.escape(say('trace.backward_pass'))}</b> "
+            + html.escape(say("trace.from_root", root=self.name(self.root)))
             + _html_table(backward, numeric={0, 2, 4, 5}) + "</div>"
         )
 
@@ -268,12 +267,19 @@ def _op_text(node: Value) -> str:
     return reading.symbol(op, node.exponent) if op.param else op.name
 
 
+def _width(text: str) -> int:
+    """Columns the text takes in a terminal: a Chinese character takes two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
 def _text_table(rows: list[list[str]], numeric: set[int]) -> str:
-    widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
+    widths = [max(_width(row[c]) for row in rows) for c in range(len(rows[0]))]
     lines = []
     for r, row in enumerate(rows):
+        # Padded by display width, so that a column of Chinese headings lines up too.
         cells = [
-            cell.rjust(w) if c in numeric and r > 0 else cell.ljust(w)
+            " " * (w - _width(cell)) + cell if c in numeric and r > 0
+            else cell + " " * (w - _width(cell))
             for c, (cell, w) in enumerate(zip(row, widths))
         ]
         lines.append("  " + "  ".join(cells).rstrip())
@@ -357,7 +363,7 @@ class Explanation:
         """The chain rule as text: one line for one path, else the sum and a line per path."""
         total = format_number(self.total, digits)
         if not self.paths:
-            return [f"{self.name} = {total} (no path from {self.root_name} reaches it)"]
+            return [say("explain.no_path", name=self.name, total=total, root=self.root_name)]
         if len(self.paths) == 1:
             path = self.paths[0]
             shown = [f for f in path.factors if not _is_one(f.local)]
@@ -426,12 +432,9 @@ def _explain(tr: Trace, target: Value, max_paths: int) -> Explanation:
     root = tr.root
     reaches, below, count = _stretches(tr, target)
     if count[root] > max_paths:
-        raise ValueError(
-            f"{reading.derivative_name(tr.name(root), tr.name(target))} runs along "
-            f"{count[root]:,} paths between "
-            f"labeled nodes (the limit is {max_paths:,}); explain a node nearer the root, "
-            "or pass max_paths= to allow more"
-        )
+        raise ValueError(say("explain.too_many_paths",
+                             name=reading.derivative_name(tr.name(root), tr.name(target)),
+                             count=count[root], limit=max_paths))
 
     paths: list[Path] = []
     if root in reaches:

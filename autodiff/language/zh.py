@@ -1,0 +1,115 @@
+"""中文: every text of en.py, by the same key with the same {fields}, in the words Chinese
+textbooks and the seed posts use (docs/glossary.md); and `ERRORS`, the engine's messages
+(autodiff/engine/errors.py `MESSAGES`), key for key."""
+
+TEXTS: dict[str, str] = {
+    # --- Trace: its tables, its errors ----------------------------------------------------------
+    "trace.forward_pass": "前向传播",
+    "trace.backward_pass": "反向传播",
+    "trace.from_root": "（从 {root} 开始）",
+    "trace.backward_pass_from": "反向传播（从 {root} 开始，d{root} = 1）",
+    "trace.forward_columns": "#|节点|运算|输入|值",
+    "trace.backward_columns": "步|节点|上游梯度|输入|局部导数|贡献",
+    "trace.unlabeled_node": "一个没有标签的节点",
+    "trace.needs_value": "trace 需要一个 Value，收到的是 {kind}",
+    "trace.needs_value_or_label": "需要一个 Value 或一个标签，收到的是 {kind}",
+    "trace.node_needs_label": "Trace.node 需要一个标签（str），收到的是 {kind}",
+    "trace.no_such_label": "这个计算图里没有标签为 {label!r} 的节点；它的标签有：{labels}",
+    "trace.no_labels": "无",
+    "trace.label_shared": "有 {count} 个节点的标签都是 {label!r}；请给它们不同的标签，"
+                          "或者直接传入那个 Value",
+    "trace.not_in_graph": "{node} 不是这个计算图的节点",
+    "trace.direction_not_leaf": "forward_mode：{node} 是由其他节点算出来的；方向只能给叶子节点"
+                                "（输入、权重）设定切向量",
+    # --- explain ----------------------------------------------------------------------------------
+    "explain.no_path": "{name} = {total}（从 {root} 出发没有路径到达它）",
+    "explain.too_many_paths": "{name} 在带标签的节点之间有 {count:,} 条路径"
+                              "（上限是 {limit:,}）；请解释离根更近的节点，或者传入 max_paths= "
+                              "放宽上限",
+    # --- numbers in tables (batch mode) --------------------------------------------------------
+    "number.array": "形状 {shape}，均值 {mean}，范围 [{low}, {high}]",
+    "number.empty_array": "形状 {shape}，空",
+    "number.mean": "均值 {mean}",
+    "number.empty": "空",
+    # --- the command line ---------------------------------------------------------------------
+    "cli.choose_command": "autodiff：请选择一个命令：trace、draw、train 或 compile"
+                          "（见 autodiff --help）",
+    "cli.wrote": "已写入 {files}",
+    "cli.and": " 和 ",
+    "cli.trace_out_empty": "autodiff trace：--out 需要一个目录名，例如 --out out",
+    "cli.trace_highlight_empty": "autodiff trace：--highlight 需要一个节点的标签，"
+                                 "例如 --highlight w5",
+    "cli.trace_cannot_write": "autodiff trace：无法写入 --out {out}：{error}；请选择一个"
+                              "可以创建、可以写入的目录",
+    # --- autodiff trace: the hand-worked 2-2-2 network ----------------------------------------
+    "demo.heading": "手算的 2-2-2 网络：输入 {inputs}，目标 {targets}",
+    "demo.given": "已知",
+    "demo.forward_pass": "前向传播",
+    "demo.backward_pass": "反向传播：{root} 的每个梯度，按链式法则",
+    "demo.after_step": "一步 SGD 之后（学习率 {lr}；偏置保持不变，与教材一致）",
+    "demo.error_after": "{root} = {after}（原来是 {before}）",
+    "demo.textbook_note": "（教材这里印的是 {printed}，来自它旧版的更新公式；"
+                          "用它自己更新后的权重算得 {ours}）",
+    "demo.highlight": "--highlight：{error}",
+    "demo.graph_title": "手算的 2-2-2 网络：E_total 及其梯度",
+    "demo.page_title": "2-2-2 网络的反向传播，一步一步",
+    # --- nn.homework: checking a learner's NumPy backprop ------------------------------------
+    "homework.right": "{name}：正确",
+    "homework.missing": "{name}：缺失（应为形状 {expected}）",
+    "homework.shape": "{name}：形状是 {given}，应为 {expected}",
+    "homework.wrong": "{name}{index}：应为 {expected:.8g}，你给的是 {given:.8g}",
+    "homework.all_right": "所有梯度都正确",
+    "homework.slip": "错误（{kind}，出现在 {where}）：{text}",
+    "homework.no_slip": "错误目录里没有哪一种能解释这些数",
+    "homework.array": "数组",
+    "homework.status": "结果",
+    "homework.status.right": "正确",
+    "homework.status.wrong": "错误",
+    "homework.status.shape": "形状不对",
+    "homework.status.missing": "缺失",
+    # --- nn.exercises: a learner's derivative, graded -----------------------------------------
+    "exercise.check": "{where}：应为 {expected:.8g}{numeric}，你给的是 {given:.8g}",
+    "exercise.numeric": "（有限差分 {numeric:.8g}）",
+    "exercise.expected": "应为：{formula}",
+    "exercise.all_right": "{name}：全部 {count} 项检查都正确（{formula}）",
+    "exercise.some_wrong": "{name}：有 {wrong} 项错误（共 {count} 项检查）；第一项：",
+    "exercise.first_wrong_edge": "计算图中第一条错误的边：",
+    "exercise.slip": "错误：{slip}",
+    "exercise.unknown": "没有练习 {name!r}；练习有：{names}",
+    "exercise.case": "第 {number} 例",
+    "exercise.answer": "答案",
+    "exercise.wrong_shape": "{part} 在 {label} 处的形状是 {given}，应为 {expected}",
+    "exercise.raised_in_graph": "函数在计算图中抛出了 {kind}：{error}",
+    "exercise.raised": "函数抛出了 {kind}：{error}",
+    "exercise.adam_returns": "adam 必须返回 (next_x, config)，其中含 config['m']、['v']、['t']",
+    "exercise.returns": "函数必须返回 {count} 个值：{parts}",
+    "exercise.not_numbers": "答案不是数：{error}",
+    "exercise.edge": "边 {node} ← {input}",
+    "exercise.with_your_derivative": "用你的导数算出的 d{root}/d{node}",
+}
+
+# The engine's messages, key for key with MESSAGES in autodiff/engine/errors.py.
+ERRORS: dict[str, str] = {
+    "label": "Value 的标签必须是 str，收到的是 {kind}",
+    "data type": "{where} 必须是 int、float、NumPy 标量或 NumPy 浮点数组（批量模式），"
+                 "收到的是 {kind}",
+    "data too big": "{where} 必须是有限数，但这个 {digits} 位的整数超出了浮点数的范围"
+                    "（约 1.8e308）",
+    "data infinite": "{where} 必须是有限数，收到的是 {value}",
+    "exponent": "**：指数必须是一个数或一个 Value，收到的是 {kind}",
+    "arity": "{op} 需要 {arity} 个输入，收到 {count} 个",
+    "input infinite": "{op}：{node} 的值不是有限数（{value}）；它的 data 是不是被直接赋值了？",
+    "overflow": "{op}：对 {where}，结果不是有限数（超出了浮点数的范围）；请把输入缩小",
+    "shapes": "{op}：批量数组的形状不一致（{shapes}）；每个批量数组必须每个样本一个值，"
+              "样本数相同",
+    "undefined": "{op}：在 {where} 处导数不是有限数；梯度无法流过这个节点",
+    "gradient": "backward：到达 {node} 的梯度不是有限数（{value}）：{where} 超出了浮点数的范围"
+                "（除以一个接近零的数就会这样）。没有改动任何 grad；请调整计算的尺度。",
+    "tangent": "前向模式：{node} 的切向量不是有限数（{value}）：{terms} 超出了浮点数的范围；"
+               "请把方向缩小。",
+    "cycle": "计算图里有环：{node} 直接或经由其他节点成了自己的输入；记录下来的计算图从不成环："
+             "是不是手动改了 `inputs`？",
+    "not scalar": "{who} 需要一个标量，但这个节点存的是形状为 {shape} 的数组（批量模式）；"
+                  "请先用 .sum() 或 .mean() 归约",
+    "float batch": "对批量模式的 Value 取 float()：请先用 sum() 或 mean() 归约",
+}
