@@ -110,6 +110,9 @@ ERRORS: dict[str, str] = {
     "cycle": "计算图里有环：{node} 直接或经由其他节点成了自己的输入；记录下来的计算图从不成环："
              "是不是手动改了 `inputs`？",
     "not scalar": "{who} 需要一个标量，但这个节点存的是形状为 {shape} 的数组（批量模式）；"
-                  "请先用 .sum() 或 .mean() 归约",
+                  "请先用 .sum() 或 .mean() 归约，"
+                  "或把上游梯度（一个这个形状的数组）交给 backward()",
+    "upstream shape": "backward(gradient)：{node} 的形状是 {shape}，但上游梯度的形状是 {got}；"
+                      "请给这个节点的每个元素一个数",
     "float batch": "对批量模式的 Value 取 float()：请先用 sum() 或 mean() 归约",
 }
