@@ -118,3 +118,15 @@ def test_a_graph_recorded_on_numbers_runs_over_arrays_of_points():
         summed(xs, 1.0)
     with pytest.raises(ValueError, match=r"shapes \(3,\), \(2,\), which do not broadcast"):
         compiled(xs, np.array([1.0, 2.0]))
+
+
+@pytest.mark.parametrize("bad", [10**400, math.nan, math.inf, "1", None, True, 1 + 2j])
+def test_a_compiled_batch_graph_refuses_bad_numbers_as_the_engine_does(bad):
+    x, xb = Value(1.5, "x"), Value(np.array([1.0, 2.0]), "xb")
+    compiled = compile_graph(((xb * x).tanh()).sum(), [x, xb], backend="numpy")
+    with pytest.raises(Exception) as engine:
+        Value(bad)
+    with pytest.raises(Exception) as refused:
+        compiled(1.0, bad)
+    assert type(refused.value) is type(engine.value)
+    assert "input 'xb'" in str(refused.value)

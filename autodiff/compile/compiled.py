@@ -272,6 +272,7 @@ class CompiledGraph:
                 continue
             if not isinstance(value, np.ndarray) or value.ndim == 0:
                 if errors.is_number(value) or isinstance(value, np.ndarray):
+                    _number(name, value)  # a bad number is refused as the engine would first
                     raise TypeError(f"input {name!r} was an array when the graph was recorded, "
                                     "so it takes an array (of any batch size), got a number")
                 raise _bad_data(f"input {name!r}", value)
@@ -303,16 +304,19 @@ def _bad_data(where: str, data) -> Exception:
 
 
 def _number(name: str, value) -> float:
-    """One input as a float, by the engine's rule: an int, a float or a NumPy real scalar (a
-    0-d array too), never a bool; anything else is the TypeError `Value` would raise."""
+    """One input as a float, by the engine's rule: a finite int, float or NumPy real scalar (a
+    0-d array too), never a bool; anything else is the error `Value` would raise."""
     if isinstance(value, np.ndarray) and value.dtype.kind in "fiu":
         value = value.item()  # 0-d: the number it holds
     if not errors.is_number(value):
         raise _bad_data(f"input {name!r}", value)
     try:
-        return float(value)
+        number = float(value)
     except OverflowError:  # an int beyond the float range
         raise _bad_data(f"input {name!r}", value) from None
+    if number - number != 0.0:
+        raise errors.error("data infinite", where=f"input {name!r}", value=repr(number))
+    return number
 
 
 # --- compiling ---------------------------------------------------------------------------------
