@@ -2,7 +2,8 @@
 
 Layers, each importing only those before it: `engine` (the op table, `Value`, backward),
 `check` (finite differences), `see` (trace, explain, draw, the step-through page), `compile`
-(straight-line code), and on top, after `nn`, the command line `cli`.
+(straight-line code), `work` (checking a learner's numbers), and on top, after `nn`, the
+command line `cli`.
 """
 
 from .check import GradcheckError, gradcheck, numerical_grad
@@ -13,6 +14,7 @@ from .engine.higher import grad, hessian, jvp
 from .engine.linear import linear
 from .engine.value import Value, no_grad
 from .see import Trace, draw_graph, trace
+from .work import WorkReport, check_work
 
 __all__ = [
     "Value",
@@ -31,4 +33,6 @@ __all__ = [
     "draw_graph",
     "compile_graph",
     "CompiledGraph",
+    "check_work",
+    "WorkReport",
 ]
