@@ -19,8 +19,9 @@ if TYPE_CHECKING:
 
 __all__ = ["Change", "KINDS", "changes"]
 
-KINDS = ("wrong input", "wrong slope", "missing factor", "missing path", "sign",
-         "updated weight", "rounding", "wrong lr")
+# The kinds, plainest first: where two give the very same numbers, the plainer is named.
+KINDS = ("sign", "missing factor", "missing path", "wrong slope", "wrong input",
+         "updated weight", "wrong lr", "rounding")
 
 NICE_DIGITS = 2  # a learning rate a learner might use by mistake: 0.1, 1, 0.05, 0.25
 
@@ -63,20 +64,27 @@ def _wrong_inputs(sheet: Sheet, step: Step, get) -> Iterator[Change]:
     node = step.node
     for position, x in enumerate(node.inputs):
         right = get(sheet.value_step[x].index)
-        for other in sheet.order[: sheet.position[node]]:
+        for other in _nameable(sheet.order[: sheet.position[node]]):
             source = sheet.value_step[other].index
             if other is not x and get(source) != right:
                 yield Change("wrong input", step.index, source=source, position=position)
 
 
+def _nameable(nodes: list[Value]) -> Iterator[Value]:
+    """The nodes a learner writes down and could mix up: labeled ones and constants."""
+    return (node for node in nodes if node.label or not node.inputs)
+
+
 def _gradient_slips(sheet: Sheet, step: Step, get, updated) -> Iterator[Change]:
     node, i = step.node, step.index
     edges = sheet.users[node]
-    for e, (user, _) in enumerate(edges):
+    for e, (user, k) in enumerate(edges):
         if len(edges) > 1:
             yield Change("missing path", i, edge=e, drop="path")
             yield Change("sign", i, edge=e, negate=True)
-        yield Change("missing factor", i, edge=e, drop="local")
+        local = sheet.local(user, k, get)
+        if abs(local) != 1.0:  # leaving out 1 changes nothing; leaving out -1 is a sign slip
+            yield Change("missing factor", i, edge=e, drop="local")
         if user is not sheet.root:
             yield Change("missing factor", i, edge=e, drop="upstream")
         for other in sheet.order:
@@ -88,14 +96,14 @@ def _gradient_slips(sheet: Sheet, step: Step, get, updated) -> Iterator[Change]:
             after = updated(x) if not x.inputs else None
             if after is not None and after != right:
                 yield Change("updated weight", i, edge=e, position=position, constant=after)
-            for other in sheet.order[: sheet.position[user]]:
+            for other in _nameable(sheet.order[: sheet.position[user]]):
                 source = sheet.value_step[other].index
                 if other is not x and get(source) != right:
                     yield Change("wrong input", i, edge=e, position=position, source=source)
         right = get(sheet.grad_step[user].index)
         for other in sheet.order[sheet.position[node] + 1:]:
             source = sheet.grad_step[other].index
-            if other is not user and get(source) != right:
+            if other.label and other is not user and get(source) != right:
                 yield Change("wrong input", i, edge=e, upstream=source)
 
 

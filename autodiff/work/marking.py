@@ -13,7 +13,7 @@ import difflib
 from collections.abc import Mapping
 
 from ..engine.value import Value
-from .catalog import Change, changes
+from .catalog import KINDS, Change, changes
 from .report import Slip, WorkReport, WorkRow
 from .sheet import Sheet
 from .texts import rounding_text, row_title, slip_text
@@ -110,12 +110,12 @@ class _Marker:
                     return []
                 moved = self.world.trial(change)
                 if i in moved and self.agrees(i, moved[i]):
-                    scored.append((self.disturbance(i, moved), change))
+                    scored.append((self.rank(i, moved, change), change))
         if not scored:
             return []
-        best = min(score for score, _ in scored)
-        chosen = [change for score, change in scored if score == best]
-        if best[0] == 0 and chosen[0].step != i:
+        best = min(rank for rank, _ in scored)
+        chosen = [change for rank, change in scored if rank == best]
+        if best[0] == 0 and (chosen[0].step != i or chosen[0].kind == "wrong lr"):
             self.adopt(chosen[0])
         found = []
         for change in chosen:
@@ -124,8 +124,18 @@ class _Marker:
                 found.append((change.kind, text))
         return found
 
+    def rank(self, i: int, moved: dict[int, float], change: Change) -> tuple:
+        """How well a slip explains row i, best lowest: the fewest other answers it disturbs,
+        the most it mends; then the slip nearest the row (a sign flipped in the row or in a
+        row it comes from give the same numbers); then one that gives the number exactly over
+        one within the tolerance; then the plainer kind."""
+        broken, mended = self.disturbance(i, moved)
+        given = self.given[i].value
+        exact = abs(moved[i] - given) <= 1e-9 * abs(given) + 1e-300
+        return broken, -mended, -change.step, not exact, KINDS.index(change.kind)
+
     def disturbance(self, i: int, moved: dict[int, float]) -> tuple[int, int]:
-        """(answers a slip would stop fitting, minus answers it would make fit)."""
+        """(answers a slip would stop fitting, answers it would make fit)."""
         broken = mended = 0
         for j, number in moved.items():
             if j != i and j in self.given:
@@ -133,11 +143,12 @@ class _Marker:
                 after = self.agrees(j, number)
                 broken += before and not after
                 mended += after and not before
-        return broken, -mended
+        return broken, mended
 
     def adopt(self, change: Change) -> None:
         """Take a slip in an unanswered row as part of the learner's work from now on."""
-        adopted = {**self.world.adopted, change.step: change}
+        key = "lr" if change.kind == "wrong lr" else change.step
+        adopted = {**self.world.adopted, key: change}
         self.world = World(self.sheet, self.values, adopted)
 
     def updated(self, leaf: Value) -> float | None:
@@ -154,9 +165,12 @@ class _Marker:
                    and self.values[j] != self.sheet.truth[j]]
         if not rounded:
             return []
-        exact = {**self.values, **{j: self.sheet.truth[j] for j in rounded}}
-        if not self._close(i, exact):
-            return []
+        alone = [j for j in rounded if self._close(i, {**self.values, j: self.sheet.truth[j]})]
+        if not alone:  # no one number's rounding explains the row: all of them together?
+            if not self._close(i, {**self.values, **{j: self.sheet.truth[j] for j in rounded}}):
+                return []
+            alone = rounded
+        rounded = alone
         self.reported_roundings.update(rounded)
         sources = [(row_title(self.sheet, j), self.given[j].text) for j in rounded]
         return [("rounding", rounding_text(sources, self.sheet.steps[i].name))]

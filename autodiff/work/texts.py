@@ -112,4 +112,4 @@ def _step_text(sheet: Sheet, change: Change, row: str) -> str:
 def rounding_text(sources: list[tuple[str, str]], row: str) -> str:
     """Numbers written rounded and worked on: the later row inherits their error."""
     written = " and ".join(f"{name} = {text}" for name, text in sources)
-    return f"{written} was rounded early and worked on: {row} inherits the error"
+    return f"{written} was worked on rounded: {row} inherits the rounding error"

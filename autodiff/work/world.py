@@ -20,14 +20,22 @@ class World:
     the work goes on from (`values`: the learner's own where given)."""
 
     def __init__(self, sheet: Sheet, given: dict[int, float],
-                 adopted: dict[int, Change] | None = None) -> None:
+                 adopted: dict | None = None) -> None:
         self.sheet, self.given, self.adopted = sheet, given, dict(adopted or {})
         self.computed: list[float] = []
         self.values: list[float] = []
         for step in sheet.steps:
-            worked = sheet.evaluate(step, self.values.__getitem__, self.adopted.get(step.index))
+            worked = sheet.evaluate(step, self.values.__getitem__, self.change(step.index))
             self.computed.append(worked)
             self.values.append(given.get(step.index, worked))
+
+    def change(self, index: int) -> Change | None:
+        """The slip taken into row `index`: its own, or for a step, a learning rate found
+        wrong in an earlier step (the learner used it for every step)."""
+        own = self.adopted.get(index)
+        if own is None and self.sheet.steps[index].kind == "new":
+            return self.adopted.get("lr")
+        return own
 
     def trial(self, change: Change) -> dict[int, float]:
         """The rows whose worked number moves when `change` is made, and their new numbers."""
@@ -46,7 +54,7 @@ class World:
             if i in done:
                 continue
             done.add(i)
-            worked = sheet.evaluate(sheet.steps[i], get, self.adopted.get(i))
+            worked = sheet.evaluate(sheet.steps[i], get, self.change(i))
             if worked == self.computed[i]:
                 continue
             moved[i] = worked
