@@ -74,7 +74,7 @@ def work(net: Net, lr: float, slip: str = "", at: tuple = (),
     the activation's slope), "missing path" (a hidden gradient without its last output's
     term), "sign" (dE/dy of output `at[0]` as t − y), "updated weight" (a hidden gradient
     with the first output weight after its step), "rounding" (a hidden output rounded to
-    1 decimal and worked on),
+    2 significant digits and worked on),
     "wrong lr" (every step at lr 0.1). `override` puts the learner's own number in place of
     a neuron's output, the rest worked on from it.
     """
@@ -88,7 +88,7 @@ def work(net: Net, lr: float, slip: str = "", at: tuple = (),
             nets.append(sum(w * v for w, v in zip(row, inputs)) + bias)
             out = override.get(net.name("out", L, j), squash(net, nets[-1]))
             if (slip, at) == ("rounding", (L, j)):
-                out = round(out, 1)  # written down rounded, and worked on
+                out = float(f"{out:.2g}")  # written down rounded, and worked on
             sheet[net.name("net", L, j)], sheet[net.name("out", L, j)] = nets[-1], out
             outs.append(out)
         layers.append((list(inputs), outs))

@@ -18,7 +18,7 @@ from .report import Slip, WorkReport, WorkRow
 from .sheet import Sheet
 from .texts import rounding_text, row_title, slip_text
 from .world import World
-from .written import Written, written
+from .written import Written, round_significant, written
 
 __all__ = ["check_work", "MAX_TRIALS"]
 
@@ -126,13 +126,15 @@ class _Marker:
 
     def rank(self, i: int, moved: dict[int, float], change: Change) -> tuple:
         """How well a slip explains row i, best lowest: the fewest other answers it disturbs,
-        the most it mends; then the slip nearest the row (a sign flipped in the row or in a
+        the most it mends; a rounding only where nothing else explains it; then the slip
+        nearest the row (a sign flipped in the row or in a
         row it comes from give the same numbers); then one that gives the number exactly over
         one within the tolerance; then the plainer kind."""
         broken, mended = self.disturbance(i, moved)
         given = self.given[i].value
         exact = abs(moved[i] - given) <= 1e-9 * abs(given) + 1e-300
-        return broken, -mended, -change.step, not exact, KINDS.index(change.kind)
+        rounding = change.kind == "rounding"  # it explains any small difference: the last resort
+        return broken, -mended, rounding, -change.step, not exact, KINDS.index(change.kind)
 
     def disturbance(self, i: int, moved: dict[int, float]) -> tuple[int, int]:
         """(answers a slip would stop fitting, answers it would make fit)."""
@@ -160,9 +162,8 @@ class _Marker:
 
     def rounding(self, i: int) -> list[tuple[str, str]]:
         """A carried row whose whole error comes from numbers written rounded."""
-        rounded = [j for j in self.ancestors(i) if j in self.given and j not in
-                   self.reported_roundings and self.agrees(j, self.sheet.truth[j])
-                   and self.values[j] != self.sheet.truth[j]]
+        rounded = [j for j in self.ancestors(i) if j in self.given
+                   and j not in self.reported_roundings and self.written_rounded(j)]
         if not rounded:
             return []
         alone = [j for j in rounded if self._close(i, {**self.values, j: self.sheet.truth[j]})]
@@ -174,6 +175,11 @@ class _Marker:
         self.reported_roundings.update(rounded)
         sources = [(row_title(self.sheet, j), self.given[j].text) for j in rounded]
         return [("rounding", rounding_text(sources, self.sheet.steps[i].name))]
+
+    def written_rounded(self, j: int) -> bool:
+        """Row j holds the true number rounded to the digits written, and not the number."""
+        truth, number = self.sheet.truth[j], self.given[j]
+        return number.value != truth and number.value == round_significant(truth, number.digits)
 
     def _close(self, i: int, exact: dict[int, float]) -> bool:
         worked = World(self.sheet, exact, self.world.adopted).computed[i]
