@@ -11,7 +11,7 @@ import numpy as np
 
 __all__ = ["Written", "written", "round_significant", "significant_digits"]
 
-_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ def written(name: str, value: object) -> Written:
     text = value.strip() if isinstance(value, str) else repr(float(value))
     if isinstance(value, (int, np.integer)):
         text = str(int(value))
-    if not _NUMBER.fullmatch(text):
+    if not NUMBER.fullmatch(text):
         raise ValueError(f"check_work: the answer for {name!r} is not a number: {text!r}; "
                          f"write it as 0.5933 or 5.933e-1")
     number = float(text)
