@@ -18,7 +18,7 @@ from .report import Slip, WorkReport, WorkRow
 from .sheet import Sheet
 from .texts import rounding_text, row_title, slip_text
 from .world import World
-from .written import Written, round_significant, written
+from .written import Written, written
 
 __all__ = ["check_work", "MAX_TRIALS"]
 
@@ -179,7 +179,7 @@ class _Marker:
     def written_rounded(self, j: int) -> bool:
         """Row j holds the true number rounded to the digits written, and not the number."""
         truth, number = self.sheet.truth[j], self.given[j]
-        return number.value != truth and number.value == round_significant(truth, number.digits)
+        return number.value != truth and number.digits < 15 and number.rounds(truth)
 
     def _close(self, i: int, exact: dict[int, float]) -> bool:
         worked = World(self.sheet, exact, self.world.adopted).computed[i]

@@ -35,7 +35,7 @@ class WorkRow:
     status: str
     written: str = ""
     follows: float | None = None
-    slips: list[Slip] = field(default_factory=list, compare=False)
+    slips: list[Slip] = field(default_factory=list, compare=False, repr=False)
 
 
 @dataclass
@@ -89,6 +89,9 @@ class WorkReport:
         lines.insert(1, "  ".join("-" * w for w in widths) + "  ----")
         tail = [self.summary()] + ([self.note] if self.note else [])
         return "\n".join([*(line.rstrip() for line in lines), "", *tail])
+
+    def __repr__(self) -> str:
+        return f"<WorkReport: {self.summary()}>"
 
     def _repr_html_(self) -> str:
         colors = {"right": "#1a7f37", "carried": "#9a6700", "wrong": "#cf222e"}

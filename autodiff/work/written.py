@@ -28,7 +28,16 @@ class Written:
             return False
         if abs(self.value - expected) <= atol + rtol * abs(expected):
             return True
-        return self.value == round_significant(expected, self.digits)
+        return self.rounds(expected)
+
+    def rounds(self, expected: float) -> bool:
+        """Whether this is `expected` rounded to the digits written."""
+        if self.value == 0.0:
+            return False  # "0" holds no digits to round to
+        # Rounded to the digits written: within half a unit of the last digit (both ways at
+        # a tie: 0.18005 may be written 0.1800 or 0.1801).
+        unit = 10.0 ** (math.floor(math.log10(abs(self.value))) - self.digits + 1)
+        return abs(self.value - expected) <= 0.5 * unit * (1 + 1e-9)
 
 
 def written(name: str, value: object) -> Written:
