@@ -268,3 +268,24 @@ def test_the_report_reads_as_a_table_in_text_and_html():
     assert page.count("<tr") == len(report.rows) + 1 and "wrong" in page
     assert set(KINDS) == {"wrong input", "wrong slope", "missing factor", "missing path",
                           "sign", "updated weight", "rounding", "wrong lr"}
+
+
+def test_a_graph_too_big_to_search_is_marked_and_says_so():
+    from work_by_hand import random_net as make
+
+    from autodiff.work.marking import MAX_SEARCH_NODES
+
+    net = make(random.Random(9), [4, 9, 9, 4], OTHER_NAMES)
+    sheet = work(net, LR)
+    report = check_work(net.graph(), {k: v * 1.1 for k, v in sheet.items()}, lr=LR)
+    assert report.first_wrong is not None and report.slips == []
+    assert f"up to {MAX_SEARCH_NODES}" in report.note and report.note in str(report)
+
+
+def test_the_search_stops_at_its_budget_and_says_where():
+    net = random_net(random.Random(8), [4, 8, 8, 2], OTHER_NAMES)
+    sheet = work(net, LR)
+    outputs = {k: v * 1.1 for k, v in sheet.items() if k.startswith("err") or k == "loss"}
+    report = check_work(net.graph(), outputs, lr=LR)
+    assert report.first_wrong is not None
+    assert "search for slips stopped at" in report.note and "rows" in report.note

@@ -20,9 +20,12 @@ from .texts import rounding_text, row_title, slip_text
 from .world import World
 from .written import Written, written
 
-__all__ = ["check_work", "MAX_TRIALS"]
+__all__ = ["check_work", "MAX_EVALUATIONS", "MAX_SEARCH_NODES"]
 
-MAX_TRIALS = 200_000  # slips tried for one report; a hand-worked graph needs a few thousand
+# The search's budget, in rows worked while trying slips (a few microseconds each): the 2-2-2
+# example needs about 7,000 even when every answer is wrong.
+MAX_EVALUATIONS = 60_000
+MAX_SEARCH_NODES = 200  # beyond this, answers are marked but no slip is searched for
 
 
 def check_work(root: Value, answers: Mapping[str, object], *, lr: float | None = None,
@@ -74,7 +77,11 @@ class _Marker:
         self.sheet, self.given, self.rtol, self.atol = sheet, given, rtol, atol
         self.values = {i: w.value for i, w in given.items()}
         self.world = World(sheet, self.values)
-        self.trials, self.note = 0, ""
+        self.spent, self.note = 0, ""
+        if len(sheet.order) > MAX_SEARCH_NODES:
+            self.note = (f"No slips were searched for: the graph has {len(sheet.order)} nodes, "
+                         f"and the search takes graphs of up to {MAX_SEARCH_NODES} (a "
+                         "hand-worked example has tens). The statuses are complete.")
         self.reported_roundings: set[int] = set()
 
     def agrees(self, i: int, number: float) -> bool:
@@ -98,15 +105,18 @@ class _Marker:
 
     def explain(self, i: int) -> list[tuple[str, str]]:
         """The slips that give the learner's number in row i, best first."""
+        if self.note:
+            return []
         scored = []
-        for host in [*self.world.hidden_ancestors(i), i]:
+        for host in [i, *reversed(self.world.hidden_ancestors(i))]:  # nearest rows first
             given = self.given[i].value if host == i else None
             for change in changes(self.sheet, self.sheet.steps[host], self.world.values.__getitem__,
                                   self.updated, given):
-                self.trials += 1
-                if self.trials > MAX_TRIALS:
-                    self.note = (f"The search for slips stopped after {MAX_TRIALS} tries; "
-                                 "rows after it may have slips not named.")
+                if self.spent + self.world.evaluations > MAX_EVALUATIONS:
+                    self.note = (f"The search for slips stopped at {self.sheet.steps[i].name}: "
+                                 f"it had worked {MAX_EVALUATIONS} rows. Rows from there on are "
+                                 "marked, but their slips are not named; check fewer "
+                                 "numbers at a time, or give the numbers in between.")
                     return []
                 moved = self.world.trial(change)
                 if i in moved and self.agrees(i, moved[i]):
@@ -151,6 +161,7 @@ class _Marker:
         """Take a slip in an unanswered row as part of the learner's work from now on."""
         key = "lr" if change.kind == "wrong lr" else change.step
         adopted = {**self.world.adopted, key: change}
+        self.spent += self.world.evaluations
         self.world = World(self.sheet, self.values, adopted)
 
     def updated(self, leaf: Value) -> float | None:

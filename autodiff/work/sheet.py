@@ -58,7 +58,7 @@ class Sheet:
                                  "holds arrays (batch mode): build it for one sample")
         if len(order) > MAX_NODES:
             raise ValueError(f"check_work: the graph has {len(order)} nodes; checking "
-                             f"searches graphs of up to {MAX_NODES} (a hand-worked example "
+                             f"marks graphs of up to {MAX_NODES} (a hand-worked example "
                              f"has tens). Check a smaller piece of it")
         self.root, self.lr, self.order = root, lr, order
         self.position = {node: i for i, node in enumerate(order)}

@@ -22,6 +22,7 @@ class World:
     def __init__(self, sheet: Sheet, given: dict[int, float],
                  adopted: dict | None = None) -> None:
         self.sheet, self.given, self.adopted = sheet, given, dict(adopted or {})
+        self.evaluations = 0  # rows worked by trials: the cost of the search so far
         self.computed: list[float] = []
         self.values: list[float] = []
         for step in sheet.steps:
@@ -41,6 +42,7 @@ class World:
         """The rows whose worked number moves when `change` is made, and their new numbers."""
         sheet, overlay = self.sheet, {}
         get = lambda i: overlay.get(i, self.values[i])  # noqa: E731
+        self.evaluations += 1
         first = sheet.evaluate(sheet.steps[change.step], get, change)
         moved = {change.step: first}
         if change.step in self.given or first == self.values[change.step]:
@@ -54,6 +56,7 @@ class World:
             if i in done:
                 continue
             done.add(i)
+            self.evaluations += 1
             worked = sheet.evaluate(sheet.steps[i], get, self.change(i))
             if worked == self.computed[i]:
                 continue
