@@ -2,7 +2,8 @@
 
 Layers, each importing only those before it: `engine` (the op table, `Value`, backward),
 `check` (finite differences), `see` (trace, explain, draw, the step-through page), `compile`
-(straight-line code), and on top, after `nn`, the command line `cli`.
+(straight-line code), `work` (checking a learner's numbers), and on top, after `nn`, the
+command line `cli`.
 """
 
 from .check import GradcheckError, gradcheck, numerical_grad
@@ -15,6 +16,7 @@ from .engine.mode import no_grad
 from .engine.value import Value
 from .language import get_language, language, set_language
 from .see import Trace, draw_graph, trace
+from .work import WorkReport, check_work
 
 __all__ = [
     "Value",
@@ -36,4 +38,6 @@ __all__ = [
     "set_language",
     "get_language",
     "language",
+    "check_work",
+    "WorkReport",
 ]

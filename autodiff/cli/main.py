@@ -1,4 +1,4 @@
-"""The `autodiff` command: trace, draw, train, compile. Thin: parse, call the library, print.
+"""The `autodiff` command: trace, draw, train, compile, check. Thin: parse, call the library, print.
 
 Bad usage or bad input ends with one line on stderr and exit status 2, never a traceback;
 any other exception is a bug and is left to show itself.
@@ -161,6 +161,19 @@ def _build_parser() -> _Parser:
     compile_.add_argument("expr", metavar="EXPR", nargs="?")
     compile_.add_argument("--at", metavar="NAME=NUMBER,...", action="append")
     compile_.set_defaults(run=_run_compile)
+    check = commands.add_parser(
+        "check", help="check your hand-worked numbers for the 2-2-2 example, slips named",
+        description="Check a learner's numbers for the hand-worked 2-2-2 network: each right, "
+        "carried (wrong only because of an earlier number) or wrong, and the slip that gives "
+        "a wrong one. FILE: CSV rows name,value (header optional) or a JSON object; names are "
+        "labels (net_h1), gradients (dE_total/dw5) and weights after the step (w5_new). "
+        "Exit status 0 when every number is right, 1 when some are not.",
+    )
+    check.add_argument("file", metavar="FILE", help="the answers: .csv or .json")
+    check.add_argument("--lr", type=float, default=0.5, metavar="X",
+                       help="the learning rate of the step (default 0.5, the textbook's)")
+    check.set_defaults(run=_run_check)
+
     for command in commands.choices.values():  # every subcommand speaks both languages
         command.add_argument("--lang", choices=LANGUAGES,
                              help="the language of what it prints: en or zh (default: zh where "
@@ -293,3 +306,22 @@ def _run_compile(args: argparse.Namespace) -> int:
     except (FormulaError, ValueError, ArithmeticError) as error:
         raise _UsageError(f"autodiff compile: {error}") from None
     return 0
+
+
+# --- check ------------------------------------------------------------------------------------
+
+
+@_failing((ValueError, KeyError, TypeError), "autodiff check")
+def _run_check(args: argparse.Namespace) -> int:
+    from nn import examples  # only the command line reaches into nn
+
+    from ..work import check_work
+    from ..work.answers import read_answers
+
+    answers = read_answers(args.file)
+    try:
+        report = check_work(examples.mazur().loss(), answers, lr=args.lr)
+    except KeyError as error:
+        raise ValueError(f"{args.file}: {error.args[0]}") from None
+    print(report)
+    return 0 if report.ok else 1

@@ -31,7 +31,7 @@ TEXTS: dict[str, str] = {
     "number.mean": "mean {mean}",
     "number.empty": "empty",
     # --- the command line ---------------------------------------------------------------------
-    "cli.choose_command": "autodiff: choose a command: trace, draw, train or compile "
+    "cli.choose_command": "autodiff: choose a command: trace, draw, train, compile or check "
                           "(see autodiff --help)",
     "cli.wrote": "Wrote {files}",
     "cli.and": " and ",

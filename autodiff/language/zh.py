@@ -32,7 +32,7 @@ TEXTS: dict[str, str] = {
     "number.mean": "均值 {mean}",
     "number.empty": "空",
     # --- the command line ---------------------------------------------------------------------
-    "cli.choose_command": "autodiff：请选择一个命令：trace、draw、train 或 compile"
+    "cli.choose_command": "autodiff：请选择一个命令：trace、draw、train、compile 或 check"
                           "（见 autodiff --help）",
     "cli.wrote": "已写入 {files}",
     "cli.and": " 和 ",

@@ -1,0 +1,129 @@
+"""The catalog of slips: each a `Change` to one row of the sheet, and the ways to make them.
+
+A slip is tried by working its row again with the change (sheet.py) and seeing whether the
+learner's number comes out. Every kind is generated from the graph itself: its nodes, its
+edges and the op table, never from the names or numbers of one example.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ..engine.value import Value
+from .written import round_significant
+
+if TYPE_CHECKING:
+    from .sheet import Sheet, Step
+
+__all__ = ["Change", "KINDS", "changes"]
+
+# The kinds, plainest first: where two give the very same numbers, the plainer is named.
+KINDS = ("sign", "missing factor", "missing path", "wrong slope", "wrong input",
+         "updated weight", "wrong lr", "rounding")
+
+NICE_DIGITS = 2  # a learning rate a learner might use by mistake: 0.1, 1, 0.05, 0.25
+
+
+@dataclass(frozen=True)
+class Change:
+    """One slip in one row (`step`): which part of the row's work is done differently."""
+
+    kind: str
+    step: int
+    source: int | None = None      # the row whose value stands where another belongs
+    position: int | None = None    # which input of the op it stands in for
+    edge: int | None = None        # which term of a gradient's sum (user, input) is changed
+    drop: str | None = None        # left out of that term or sum: "path", "local", "upstream"
+    slope_at: Value | None = None  # the node a local derivative was taken at instead
+    upstream: int | None = None    # a gradient row used in place of the user's gradient
+    constant: float | None = None  # a number used in place of an input (the updated weight)
+    negate: bool = False           # the row (or the term `edge`) with its sign flipped
+    round_to: float | None = None  # the row's number rounded early
+    lr: float | None = None        # the learning rate used instead
+
+
+def changes(sheet: Sheet, step: Step, get: Callable[[int], float],
+            updated: Callable[[Value], float | None], given: float | None) -> Iterator[Change]:
+    """Every slip of the catalog that could sit in row `step`, given the values `get` sees,
+    `updated(leaf)`, a parameter's value after the step (None where unknown), and `given`,
+    the learner's number for the row where the row is the one being explained."""
+    if step.kind == "value" and step.node.inputs:
+        yield from _wrong_inputs(sheet, step, get)
+    elif step.kind == "grad" and step.node is not sheet.root:
+        yield from _gradient_slips(sheet, step, get, updated)
+    elif step.kind == "new":
+        yield from _wrong_lr(sheet, step, get, given)
+    if step.kind != "grad" or step.node is not sheet.root:
+        yield Change("sign", step.index, negate=True)
+        yield from _roundings(sheet, step, get)
+
+
+def _wrong_inputs(sheet: Sheet, step: Step, get) -> Iterator[Change]:
+    node = step.node
+    for position, x in enumerate(node.inputs):
+        right = get(sheet.value_step[x].index)
+        for other in _nameable(sheet.order[: sheet.position[node]]):
+            source = sheet.value_step[other].index
+            if other is not x and get(source) != right:
+                yield Change("wrong input", step.index, source=source, position=position)
+
+
+def _nameable(nodes: list[Value]) -> Iterator[Value]:
+    """The nodes a learner writes down and could mix up: labeled ones and constants."""
+    return (node for node in nodes if node.label or not node.inputs)
+
+
+def _gradient_slips(sheet: Sheet, step: Step, get, updated) -> Iterator[Change]:
+    node, i = step.node, step.index
+    edges = sheet.users[node]
+    for e, (user, k) in enumerate(edges):
+        if len(edges) > 1:
+            yield Change("missing path", i, edge=e, drop="path")
+            yield Change("sign", i, edge=e, negate=True)
+        local = sheet.local(user, k, get)
+        if abs(local) != 1.0:  # leaving out 1 changes nothing; leaving out -1 is a sign slip
+            yield Change("missing factor", i, edge=e, drop="local")
+        if user is not sheet.root:
+            yield Change("missing factor", i, edge=e, drop="upstream")
+        for other in sheet.order:
+            if other is not user and other.op_entry is user.op_entry and \
+                    len(other.inputs) == len(user.inputs) and other.exponent == user.exponent:
+                yield Change("wrong slope", i, edge=e, slope_at=other)
+        for position, x in enumerate(user.inputs):
+            right = get(sheet.value_step[x].index)
+            after = updated(x) if not x.inputs else None
+            if after is not None and after != right:
+                yield Change("updated weight", i, edge=e, position=position, constant=after)
+            for other in _nameable(sheet.order[: sheet.position[user]]):
+                source = sheet.value_step[other].index
+                if other is not x and get(source) != right:
+                    yield Change("wrong input", i, edge=e, position=position, source=source)
+        right = get(sheet.grad_step[user].index)
+        for other in sheet.order[sheet.position[node] + 1:]:
+            source = sheet.grad_step[other].index
+            if other.label and other is not user and get(source) != right:
+                yield Change("wrong input", i, edge=e, upstream=source)
+
+
+def _wrong_lr(sheet: Sheet, step: Step, get, given: float | None) -> Iterator[Change]:
+    """The learning rate the learner's number implies, where it is a round one."""
+    grad = get(sheet.grad_step[step.node].index)
+    if sheet.lr is None or given is None or grad == 0.0:
+        return
+    implied = (get(sheet.value_step[step.node].index) - given) / grad
+    nice = round_significant(implied, NICE_DIGITS)
+    if implied > 0 and abs(implied - nice) <= 1e-3 * nice and nice != sheet.lr:
+        yield Change("wrong lr", step.index, lr=nice)
+
+
+def _roundings(sheet: Sheet, step: Step, get) -> Iterator[Change]:
+    """The row's number rounded to 1-5 significant digits or decimals, each rounding once."""
+    value = sheet.evaluate(step, get)
+    seen = {value}
+    for digits in range(1, 6):
+        for rounded in (round_significant(value, digits), round(value, digits)):
+            if rounded not in seen:
+                seen.add(rounded)
+                yield Change("rounding", step.index, round_to=rounded)

@@ -1,0 +1,115 @@
+"""What a report says to a learner: each slip as a sentence that names the nodes involved.
+
+Every sentence is made here, in one place, so that a translation has one file to read.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from ..engine.value import Value
+from ..see.numbers import constant_text, number_text
+from .catalog import Change
+
+if TYPE_CHECKING:
+    from .sheet import Sheet
+
+__all__ = ["node_name", "row_title", "slip_text", "rounding_text"]
+
+_LETTER = re.compile(r"\b[abn]\b")
+
+
+def node_name(node: Value, depth: int = 2) -> str:
+    """A node as the learner knows it: its label, a constant, or a short formula."""
+    if node.label:
+        return node.label
+    if not node.inputs:
+        return constant_text(node.data)
+    if depth == 0 or node.op == "linear":
+        return "…"
+    args = [node_name(x, depth - 1) for x in node.inputs]
+    names = {"a": args[0], "b": args[-1], "n": number_text(node.exponent)}
+    text = _LETTER.sub(lambda m: names[m.group(0)], node.op_entry.reads[0])
+    return f"({text})" if " " in text else text
+
+
+def row_title(sheet: Sheet, index: int) -> str:
+    """A row's name, or for a node without a label, what it is."""
+    step = sheet.steps[index]
+    if step.name:
+        return step.name
+    if step.kind == "grad":
+        return f"d{sheet.root_name}/d{node_name(step.node)}"
+    if step.kind == "new":
+        return f"{node_name(step.node)} after the step"
+    return node_name(step.node)
+
+
+def _local_name(user: Value, node: Value) -> str:
+    return f"d{node_name(user)}/d{node_name(node)}"
+
+
+def slip_text(sheet: Sheet, change: Change) -> str:
+    """One sentence for one slip, naming its row and the nodes involved."""
+    row = row_title(sheet, change.step)
+    step = sheet.steps[change.step]
+    if step.kind == "new":
+        return _step_text(sheet, change, row)
+    if change.kind == "rounding":
+        return f"{row} was rounded to {change.round_to!r} before it was used"
+    if step.kind == "value":
+        if change.kind == "sign":
+            return f"{row} has the wrong sign"
+        x = step.node.inputs[change.position]
+        other = node_name(sheet.steps[change.source].node)
+        adds = step.node.op == "+" or (step.node.op == "linear"
+                                       and change.position == len(step.node.inputs) - 1)
+        return f"{row} {'adds' if adds else 'uses'} {other} where {node_name(x)} belongs"
+    return _gradient_text(sheet, change, row)
+
+
+def _gradient_text(sheet: Sheet, change: Change, row: str) -> str:
+    node = sheet.steps[change.step].node
+    if change.edge is None:  # the whole sum: only a sign flips a whole gradient
+        return f"{row} has the wrong sign"
+    user, _ = sheet.users[node][change.edge]
+    through = node_name(user)
+    local = _local_name(user, node)
+    if change.kind == "missing path":
+        return f"{row} leaves out the path through {through}"
+    if change.kind == "sign":
+        return f"{row}: the term through {through} has the wrong sign"
+    if change.kind == "missing factor":
+        left_out = local if change.drop == "local" else row_title(
+            sheet, sheet.grad_step[user].index)
+        return f"{row} leaves out the factor {left_out}"
+    if change.kind == "wrong slope":
+        return (f"{row} takes the slope of {node_name(change.slope_at)} where that of "
+                f"{through} belongs (in {local})")
+    if change.kind == "updated weight":
+        x = node_name(user.inputs[change.position])
+        return (f"{row} uses {x} after the step ({change.constant!r}) where {x} before it "
+                f"belongs (in {local})")
+    if change.upstream is not None:
+        other = row_title(sheet, change.upstream)
+        right = row_title(sheet, sheet.grad_step[user].index)
+        return f"{row} takes {other} where {right} belongs"
+    x = node_name(user.inputs[change.position])
+    other = node_name(sheet.steps[change.source].node)
+    return f"{row} uses {other} where {x} belongs (in {local})"
+
+
+def _step_text(sheet: Sheet, change: Change, row: str) -> str:
+    grad = row_title(sheet, sheet.grad_step[sheet.steps[change.step].node].index)
+    if change.kind == "wrong lr":
+        return f"{row} steps with lr = {change.lr!r} where lr is {sheet.lr!r}"
+    if change.kind == "sign":
+        return f"{row} adds lr × {grad} where the step subtracts it"
+    return f"{row} was rounded to {change.round_to!r}"
+
+
+def rounding_text(sources: list[tuple[str, str]], row: str) -> str:
+    """Numbers written rounded and worked on: the later row inherits their error."""
+    written = " and ".join(f"{name} = {text}" for name, text in sources)
+    return f"{written} was worked on rounded: {row} inherits the rounding error"
