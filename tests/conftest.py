@@ -3,7 +3,7 @@
 import math
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pytest
@@ -214,7 +214,7 @@ def random_graphs(draw, n_inputs: tuple[int, int] = (1, 5), batch: bool | None =
         joined = joined and add(Step("mean", (len(nodes) - 1,)))
     if not joined:
         reject()  # the sum, or a batch's mean, overflows: there is no one root to speak of
-    return RandomGraph(tuple(program), point, len(nodes) - 1, safe)
+    return RandomGraph(_in_graph_order(program, nodes, len(point)), point, len(nodes) - 1, safe)
 
 
 def _points(n_inputs: tuple[int, int], batch: bool | None) -> st.SearchStrategy[tuple]:
@@ -232,6 +232,20 @@ def _points(n_inputs: tuple[int, int], batch: bool | None) -> st.SearchStrategy[
         return (first, *[draw(samples | positive | COORDINATE) for _ in range(n - 1)])
 
     return points()
+
+
+def _in_graph_order(program: list[Step], nodes: list[Value], n: int) -> tuple[Step, ...]:
+    """The steps in the order `topological_order(root)` lists their nodes, reads renumbered.
+
+    The same graph, the same numbers; but where a point is outside two ops' domains, the one
+    that fails first is the one the engine meets first when it rebuilds the graph in that
+    order, as a compiled graph does to name its error.
+    """
+    rank = {id(node): k for k, node in enumerate(topological_order(nodes[-1]))}
+    order = sorted(range(len(program)), key=lambda k: rank[id(nodes[n + k])])
+    position = {k: k for k in range(n)} | {n + k: n + new for new, k in enumerate(order)}
+    return tuple(replace(program[k], reads=tuple(position[i] for i in program[k].reads))
+                 for k in order)
 
 
 def away_from_kinks(f: Callable[..., Value], xs: Sequence[float]) -> bool:
