@@ -1,4 +1,6 @@
-"""Shared test settings. In CI every test must run: a skip there is a failure."""
+"""Shared test settings, the textbook network's fixtures, and `random_graphs`: the one strategy
+for random expression graphs (every op, batch mode, labels) the tests draw from. In CI every
+test must run: a skip there is a failure."""
 
 import math
 import os
@@ -133,6 +135,7 @@ FORMS: dict[str, Form] = {
     "mean":    Form(MEAN,      (1,), lambda c, a: a.mean()),
     "linear":  Form(LINEAR, (3, 5, 7), _linear),  # one to three weights, inputs, and a bias
 }
+CONSTANT_FORMS = {"+c", "c*", "c-", "/c"}  # the forms that read the step's constant c
 COORDINATE = st.floats(-2.0, 2.0, allow_nan=False)
 
 
@@ -183,7 +186,8 @@ def random_graphs(draw, n_inputs: tuple[int, int] = (1, 5), batch: bool | None =
     """A random graph over every op: each step reads any earlier node (so nodes get shared);
     the nodes no step reads are summed, so that branches meet at the root; a batch root is
     averaged. A step that fails at the drawn point (a raw form outside its op's domain, an
-    overflow) is left out, so the graph always builds there.
+    overflow) is left out, so the graph always builds there. The steps come in the graph's
+    topological order.
 
     batch: False, numbers only; True, at least one input an array of samples; None, either.
     """
@@ -205,7 +209,8 @@ def random_graphs(draw, n_inputs: tuple[int, int] = (1, 5), batch: bool | None =
         # Counted back from the newest node, so that examples shrink toward a chain.
         reads = tuple(len(nodes) - 1 - draw(st.integers(0, len(nodes) - 1)) for _ in range(width))
         label = f"n{k}" if labels and draw(st.booleans()) else ""
-        add(Step(form, reads, draw(COORDINATE), label))  # left out where it fails
+        const = draw(COORDINATE) if form in CONSTANT_FORMS else 0.0
+        add(Step(form, reads, const, label))  # left out where it fails
     # Every step drawn is in the graph: the nodes no later step reads are summed into the root.
     read = {k for step in program for k in step.reads}
     loose = [k for k in range(len(point), len(nodes) - 1) if k not in read]
@@ -217,21 +222,17 @@ def random_graphs(draw, n_inputs: tuple[int, int] = (1, 5), batch: bool | None =
     return RandomGraph(_in_graph_order(program, nodes, len(point)), point, len(nodes) - 1, safe)
 
 
-def _points(n_inputs: tuple[int, int], batch: bool | None) -> st.SearchStrategy[tuple]:
+@st.composite
+def _points(draw, n_inputs: tuple[int, int], batch: bool | None) -> tuple:
     """A point: floats in [-2, 2]; in batch mode some inputs arrays of one size (some > 0)."""
-
-    @st.composite
-    def points(draw) -> tuple:
-        n = draw(st.integers(*n_inputs))
-        if not (draw(st.booleans()) if batch is None else batch):
-            return tuple(draw(COORDINATE) for _ in range(n))
-        size = draw(st.integers(1, 5))
-        samples = st.lists(COORDINATE, min_size=size, max_size=size).map(np.array)
-        positive = st.lists(st.floats(0.1, 2.0), min_size=size, max_size=size).map(np.array)
-        first = draw(samples | positive)
-        return (first, *[draw(samples | positive | COORDINATE) for _ in range(n - 1)])
-
-    return points()
+    n = draw(st.integers(*n_inputs))
+    if not (draw(st.booleans()) if batch is None else batch):
+        return tuple(draw(COORDINATE) for _ in range(n))
+    size = draw(st.integers(1, 5))
+    samples = st.lists(COORDINATE, min_size=size, max_size=size).map(np.array)
+    positive = st.lists(st.floats(0.1, 2.0), min_size=size, max_size=size).map(np.array)
+    first = draw(samples | positive)
+    return (first, *[draw(samples | positive | COORDINATE) for _ in range(n - 1)])
 
 
 def _in_graph_order(program: list[Step], nodes: list[Value], n: int) -> tuple[Step, ...]:
