@@ -4,8 +4,8 @@ import math
 
 import numpy as np
 import pytest
+from conftest import random_graphs
 from hypothesis import given
-from hypothesis import strategies as st
 
 from autodiff import Value
 from autodiff.see.numbers import format_number
@@ -237,29 +237,10 @@ def test_batch_mode_explain_sums_over_samples():
     assert "shape (3,)" in str(tr)
 
 
-@st.composite
-def graphs(draw):
-    """A random graph of + * tanh sigmoid over three leaves, some nodes labeled."""
-    leaves = [Value(draw(st.floats(-2, 2)), f"x{i}") for i in range(3)]
-    nodes = list(leaves)
-    for k in range(draw(st.integers(1, 12))):
-        kind = draw(st.sampled_from(["+", "*", "tanh", "sigmoid"]))
-        a = nodes[draw(st.integers(0, len(nodes) - 1))]
-        if kind in "+*":
-            b = nodes[draw(st.integers(0, len(nodes) - 1))]
-            node = a + b if kind == "+" else a * b
-        else:
-            node = getattr(a, kind)()
-        if draw(st.booleans()):
-            node.label = f"n{k}"
-        nodes.append(node)
-    return nodes[-1], leaves
-
-
-@given(graphs())
-def test_explain_total_is_the_gradient_on_random_graphs(case):
-    root, leaves = case
-    tr = trace(root)
+@given(random_graphs())  # every op, some nodes labeled
+def test_explain_total_is_the_gradient_on_random_graphs(graph):
+    leaves = graph.leaves()
+    tr = trace(graph.build(*leaves))
     for leaf in leaves:
         if leaf not in tr._index:
             continue
