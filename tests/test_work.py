@@ -112,13 +112,17 @@ NETS = {
 }
 
 
+# Every slip on every net, except "missing path" on a net of one output: there a hidden
+# gradient has a single path to leave out (the formula test plants that kind instead).
+CASES = [(kind, at, net_name) for kind, at in PLANTED for net_name in NETS
+         if not (kind == "missing path" and net_name == "random 3-2-1")]
+
+
 @pytest.mark.parametrize("answers", ["full", "textbook"])
-@pytest.mark.parametrize("net_name", list(NETS))
-@pytest.mark.parametrize("kind, at", PLANTED, ids=[f"{k} {a}" for k, a in PLANTED])
+@pytest.mark.parametrize("kind, at, net_name", CASES,
+                         ids=[f"{k} {a}-{n}" for k, a, n in CASES])
 def test_a_planted_slip_is_found_where_it_shows_and_nowhere_else(kind, at, net_name, answers):
     net = NETS[net_name]()
-    if kind == "missing path" and len(net.weights[-1]) < 2:
-        pytest.skip("one output: a hidden gradient has a single path (see the formula test)")
     assert _found_where_it_shows(net, kind, at, answers), "the slip must show in the answers"
 
 
