@@ -237,7 +237,7 @@ def test_batch_mode_explain_sums_over_samples():
     assert "shape (3,)" in str(tr)
 
 
-@given(random_graphs())  # every op, some nodes labeled
+@given(random_graphs(batch=None))  # every op, some nodes labeled, numbers or batches
 def test_explain_total_is_the_gradient_on_random_graphs(graph):
     leaves = graph.leaves()
     tr = trace(graph.build(*leaves))
@@ -245,7 +245,23 @@ def test_explain_total_is_the_gradient_on_random_graphs(graph):
         if leaf not in tr._index:
             continue
         explanation = tr.explain(leaf)
-        assert explanation.total == pytest.approx(leaf.grad, rel=1e-9, abs=1e-12)
+        assert np.allclose(explanation.total, leaf.grad, rtol=1e-9, atol=1e-12)
+        assert np.shape(explanation.total) == np.shape(leaf.grad)
+
+
+def test_explain_through_a_reduction_in_batch_mode():
+    # A path through sum() mixes the samples: each sample's share is the sum over all of them.
+    x = Value(np.array([1.0, 2.0, 3.0]), "x")
+    root = (x.sum() * x).mean()
+    tr = trace(root)
+    assert x.grad.tolist() == [4.0, 4.0, 4.0]
+    assert tr.explain(x).total.tolist() == [4.0, 4.0, 4.0]  # one stretch, nothing labeled
+    s = x.sum()
+    s.label = "s"
+    root = (s * x).mean()
+    explanation = trace(root).explain(x)  # two paths: through s, and straight to x
+    assert explanation.total.tolist() == [4.0, 4.0, 4.0]
+    assert [p.product.tolist() for p in explanation.paths] == [[2.0, 2.0, 2.0]] * 2
 
 
 def test_format_number():

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import html
 import unicodedata
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 
-from ..engine.backward import backward, topological_order
+from ..engine.backward import backward, topological_order, unbroadcast
 from ..engine.higher import forward_sweep, tangent
 from ..engine.value import Value
 from ..language import say
@@ -443,7 +442,7 @@ def _explain(tr: Trace, target: Value, max_paths: int) -> Explanation:
         while stack:
             node, factors = stack.pop()
             if node is target:
-                paths.append(Path(factors, _product(factors, target)))
+                paths.append(Path(factors, _product(tr, below, factors)))
                 continue
             for s, local in reversed(list(below[node].items())):
                 factor = Factor(node, s, local, tr.name(node), tr.name(s))
@@ -453,13 +452,35 @@ def _explain(tr: Trace, target: Value, max_paths: int) -> Explanation:
                        frozenset(reaches))
 
 
-def _product(factors: Iterable[Factor], target: Value):
+def _product(tr: Trace, below: dict, factors: tuple[Factor, ...]):
+    """The path's share of the gradient. On numbers, the product of its factors. In batch mode
+    the factors are per-sample arrays, and a reduction (sum, mean) on the way mixes the samples:
+    then the share is carried down the path as backward carries it, summed to each node's shape
+    (an elementwise product of the factors would be wrong there)."""
+    if all(type(f.local) is float for f in factors):
+        result = 1.0
+        for f in factors:
+            result = result * f.local
+        return result
     result = 1.0
     for f in factors:
-        result = result * f.local
-    if isinstance(result, np.ndarray) and type(target.data) is float:
-        return float(np.sum(result))  # a scalar reached through batch nodes: summed over samples
+        result = _pull(tr, below, f.upper, f.lower, result)
     return result
+
+
+def _pull(tr: Trace, below: dict, upper: Value, lower: Value, g):
+    """d root/d upper (`g`) carried down to `lower` through the stretch of unlabeled nodes
+    between them, edge by edge, as the backward pass does."""
+    found = {upper: g}
+    for node in reversed(tr.nodes[tr.index(lower) + 1: tr.index(upper) + 1]):
+        if node not in found:
+            continue
+        for child, local in zip(node.inputs, node.local_grads):
+            if child is lower or (child is not upper and lower in below.get(child, ())
+                                  and not child.label and child is not tr.root):
+                c = unbroadcast(local * found[node], child.data)
+                found[child] = c if child not in found else found[child] + c
+    return found[lower]
 
 
 def _sum(values: list):
