@@ -10,7 +10,7 @@ from ..engine.ops import Op
 from .numbers import constant_text, number_text
 
 __all__ = ["symbol", "reads", "reads_local", "number_text", "constant_text", "printable",
-           "node_names", "is_atom", "MAX_NAME"]
+           "node_names", "is_atom", "d_name", "MAX_NAME"]
 
 MAX_NAME = 28  # a derived name longer than this is shortened to the op and a number
 
@@ -123,6 +123,11 @@ def _operand(name: str, need: int = 3) -> str:
 def is_atom(name: str) -> bool:
     """Whether a name reads as one thing inside a formula (w5, out_h1[2], 0.5), unbracketed."""
     return bool(_ATOM.fullmatch(name[1:] if name.startswith("-") else name))
+
+
+def d_name(name: str) -> str:
+    """A name as it follows a `d` in dE/dw5: bracketed where it is a formula, d(0.99 − out)."""
+    return name if is_atom(name) else f"({name})"
 
 
 def printable(text: str) -> str:
