@@ -51,6 +51,7 @@ MAX_SAMPLES = 8  # samples of a batch the reader can pick (sums are over the who
 PAGE_PATHS = 8  # paths listed when a node is clicked (the count and the sum: always)
 MAX_CHECKED = 400  # leaves checked against central differences
 FORWARD_LEAVES = 8  # leaves offered as forward-mode directions
+FRAME_HEIGHT = 960  # the page's frame in a notebook, in px: it scrolls inside
 _OPTIONS = {"title", "model", "groups", "highlight", "params", "lr", "rankdir"}
 
 # The page's one schema: every record's fields, in the order the page ships them. `page_data`
@@ -170,6 +171,16 @@ def _page_data(tr: Trace, scene: Scene, *, model, layout, params, lr, highlight)
     }
 
 
+def is_variable(node) -> bool:
+    """A leaf the reader can vary: labeled, and not by its own number (a formula's `1` is
+    labeled "1", its text: a constant, with no gradient, no SGD step, no check)."""
+    if node.inputs or not node.label:
+        return False
+    if not reading.is_numeral(node.label):
+        return True
+    return not (type(node.data) is float and float(node.label) == node.data)
+
+
 def _fixed(tr: Trace) -> set:
     """The nodes no gradient is asked of: constants, and nodes made from constants only (a
     target's 1 − t). They pass nothing back that anyone needs, so they get no backward step."""
@@ -177,7 +188,7 @@ def _fixed(tr: Trace) -> set:
     for node in tr.nodes:
         if node is tr.root:
             continue
-        if (not node.inputs and not node.label) or (
+        if (not node.inputs and not is_variable(node)) or (
                 node.inputs and all(x in fixed for x in node.inputs)):
             fixed.add(node)
     return fixed
@@ -394,7 +405,7 @@ def _check(tr: Trace, index: dict) -> dict:
     the recorded graph run again, the leaf moved by t; a batch leaf along all its samples)."""
     order = tr.nodes
     rows = []
-    leaves = [n for n in order if not n.inputs and n.label][:MAX_CHECKED]
+    leaves = [n for n in order if is_variable(n)][:MAX_CHECKED]
     for leaf in leaves:
         x = leaf.data
         h = 1e-6 * max(1.0, float(np.max(np.abs(x))))
@@ -414,7 +425,7 @@ def _check(tr: Trace, index: dict) -> dict:
         rows.append([index[leaf], format_number(analytic), format_number(numeric), close,
                      isinstance(x, np.ndarray)])
     return {"eps": "1e-6 × max(1, |x|)", "rows": rows,
-            "more": max(0, sum(1 for n in order if not n.inputs and n.label) - MAX_CHECKED)}
+            "more": max(0, sum(1 for n in order if is_variable(n)) - MAX_CHECKED)}
 
 
 def _parameters(tr: Trace, params, layout, model) -> list:
@@ -426,7 +437,7 @@ def _parameters(tr: Trace, params, layout, model) -> list:
     if layout is not None and layout.parameters is not None:
         mine = set(tr.nodes)
         return [p for p in layout.parameters(model) if p in mine]
-    return [n for n in tr.nodes if not n.inputs and n.label and type(n.data) is float]
+    return [n for n in tr.nodes if is_variable(n) and type(n.data) is float]
 
 
 def _sgd(tr: Trace, index: dict, num: _Numbers, params: list, lr: float) -> dict:
@@ -447,7 +458,7 @@ def _sgd(tr: Trace, index: dict, num: _Numbers, params: list, lr: float) -> dict
 
 def _forward_mode(tr: Trace, index: dict, num: _Numbers) -> dict:
     """Tangents along a few leaves, left to right, each node's a sum of local × tangent."""
-    leaves = [n for n in tr.nodes if not n.inputs and n.label][:FORWARD_LEAVES]
+    leaves = [n for n in tr.nodes if is_variable(n)][:FORWARD_LEAVES]
     if len(tr.nodes) > 1000:
         leaves = leaves[:2]
     sweeps = {}
@@ -477,7 +488,7 @@ def _views(tr: Trace, data: dict, scene: Scene, rankdir: str) -> dict:
 
     def labels(node) -> list[str]:
         first = num.short(node.data)
-        if not node.inputs and not node.label:  # a constant: its name, and its number
+        if not node.inputs and not is_variable(node):  # a constant: its name, its number
             value = first[0] if isinstance(first, list) else None
             return [tr.names[node]] if value is None else [f"{tr.names[node]} = {value}"]
         grad = num.short(finals[node])
@@ -671,11 +682,11 @@ class TracePage:
         return path
 
     def _repr_html_(self) -> str:
-        # An iframe keeps the page's script and styles apart from the notebook's; the page
-        # sets the frame's height to its own once it has drawn itself.
+        # An iframe keeps the page's script and styles apart from the notebook's. It keeps one
+        # height: the page scrolls inside it, its controls always at the top.
         # In a single-quoted attribute only "&" and "'" need escaping: the page's many double
         # quotes stay as they are, and the notebook stays small.
         srcdoc = self.html.replace("&", "&amp;").replace("'", "&#39;")
         return (f"<iframe srcdoc='{srcdoc}' "
-                'style="width:100%;height:900px;border:1px solid #ddd" '
+                f'style="width:100%;height:{FRAME_HEIGHT}px;border:1px solid #ddd" '
                 'title="the graph, step by step"></iframe>')
