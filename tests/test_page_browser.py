@@ -792,3 +792,89 @@ def test_labels_keep_their_order_nodes_take_the_keyboard_and_motion_can_stop(tex
         finally:
             b.close()
     assert b.errors == []
+
+
+# --- practise mode --------------------------------------------------------------------------------
+
+
+def go_to_step(page, name):
+    """Step forward until the backward step of the node called `name`."""
+    page.click("#last")
+    last = int(page.locator("#counter").text_content().split("/")[1])
+    for k in range(last, 0, -1):
+        page.locator("#slider").fill(str(k))
+        title = page.locator("#step-title").text_content()
+        if title.startswith("Step ") and title.endswith(": " + name):
+            return k
+    raise AssertionError(f"no backward step of {name}")
+
+
+def answer(page, text):
+    page.locator("input#guess").fill(text)
+    page.locator("input#guess").press("Enter")
+    verdict = page.locator("#verdict")
+    return verdict.get_attribute("class").split(), verdict.text_content()
+
+
+@needs_chromium
+def test_practise_mode_on_the_textbook_network(textbook, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    path = tmp_path / "trace.html"
+    textbook.page().save(path)
+    with sync_playwright() as p:
+        b = Browser(p, path)
+        try:
+            b.page.click("#predict")
+            assert b.page.locator("#predict").get_attribute("aria-pressed") == "true"
+            go_to_step(b.page, "out_o1")
+            # The page asks first: its own number for out_o1 is hidden until the answer.
+            assert "upstream gradient" not in b.page.locator("#step-body").inner_text()
+            cls, text = answer(b.page, "0.74136507")
+            assert "right" in cls and "0.74136507" in text
+            # net_o1: leaving out σ′ = out_o1·(1 − out_o1) is a missing factor.
+            go_to_step(b.page, "net_o1")
+            cls, text = answer(b.page, "0.74136507")
+            assert "wrong" in cls and "missing factor" in text and "out_o1·(1 − out_o1)" in text
+            cls, text = answer(b.page, "-0.13849856")
+            assert "wrong" in cls and "sign" in text
+            b.page.click("#retry")
+            cls, text = answer(b.page, "0.1385")  # rounded to the digits written: right
+            assert "right" in cls
+            assert "upstream gradient" in b.page.locator("#step-body").inner_text()
+            assert b.page.locator(".score").text_content() == "Score: 2 right of 3"
+            # The arrow keys typed into the box do not step the page.
+            go_to_step(b.page, "out_h1")
+            counter = b.page.locator("#counter").text_content()
+            b.page.locator("input#guess").press("ArrowLeft")
+            assert b.page.locator("#counter").text_content() == counter
+        finally:
+            b.close()
+    assert b.errors == []
+
+
+@needs_chromium
+def test_practise_mode_on_a_formula(tmp_path, capsys):
+    from playwright.sync_api import sync_playwright
+
+    path, root, leaves = formula_page(tmp_path)
+    capsys.readouterr()
+    root.label = "f"
+    tr = trace(root)
+    inner = tr.node("x × y + e^x")
+    t = float(np.tanh(inner.data))
+    forgot_tanh = tr.grad(inner) / (1 - t * t)  # the factor tanh′ = 1 − tanh² left out
+    with sync_playwright() as p:
+        b = Browser(p, path)
+        try:
+            b.page.click("#predict")
+            go_to_step(b.page, "x × y + e^x")
+            cls, text = answer(b.page, repr(forgot_tanh))
+            assert "wrong" in cls and "missing factor" in text
+            cls, text = answer(b.page, format_number(tr.grad(inner)))
+            assert "right" in cls
+            cls, text = answer(b.page, "1e9")
+            assert "wrong" in cls and b.page.locator("#verdict .kind").count() == 0
+        finally:
+            b.close()
+    assert b.errors == []

@@ -36,6 +36,7 @@ from ..engine.value import Value, no_grad
 from . import reading
 from .draw import GRAPHVIZ_HINT, Scene, gradient_fill, model_layout
 from .numbers import format_number, short_number, sum_terms
+from .slips import slip_candidates
 
 # A see.trace.Trace. Not imported: the trace imports its page, and imports run one way.
 Trace = Any
@@ -51,6 +52,7 @@ MAX_SAMPLES = 8  # samples of a batch the reader can pick (sums are over the who
 PAGE_PATHS = 8  # paths listed when a node is clicked (the count and the sum: always)
 MAX_CHECKED = 400  # leaves checked against central differences
 FORWARD_LEAVES = 8  # leaves offered as forward-mode directions
+PRACTISE_NODES = 400  # practise mode asks each gradient of graphs up to this size
 FRAME_HEIGHT = 960  # the page's frame in a notebook, in px: it scrolls inside
 _OPTIONS = {"title", "model", "groups", "highlight", "params", "lr", "rankdir"}
 
@@ -282,9 +284,12 @@ def _backward_steps(tr: Trace, index: dict, num: _Numbers, fixed: set,
 
 
 def _guess(tr: Trace, node) -> list | None:
-    """What practise mode asks at this node's step: its gradient, and the slips that give
-    another number (filled in by the practise-mode commit)."""
-    return None
+    """What practise mode asks at this node's step: its gradient (a float, compared as
+    check_work compares), and the slips that give another number: [value, kind, sentence]."""
+    grad = tr.grad(node)
+    if len(tr.nodes) > PRACTISE_NODES or type(grad) is not float:
+        return None
+    return [grad, [[value, kind, text] for value, kind, text in slip_candidates(tr, node)]]
 
 
 def _explanations(tr: Trace, index: dict, num: _Numbers, fixed: set) -> dict:
