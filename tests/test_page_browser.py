@@ -585,3 +585,296 @@ def test_in_a_notebook_the_frame_takes_the_page_height(textbook, tmp_path):
         finally:
             b.close()
     assert b.errors == []
+
+
+# --- the page, round 2: each reported break, in the browser --------------------------------------
+
+FORMULA = "tanh(x*y + exp(x)) / (1 + y**2)"
+
+
+def formula_page(tmp_path, at="x=0.5,y=-0.8"):
+    from autodiff.cli import main
+    from autodiff.cli.formula import build_graph, parse_assignments
+
+    path = tmp_path / "formula.html"
+    assert main(["draw", FORMULA, "--at", at, "--page", str(path)]) == 0
+    root, leaves = build_graph(FORMULA, parse_assignments(at))
+    root.backward()
+    return path, root, leaves
+
+
+@needs_chromium
+def test_a_formula_page_explains_each_path_op_by_op(tmp_path, capsys):
+    from playwright.sync_api import sync_playwright
+
+    path, root, leaves = formula_page(tmp_path)
+    capsys.readouterr()
+    with sync_playwright() as p:
+        b = Browser(p, path)
+        try:
+            b.page.locator('#grads tr[data-name="x"]').click()
+            text = b.page.locator("#explain").inner_text()
+            # x reaches f along two paths (x·y and exp(x)): two products of local derivatives,
+            # each with more than one factor, and their sum is Python's gradient.
+            assert b.page.locator("#explain ol.paths > li").count() == 2
+            products = PRODUCT.findall(text)
+            assert len(products) == 2 and not holds(text)
+            assert all(len(factors.split(" × ")) >= 3 for factors, _ in products)
+            total = sum(float(result) for _, result in products)
+            assert abs(total - leaves["x"].grad) < 2e-8
+            assert f"= {format_number(leaves['x'].grad)}" in text
+            line = b.page.locator("#explain p.formula").first.text_content()
+            assert " + " in line or " - " in line  # a sum, not "f → x: g = g"
+            # The number 1 is a constant: no gradient row, no SGD step, no check, no direction.
+            assert b.page.locator('#grads tr[data-name="1"]').count() == 0
+            sgd = b.page.locator("#sgd tbody td.name").all_text_contents()
+            check = b.page.locator("#check tbody td.name").all_text_contents()
+            assert sgd == ["x", "y"] and check == ["x", "y"]
+            directions = b.page.locator("#direction option").all_text_contents()
+            assert directions == ["x", "y"]
+        finally:
+            b.close()
+    assert b.errors == []
+
+
+@needs_chromium
+@needs_dot
+def test_a_row_click_lights_its_paths_marks_its_node_and_shows_its_panel(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    model, loss = big_mlp_loss()
+    tr = trace(loss)
+    path = tmp_path / "big.html"
+    tr.page(model=model).save(path)
+    name = tr.name(model.layers[1].neurons[3].w[5])
+    with sync_playwright() as p:
+        b = Browser(p, path, width=1060, height=768)
+        try:
+            b.page.locator(f'#grads tr[data-name="{name}"]').click()
+            assert b.page.locator("#graph .onpath").count() > 0
+            assert b.page.locator("#graph .picked").count() == 1
+            assert "picked" in b.page.locator(f'#grads tr[data-name="{name}"]').get_attribute(
+                "class")
+            box = b.page.locator("#explain").bounding_box()
+            assert 0 <= box["y"] < 768 - 40, box  # the panel is on screen
+            title = b.page.locator("#explain-title").text_content()
+            assert title == f"The chain rule for dloss/d{name}"
+            # Stepping on keeps the paths lit, and the table follows the current row.
+            for _ in range(3):
+                b.page.click("#next")
+            assert b.page.locator("#graph .onpath").count() > 0
+            b.page.locator("#slider").fill("40")
+            b.page.locator("#slider").dispatch_event("input")
+            inside = b.page.evaluate("""() => {
+                const row = document.querySelector('#grads tr.current');
+                const box = row.closest('.tall').getBoundingClientRect();
+                const r = row.getBoundingClientRect();
+                return r.top >= box.top - 1 && r.bottom <= box.bottom + 1; }""")
+            assert inside
+        finally:
+            b.close()
+    assert b.errors == []
+
+
+@needs_chromium
+def test_a_batch_chain_rule_shows_one_total_and_counts_paths_right(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    model, loss = batch_mlp_loss(6)
+    tr = trace(loss)
+    path = tmp_path / "batch.html"
+    tr.page(model=model).save(path)
+    with sync_playwright() as p:
+        b = Browser(p, path, width=1060)
+        try:
+            for row in ("h1_1.w1", "out_h2_1"):
+                found = b.page.locator(f"#grads tr[data-name='{row}']")
+                if found.count() == 0:
+                    continue
+                found.click()
+                text = b.page.locator("#explain").inner_text()
+                assert "its 1 paths" not in text
+                total = b.page.locator("#explain p.formula.big").text_content()
+                assert re.fullmatch(rf"d\S+/d\S+ = {NUMBER}", total), total
+            # A node made from targets only passes nothing anyone needs: no backward step.
+            titles = b.page.evaluate("""() => {
+                const out = [], last = Number(document.getElementById('slider').max);
+                for (let k = 0; k <= last; k++) {
+                    const s = document.getElementById('slider'); s.value = String(k);
+                    s.dispatchEvent(new Event('input'));
+                    out.push(document.getElementById('step-title').textContent);
+                }
+                return out; }""")
+            assert not any(t.startswith("Step ") and t.endswith(": 0.5 − c1") for t in titles)
+            assert b.page.locator("#grads tr[data-name='0.5 − c1']").count() == 0
+        finally:
+            b.close()
+    assert b.errors == []
+
+
+@needs_chromium
+def test_in_a_notebook_the_frame_keeps_its_height_and_the_controls_stay(textbook, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    path = tmp_path / "notebook.html"
+    path.write_text("<!DOCTYPE html><html><body style='width:1060px'>"
+                    + textbook.page()._repr_html_() + "</body></html>", encoding="utf-8")
+    with sync_playwright() as p:
+        b = Browser(p, path, width=1100)
+        try:
+            b.page.wait_for_function(
+                "() => document.querySelector('iframe').contentDocument.getElementById('counter')"
+                ".textContent.startsWith('step')")
+            frame = b.page.frame_locator("iframe")
+            before = b.page.locator("iframe").bounding_box()["height"]
+            for _ in range(20):
+                frame.locator("#next").click()
+            frame.locator('#grads tr[data-name="b1"]').click()
+            after = b.page.locator("iframe").bounding_box()["height"]
+            assert before == after and after <= 1000
+            # Scrolled to the end inside, the controls are still at the frame's top.
+            b.page.evaluate("""() => { const d = document.querySelector('iframe').contentDocument;
+                for (const e of d.querySelectorAll('*')) e.scrollTop = e.scrollHeight; }""")
+            top = b.page.evaluate("""() => document.querySelector('iframe').contentDocument
+                .getElementById('next').getBoundingClientRect().top""")
+            assert 0 <= top < 120
+        finally:
+            b.close()
+    assert b.errors == []
+
+
+@needs_chromium
+def test_labels_keep_their_order_nodes_take_the_keyboard_and_motion_can_stop(textbook, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    x = Value(1.25, "w\u202e1")
+    y = (x * 2.0).tanh()
+    y.label = "y"
+    odd = tmp_path / "rtl.html"
+    trace(y).page().save(odd)
+    path = tmp_path / "trace.html"
+    textbook.page().save(path)
+    w5 = textbook.index(textbook.node("w5"))
+    with sync_playwright() as p:
+        b = Browser(p, odd)
+        try:  # a right-to-left override is shown as its code, never obeyed
+            names = b.page.locator("#grads tbody tr").evaluate_all(
+                "rows => rows.map(r => r.dataset.name)")
+            assert "w\\u202e1" in names
+            assert "\u202e" not in b.page.locator("body").inner_text()
+        finally:
+            b.close()
+        b = Browser(p, path)
+        try:
+            # The op tag of each computed node shows in the gradient table.
+            assert b.page.locator('#grads tr[data-name="out_h1"] .tag').text_content() == "σ"
+            # No "grad 0" on every node while only values are being computed.
+            b.page.click("#next")
+            assert b.page.locator(f"#v{w5} text.grad").text_content() == ""
+            # A node takes the keyboard: focus it, press Enter, its chain rule opens.
+            assert b.page.locator(f"#v{w5}").get_attribute("tabindex") == "0"
+            b.page.locator(f"#v{w5}").focus()
+            b.page.keyboard.press("Enter")
+            assert b.page.locator("#explain-title").text_content() == \
+                "The chain rule for dE_total/dw5"
+            flowing = b.page.evaluate("""() => getComputedStyle(
+                document.querySelector('#graph g.edge.flow > path')).animationName""")
+            assert flowing == "flow"
+        finally:
+            b.close()
+        b = Browser(p, path)
+        try:
+            b.page.emulate_media(reduced_motion="reduce")
+            b.page.locator("#slider").fill("20")
+            still = b.page.evaluate("""() => getComputedStyle(
+                document.querySelector('#graph g.edge.flow > path')).animationName""")
+            assert still == "none"
+        finally:
+            b.close()
+    assert b.errors == []
+
+
+# --- practise mode --------------------------------------------------------------------------------
+
+
+def go_to_step(page, name):
+    """Step forward until the backward step of the node called `name`."""
+    page.click("#last")
+    last = int(page.locator("#counter").text_content().split("/")[1])
+    for k in range(last, 0, -1):
+        page.locator("#slider").fill(str(k))
+        title = page.locator("#step-title").text_content()
+        if title.startswith("Step ") and title.endswith(": " + name):
+            return k
+    raise AssertionError(f"no backward step of {name}")
+
+
+def answer(page, text):
+    page.locator("input#guess").fill(text)
+    page.locator("input#guess").press("Enter")
+    verdict = page.locator("#verdict")
+    return verdict.get_attribute("class").split(), verdict.text_content()
+
+
+@needs_chromium
+def test_practise_mode_on_the_textbook_network(textbook, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    path = tmp_path / "trace.html"
+    textbook.page().save(path)
+    with sync_playwright() as p:
+        b = Browser(p, path)
+        try:
+            b.page.click("#predict")
+            assert b.page.locator("#predict").get_attribute("aria-pressed") == "true"
+            go_to_step(b.page, "out_o1")
+            # The page asks first: its own number for out_o1 is hidden until the answer.
+            assert "upstream gradient" not in b.page.locator("#step-body").inner_text()
+            cls, text = answer(b.page, "0.74136507")
+            assert "right" in cls and "0.74136507" in text
+            # net_o1: leaving out σ′ = out_o1·(1 − out_o1) is a missing factor.
+            go_to_step(b.page, "net_o1")
+            cls, text = answer(b.page, "0.74136507")
+            assert "wrong" in cls and "missing factor" in text and "out_o1·(1 − out_o1)" in text
+            cls, text = answer(b.page, "-0.13849856")
+            assert "wrong" in cls and "sign" in text
+            b.page.click("#retry")
+            cls, text = answer(b.page, "0.1385")  # rounded to the digits written: right
+            assert "right" in cls
+            assert "upstream gradient" in b.page.locator("#step-body").inner_text()
+            assert b.page.locator(".score").text_content() == "Score: 2 right of 3"
+            # The arrow keys typed into the box do not step the page.
+            go_to_step(b.page, "out_h1")
+            counter = b.page.locator("#counter").text_content()
+            b.page.locator("input#guess").press("ArrowLeft")
+            assert b.page.locator("#counter").text_content() == counter
+        finally:
+            b.close()
+    assert b.errors == []
+
+
+@needs_chromium
+def test_practise_mode_on_a_formula(tmp_path, capsys):
+    from playwright.sync_api import sync_playwright
+
+    path, root, leaves = formula_page(tmp_path)
+    capsys.readouterr()
+    root.label = "f"
+    tr = trace(root)
+    inner = tr.node("x × y + e^x")
+    t = float(np.tanh(inner.data))
+    forgot_tanh = tr.grad(inner) / (1 - t * t)  # the factor tanh′ = 1 − tanh² left out
+    with sync_playwright() as p:
+        b = Browser(p, path)
+        try:
+            b.page.click("#predict")
+            go_to_step(b.page, "x × y + e^x")
+            cls, text = answer(b.page, repr(forgot_tanh))
+            assert "wrong" in cls and "missing factor" in text
+            cls, text = answer(b.page, format_number(tr.grad(inner)))
+            assert "right" in cls
+            cls, text = answer(b.page, "1e9")
+            assert "wrong" in cls and b.page.locator("#verdict .kind").count() == 0
+        finally:
+            b.close()
+    assert b.errors == []

@@ -6,7 +6,7 @@ import numpy as np
 
 from ..language import say
 
-__all__ = ["format_number", "short_number", "number_text", "constant_text"]
+__all__ = ["format_number", "short_number", "number_text", "constant_text", "sum_terms"]
 
 
 def format_number(x, digits: int = 8) -> str:
@@ -48,3 +48,16 @@ def number_text(n: float | None) -> str:
 def constant_text(x: float) -> str:
     """A constant as a node's name: 2, 0.5, 0.374664 (six significant digits at most)."""
     return str(int(x)) if x.is_integer() and abs(x) < 1e15 else f"{x:.6g}"
+
+
+def sum_terms(values, digits: int = 8) -> str:
+    """Numbers as one sum, 'a + b - c': a negative term is subtracted, as a textbook writes it.
+    The one way every table, line and page writes a sum of path products."""
+    values = list(values)
+    if not values:
+        return format_number(0.0, digits)
+    text = format_number(values[0], digits)
+    for v in values[1:]:
+        number = format_number(v, digits)
+        text += f" - {number[1:]}" if number.startswith("-") else f" + {number}"
+    return text

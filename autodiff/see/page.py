@@ -31,9 +31,13 @@ from typing import Any
 
 import numpy as np
 
+from ..check import numerical_grad
+from ..engine.mode import no_grad
+from ..engine.value import Value
 from . import reading
 from .draw import GRAPHVIZ_HINT, Scene, gradient_fill, model_layout
-from .numbers import format_number, short_number
+from .numbers import format_number, short_number, sum_terms
+from .slips import slip_candidates
 
 # A see.trace.Trace. Not imported: the trace imports its page, and imports run one way.
 Trace = Any
@@ -49,7 +53,26 @@ MAX_SAMPLES = 8  # samples of a batch the reader can pick (sums are over the who
 PAGE_PATHS = 8  # paths listed when a node is clicked (the count and the sum: always)
 MAX_CHECKED = 400  # leaves checked against central differences
 FORWARD_LEAVES = 8  # leaves offered as forward-mode directions
+PRACTISE_NODES = 400  # practise mode asks each gradient of graphs up to this size
+FRAME_HEIGHT = 960  # the page's frame in a notebook, in px: it scrolls inside
 _OPTIONS = {"title", "model", "groups", "highlight", "params", "lr", "rankdir"}
+
+# The page's one schema: every record's fields, in the order the page ships them. `page_data`
+# builds records with exactly these keys, `_pack` writes each as a list in this order, and the
+# script reads the names from the page itself, so a field is declared here and nowhere else.
+FIELDS = {
+    "nodes": ("name", "dname", "labeled", "constant", "batch", "op", "symbol", "describe",
+              "data", "short", "grad", "inputs", "finalAt"),
+    "forward": ("node", "text", "numbers", "value"),
+    # changes: [node, its gradient now (8 decimals), (4 digits), its fill], one per input
+    # that received a share; an edge's id in the picture is e<node>_<input's position>.
+    "steps": ("node", "seed", "upstream", "edges", "changes", "guess"),
+    "edges": ("input", "local", "localText", "contribution", "term", "constant", "sign",
+              "size"),
+    "explain": ("line", "count", "total", "paths"),
+    "paths": ("n", "eq", "sum"),
+}
+_NESTED = {("steps", "edges"): "edges", ("explain", "paths"): "paths"}
 
 
 # --- numbers ------------------------------------------------------------------------------------
@@ -92,7 +115,15 @@ def _mean(x) -> float:
 def page_data(tr: Trace, *, groups=None, model=None, params=None, lr: float = 0.1,
               highlight=()) -> dict:
     """The trace as plain data for the page: nodes, the forward and backward steps, every
-    running gradient, the chain rule of each node, and the check and SGD panels."""
+    running gradient, the chain rule of each node, and the check and SGD panels. Each record
+    has the fields of `FIELDS`."""
+    layout = model_layout(model) if model is not None else None
+    scene = Scene(_checked(tr).nodes, _groups(tr, groups, model, layout), names=tr.names)
+    return _page_data(tr, scene, model=model, layout=layout, params=params, lr=lr,
+                      highlight=highlight)
+
+
+def _checked(tr: Trace) -> Trace:
     if not all(hasattr(tr, a) for a in ("forward", "backward", "explain")):
         raise TypeError(f"page_data needs a Trace, got {type(tr).__name__}")
     if len(tr.forward) > MAX_PAGE_NODES:
@@ -101,74 +132,104 @@ def page_data(tr: Trace, *, groups=None, model=None, params=None, lr: float = 0.
             f"{MAX_PAGE_NODES:,}. Trace a smaller piece (one sample, a small model), or use "
             "draw_graph(..., focus=...) and Trace.explain for the big one"
         )
+    return tr
+
+
+def _groups(tr: Trace, groups, model, layout):
+    """The picture's groups: a model's own (`model=`), with the caller's `groups=` added."""
+    if layout is None:
+        return groups
+    return {**layout.groups(model, tr.nodes), **(groups or {})}
+
+
+def _page_data(tr: Trace, scene: Scene, *, model, layout, params, lr, highlight) -> dict:
     if not isinstance(lr, (int, float)) or isinstance(lr, bool) or not math.isfinite(lr):
         raise TypeError(f"lr must be a number, got {lr!r}")
     order = tr.nodes
     index = {node: i for i, node in enumerate(order)}
-    names = tr.names
     batch = max((np.size(n.data) for n in order if isinstance(n.data, np.ndarray)), default=0)
     num = _Numbers(min(batch, MAX_SAMPLES))
-    layout = model_layout(model) if model is not None else None
-    if layout is not None:
-        groups = {**layout.groups(model, order), **(groups or {})}
-
-    nodes = []
-    for step in tr.forward:
-        node = step.node
-        op = node.op_entry
-        nodes.append({
-            "name": names[node],
-            "labeled": bool(node.label),
-            "constant": not node.inputs and not node.label,
-            "op": node.op,
-            "symbol": reading.symbol(op, node.exponent) if op is not None else "",
-            "describe": reading.reads(op, n=node.exponent) if op is not None else "",
-            "data": num.long(step.value),
-            "short": num.short(step.value),
-            "grad": num.long(tr.grad(node)),
-            "batch": isinstance(step.value, np.ndarray) and step.value.ndim > 0,
-            "inputs": [index[x] for x in step.inputs],
-        })
-
-    forward = []
-    for step in tr.forward:
-        node = step.node
-        if not node.inputs:
-            continue
-        op = node.op_entry
-        text = _equation(names[node], reading.reads(op, [names[x] for x in node.inputs],
-                                                   node.exponent))
-        if num.samples:
-            numbers = [reading.reads(op, [format_number(num.at(x.data, s)) for x in node.inputs],
-                                     node.exponent) for s in range(num.samples)]
-        else:
-            numbers = reading.reads(op, [format_number(x.data) for x in node.inputs],
-                                    node.exponent)
-        forward.append({"node": index[node], "text": text, "numbers": numbers,
-                        "value": nodes[index[node]]["data"]})
-
-    steps, final_at, scale = _backward_steps(tr, index, names, num)
+    fixed = _fixed(tr)
+    nodes = [_node_record(tr, step, index, num, fixed) for step in tr.forward]
+    forward = [_forward_record(tr, step, index, num) for step in tr.forward if step.node.inputs]
+    steps, final_at, scale = _backward_steps(tr, index, num, fixed)
     for i, node in enumerate(nodes):
         node["finalAt"] = final_at.get(i, 0 if not node["inputs"] else len(steps) - 1)
-
-    scene = Scene(order, groups, names=names)
-    data = {
+    return {
         "root": index[tr.root],
-        "rootName": names[tr.root],
+        "rootName": tr.name(tr.root),
         "batch": {"size": int(batch), "shown": num.samples} if batch else None,
         "scale": scale,  # the largest |gradient| but the root's: full strength of a fill
         "nodes": nodes,
         "forward": forward,
         "steps": steps,
-        "explain": _explanations(tr, index, num),
-        "check": _check(tr, index, num),
+        "explain": _explanations(tr, index, num, fixed),
+        "explainBy": _granularity(tr),
+        "check": _check(tr, index),
         "sgd": _sgd(tr, index, num, _parameters(tr, params, layout, model), lr),
         "forwardMode": _forward_mode(tr, index, num),
         "groups": {"titles": scene.titles, "parent": scene.parent,
                    "chain": {str(index[n]): list(c) for n, c in scene.chain.items()}},
         "highlight": _highlighted(tr, highlight, index),
     }
-    return data
+
+
+def is_variable(node) -> bool:
+    """A leaf the reader can vary: labeled, and not by its own number (a formula's `1` is
+    labeled "1", its text: a constant, with no gradient, no SGD step, no check)."""
+    if node.inputs or not node.label:
+        return False
+    if not reading.is_numeral(node.label):
+        return True
+    return not (type(node.data) is float and float(node.label) == node.data)
+
+
+def _fixed(tr: Trace) -> set:
+    """The nodes no gradient is asked of: constants, and nodes made from constants only (a
+    target's 1 − t). They pass nothing back that anyone needs, so they get no backward step."""
+    fixed: set = set()
+    for node in tr.nodes:
+        if node is tr.root:
+            continue
+        if (not node.inputs and not is_variable(node)) or (
+                node.inputs and all(x in fixed for x in node.inputs)):
+            fixed.add(node)
+    return fixed
+
+
+def _node_record(tr: Trace, step, index: dict, num: _Numbers, fixed: set) -> dict:
+    node = step.node
+    op = node.op_entry
+    name = tr.name(node)
+    return {
+        "name": name,
+        "dname": reading.d_name(name),  # as it follows a d: dE/d(0.99 − out_o1)
+        "labeled": bool(node.label),
+        "constant": node in fixed,
+        "batch": isinstance(step.value, np.ndarray) and step.value.ndim > 0,
+        "op": node.op,
+        "symbol": reading.symbol(op, node.exponent) if op is not None else "",
+        "describe": reading.reads(op, n=node.exponent) if op is not None else "",
+        "data": num.long(step.value),
+        "short": num.short(step.value),
+        "grad": num.long(tr.grad(node)),
+        "inputs": [index[x] for x in step.inputs],
+        "finalAt": 0,  # set once the backward steps are known
+    }
+
+
+def _forward_record(tr: Trace, step, index: dict, num: _Numbers) -> dict:
+    node = step.node
+    op = node.op_entry
+    text = _equation(tr.name(node), reading.reads(op, [tr.name(x) for x in node.inputs],
+                                                  node.exponent))
+    if num.samples:
+        numbers = [reading.reads(op, [format_number(num.at(x.data, s)) for x in node.inputs],
+                                 node.exponent) for s in range(num.samples)]
+    else:
+        numbers = reading.reads(op, [format_number(x.data) for x in node.inputs], node.exponent)
+    return {"node": index[node], "text": text, "numbers": numbers,
+            "value": num.long(step.value)}
 
 
 def _equation(name: str, formula: str) -> str:
@@ -176,10 +237,10 @@ def _equation(name: str, formula: str) -> str:
     return formula if name == formula else f"{name} = {formula}"
 
 
-def _backward_steps(tr: Trace, index: dict, names: dict, num: _Numbers,
+def _backward_steps(tr: Trace, index: dict, num: _Numbers, fixed: set,
                     ) -> tuple[list, dict, float]:
-    """The seed, then one step per node as the backward pass ran; when each node's gradient
-    was complete; and the largest |gradient| (the fills' full strength)."""
+    """The seed, then one step per node as the backward pass ran (but the fixed nodes'); when
+    each node's gradient was complete; and the largest |gradient| (the fills' full strength)."""
     root = index[tr.root]
     finals = [tr.grad(n) for n in tr.nodes if n is not tr.root]
     scale = max((abs(_mean(g)) for g in finals), default=0.0)
@@ -187,23 +248,23 @@ def _backward_steps(tr: Trace, index: dict, names: dict, num: _Numbers,
                   default=0.0)
     running: dict[int, object] = {root: 1.0}
     final_at = {root: 0}
-    steps = [{
-        "node": root,
-        "seed": True,
-        "upstream": format_number(1.0),
-        "changes": [[root, format_number(1.0), short_number(1.0, _DIGITS), "#fff3c4"]],
-    }]
-    for k, step in enumerate(tr.backward, start=1):
+    steps = [{"node": root, "seed": True, "upstream": format_number(1.0), "edges": [],
+              "guess": None,
+              "changes": [[root, format_number(1.0), short_number(1.0, _DIGITS), "#fff3c4"]]}]
+    for step in tr.backward:
+        if step.node in fixed:
+            continue
+        k = len(steps)
         node = step.node
         i = index[node]
-        inputs = [names[x] for x in node.inputs]
-        texts = reading.reads_local(node.op_entry, inputs, names[node], node.exponent)
+        inputs = [tr.name(x) for x in node.inputs]
+        texts = reading.reads_local(node.op_entry, inputs, tr.name(node), node.exponent)
         edges, changes = [], []
-        for e, (edge, text) in enumerate(zip(step.edges, texts)):
+        for edge, text in zip(step.edges, texts):
             j = index[edge.input]
             running[j] = running.get(j, 0.0) + edge.contribution
             after = running[j]
-            constant = not edge.input.inputs and not edge.input.label
+            constant = edge.input in fixed
             if not constant:
                 final_at[j] = k
                 changes.append([j, num.long(after), num.short(after),
@@ -212,82 +273,82 @@ def _backward_steps(tr: Trace, index: dict, names: dict, num: _Numbers,
             summed = np.shape(term) != np.shape(edge.contribution)
             size = abs(_mean(edge.contribution))
             edges.append({
-                "input": j,
-                "edge": f"e{i}_{e}",
-                "local": num.long(edge.local),
-                "localText": text,
+                "input": j, "local": num.long(edge.local), "localText": text,
                 "contribution": num.long(edge.contribution),
-                "term": num.long(term) if summed else None,
-                "after": num.long(after),
-                "constant": constant,
+                "term": num.long(term) if summed else None, "constant": constant,
                 "sign": (size > 0) * (1 if _mean(edge.contribution) > 0 else -1),
                 "size": round(math.sqrt(size / biggest), 3) if biggest > 0 else 0,
             })
-        steps.append({
-            "node": i,
-            "upstream": num.long(step.upstream),
-            "forward": _equation(names[node],
-                                 reading.reads(node.op_entry, inputs, node.exponent)),
-            "value": num.long(node.data),
-            "edges": edges,
-            "changes": changes,
-        })
+        steps.append({"node": i, "seed": False, "upstream": num.long(step.upstream),
+                      "edges": edges, "changes": changes, "guess": _guess(tr, node)})
     return steps, final_at, scale
 
 
-def _explanations(tr: Trace, index: dict, num: _Numbers) -> dict:
-    """For each node but the constants: the chain rule of its gradient, as the page shows it."""
+def _guess(tr: Trace, node) -> list | None:
+    """What practise mode asks at this node's step: its gradient (a float, compared as
+    check_work compares), and the slips that give another number: [value, kind, sentence]."""
+    grad = tr.grad(node)
+    if len(tr.nodes) > PRACTISE_NODES or type(grad) is not float:
+        return None
+    return [grad, [[value, kind, text] for value, kind, text in slip_candidates(tr, node)]]
+
+
+def _explanations(tr: Trace, index: dict, num: _Numbers, fixed: set) -> dict:
+    """For each node but the fixed ones: the chain rule of its gradient, as the page shows it.
+    Where no node between the leaves and the root is labeled (a formula), the paths run through
+    every op, so the line shows each local derivative rather than one factor d root / d leaf."""
     found = {}
     limit = PAGE_PATHS if len(tr.nodes) <= 400 else 3
     if num.samples:
         limit = 3 if len(tr.nodes) <= 200 else 2  # each path's equation once per sample
+    by = _granularity(tr)
     for node in tr.nodes:
-        if not node.inputs and not node.label:
+        if node in fixed:
             continue
-        count = tr.count_paths(node)
-        entry: dict = {"count": count, "paths": [], "total": num.long(tr.grad(node))}
+        count = tr.count_paths(node, by=by)
+        grad = tr.grad(node)
+        entry: dict = {"line": "", "count": count, "paths": [], "total": num.long(grad)}
         if count <= 64:
-            ex = tr.explain(node, max_paths=64)
-            entry["line"] = ex.lines()[0] if not num.samples and count <= 8 else \
-                f"{ex.name} = {_sum_text([p.product for p in ex.paths], num)}"
+            ex = tr.explain(node, max_paths=64, by=by)
+            entry["line"] = _explain_line(ex, num, count)
             for path in ex.paths[:limit]:
-                entry["paths"].append(_path_entry(path, index, num, tr.grad(node)))
+                entry["paths"].append(_path_entry(path, index, num))
         else:
             name = reading.derivative_name(tr.name(tr.root), tr.name(node))
-            entry["line"] = (f"{name} = the sum of {count:,} paths = {format_number(tr.grad(node))}"
-                             if not isinstance(tr.grad(node), np.ndarray) else
-                             f"{name}: the sum of {count:,} paths")
+            entry["line"] = f"{name} = the sum of {count:,} paths" + (
+                "" if isinstance(grad, np.ndarray) else f" = {format_number(grad)}")
         found[str(index[node])] = entry
     return found
 
 
-def _sum_text(values: list, num: _Numbers) -> str:
-    if not values:
-        return "0"
-    scalar = all(not isinstance(v, np.ndarray) for v in values)
-    if not scalar or len(values) > 8:
-        total = values[0]
-        for v in values[1:]:
-            total = total + v
-        return (f"the sum of its {len(values)} paths" if not scalar else
-                f"the sum of its {len(values)} paths = {format_number(total)}")
-    terms = format_number(values[0])
-    for v in values[1:]:
-        text = format_number(v)
-        terms += f" − {text[1:]}" if text.startswith("-") else f" + {text}"
-    total = values[0]
-    for v in values[1:]:
-        total = total + v
-    return f"{terms} = {format_number(total)}" if len(values) > 1 else format_number(total)
+def _granularity(tr: Trace) -> str:
+    """'labels' where some node between the leaves and the root is labeled, else 'ops'."""
+    return "labels" if any(n.label for n in tr.nodes if n.inputs and n is not tr.root) \
+        else "ops"
 
 
-def _path_entry(path, index: dict, num: _Numbers, grad) -> dict:
+def _explain_line(ex, num: _Numbers, count: int) -> str:
+    """The chain rule in one line: the textbook's, or the sum of the path products."""
+    if not num.samples and count <= 8:
+        return ex.lines()[0]
+    products = [p.product for p in ex.paths]
+    if any(isinstance(v, np.ndarray) for v in products):
+        # One number per sample: the panel below shows each path's, and the total's.
+        return (f"{ex.name}: the product along its one path" if count == 1 else
+                f"{ex.name}: the sum of its {count} paths")
+    if count > 8:
+        return f"{ex.name} = the sum of its {count} paths = {format_number(ex.total)}"
+    return f"{ex.name} = {sum_terms(products)} = {format_number(ex.total)}" if count > 1 \
+        else f"{ex.name} = {format_number(ex.total)}"
+
+
+def _path_entry(path, index: dict, num: _Numbers) -> dict:
     """One path: its nodes (root first) and its product as an equation that holds."""
     chain = [index[path.factors[0].upper]] + [index[f.lower] for f in path.factors] \
         if path.factors else []
     shown = [f for f in path.factors if not (type(f.local) is float and f.local == 1.0)] \
         or list(path.factors[:1])
-    entry: dict = {"n": chain}
+    entry: dict = {"n": chain, "eq": "", "sum": None}
     if not num.samples or not any(isinstance(f.local, np.ndarray) for f in path.factors):
         entry["eq"] = " × ".join(format_number(f.local) for f in shown) + \
             f" = {format_number(path.product)}" if shown else format_number(path.product)
@@ -321,7 +382,7 @@ def _highlighted(tr: Trace, highlight, index: dict) -> int | None:
 # --- checks: central differences, one SGD step, forward mode -----------------------------------
 
 
-def _evaluate(order: list, values: dict) -> object:
+def _replay(order: list, values: dict) -> object:
     """The root's value with some leaves set to other values: the recorded graph run again."""
     out: dict = {}
     for node in order:
@@ -341,22 +402,24 @@ def _evaluate(order: list, values: dict) -> object:
     return out[order[-1]]
 
 
-def _check(tr: Trace, index: dict, num: _Numbers) -> dict:
-    """Each leaf's gradient beside its central-difference estimate."""
+def _check(tr: Trace, index: dict) -> dict:
+    """Each leaf's gradient beside its central-difference estimate (`check.numerical_grad` of
+    the recorded graph run again, the leaf moved by t; a batch leaf along all its samples)."""
     order = tr.nodes
     rows = []
-    leaves = [n for n in order if not n.inputs and n.label][:MAX_CHECKED]
+    leaves = [n for n in order if is_variable(n)][:MAX_CHECKED]
     for leaf in leaves:
         x = leaf.data
         h = 1e-6 * max(1.0, float(np.max(np.abs(x))))
         analytic = tr.grad(leaf)
         if isinstance(x, np.ndarray):
             analytic = float(np.sum(analytic))  # along the direction of all ones
+        def moved(t: Value, leaf=leaf, x=x) -> Value:
+            return Value(float(_replay(order, {leaf: x + t.data})))
         try:
-            up = _evaluate(order, {leaf: x + h})
-            down = _evaluate(order, {leaf: x - h})
-            numeric = (float(up) - float(down)) / (2 * h)
-        except (ArithmeticError, ValueError, FloatingPointError):
+            with no_grad():
+                numeric = numerical_grad(moved, [0.0], eps=h)[0]
+        except (ArithmeticError, ValueError, TypeError, FloatingPointError):
             rows.append([index[leaf], format_number(analytic), None, False,
                          isinstance(x, np.ndarray)])
             continue
@@ -364,7 +427,7 @@ def _check(tr: Trace, index: dict, num: _Numbers) -> dict:
         rows.append([index[leaf], format_number(analytic), format_number(numeric), close,
                      isinstance(x, np.ndarray)])
     return {"eps": "1e-6 × max(1, |x|)", "rows": rows,
-            "more": max(0, sum(1 for n in order if not n.inputs and n.label) - MAX_CHECKED)}
+            "more": max(0, sum(1 for n in order if is_variable(n)) - MAX_CHECKED)}
 
 
 def _parameters(tr: Trace, params, layout, model) -> list:
@@ -376,7 +439,7 @@ def _parameters(tr: Trace, params, layout, model) -> list:
     if layout is not None and layout.parameters is not None:
         mine = set(tr.nodes)
         return [p for p in layout.parameters(model) if p in mine]
-    return [n for n in tr.nodes if not n.inputs and n.label and type(n.data) is float]
+    return [n for n in tr.nodes if is_variable(n) and type(n.data) is float]
 
 
 def _sgd(tr: Trace, index: dict, num: _Numbers, params: list, lr: float) -> dict:
@@ -388,7 +451,7 @@ def _sgd(tr: Trace, index: dict, num: _Numbers, params: list, lr: float) -> dict
         values[p] = after
         rows.append([index[p], num.long(p.data), num.long(g), num.long(after)])
     try:
-        root_after = num.long(_evaluate(tr.nodes, values))
+        root_after = num.long(_replay(tr.nodes, values))
     except (ArithmeticError, ValueError, FloatingPointError):
         root_after = None
     return {"lr": format_number(lr).rstrip("0").rstrip("."), "rows": rows,
@@ -397,7 +460,7 @@ def _sgd(tr: Trace, index: dict, num: _Numbers, params: list, lr: float) -> dict
 
 def _forward_mode(tr: Trace, index: dict, num: _Numbers) -> dict:
     """Tangents along a few leaves, left to right, each node's a sum of local × tangent."""
-    leaves = [n for n in tr.nodes if not n.inputs and n.label][:FORWARD_LEAVES]
+    leaves = [n for n in tr.nodes if is_variable(n)][:FORWARD_LEAVES]
     if len(tr.nodes) > 1000:
         leaves = leaves[:2]
     sweeps = {}
@@ -417,19 +480,17 @@ def _forward_mode(tr: Trace, index: dict, num: _Numbers) -> dict:
 # --- the picture --------------------------------------------------------------------------------
 
 
-def _views(tr: Trace, data: dict, groups, rankdir: str) -> dict:
+def _views(tr: Trace, data: dict, scene: Scene, rankdir: str) -> dict:
     """Layouts of the picture: one view, or for a big graph one per group that holds a step."""
     import graphviz
 
     order = tr.nodes
-    scene = Scene(order, {} if groups is None else groups, names=tr.names)
-    # Scene groups must be the page data's: the same mapping, read the same way.
     num = _Numbers(data["batch"]["shown"] if data["batch"] else 0)
     finals = {n: tr.grad(n) for n in order}
 
     def labels(node) -> list[str]:
         first = num.short(node.data)
-        if not node.inputs and not node.label:  # a constant: its name, and its number
+        if not node.inputs and not is_variable(node):  # a constant: its name, its number
             value = first[0] if isinstance(first, list) else None
             return [tr.names[node]] if value is None else [f"{tr.names[node]} = {value}"]
         grad = num.short(finals[node])
@@ -542,26 +603,25 @@ def _compact(graph: dict, opened: list[int]) -> dict:
 
 
 def _pack(data: dict) -> dict:
-    """The page data as arrays instead of keyed objects, without what the script can read off
-    another field (a running gradient equal to its first contribution, the picture's 4-digit
-    numbers and fills, which the script derives from the 8-decimal ones). The script unpacks it
-    into the objects of `page_data` before it uses it."""
-    nodes = [[n["name"], n["labeled"] | n["constant"] << 1 | n["batch"] << 2, n["symbol"],
-              n["describe"], n["data"], n["grad"], n["inputs"], n["finalAt"]]
-             for n in data["nodes"]]
-    forward = [[f["node"], f["text"], f["numbers"]] for f in data["forward"]]
-    steps = []
-    for step in data["steps"]:
-        edges = []
-        for e in step.get("edges", []):
-            after = None if e["after"] == e["contribution"] else e["after"]
-            edges.append([e["input"], e["local"], e["localText"], e["contribution"], e["term"],
-                          after, int(e["constant"]), e["sign"] * e["size"] or e["sign"]])
-        steps.append([step["node"], step["upstream"], edges])
-    explain = {i: [e["line"], e["count"], e["total"],
-                   [[p["n"], p["eq"], p.get("sum")] for p in e["paths"]]]
-               for i, e in data["explain"].items()}
-    return {**data, "nodes": nodes, "forward": forward, "steps": steps, "explain": explain}
+    """The page data with each record of `FIELDS` written as a list in the schema's order, and
+    the schema itself, from which the script reads every record back into its named fields.
+    A record with a field the schema lacks, or lacking one, is an error here, not a field
+    silently lost on the way."""
+    def table(kind: str, records: list) -> list:
+        fields = FIELDS[kind]
+        packed = []
+        for record in records:
+            if set(record) != set(fields):
+                raise KeyError(f"page schema: a {kind} record has {sorted(record)}; the schema "
+                               f"says {list(fields)}")
+            packed.append([table(_NESTED[kind, f], record[f]) if (kind, f) in _NESTED
+                           else record[f] for f in fields])
+        return packed
+
+    explain = data["explain"]
+    return {**data, "schema": FIELDS,
+            **{kind: table(kind, data[kind]) for kind in ("nodes", "forward", "steps")},
+            "explain": dict(zip(explain, table("explain", list(explain.values()))))}
 
 
 _SLOT = re.compile(r"%%(TITLE|DATA)%%")
@@ -578,13 +638,16 @@ def page_html(tr: Trace, *, title: str | None = None, **options) -> str:
     rankdir = options.pop("rankdir", "LR")
     if rankdir not in ("LR", "TB"):
         raise ValueError(f"rankdir must be 'LR' or 'TB', got {rankdir!r}")
-    data = page_data(tr, **options)
-    groups = options.get("groups")
-    if options.get("model") is not None:
-        groups = {**model_layout(options["model"]).groups(options["model"], tr.nodes),
-                  **(groups or {})}
+    model = options.pop("model", None)
+    layout = model_layout(model) if model is not None else None
+    # The groups and the scene, once: the page's data and the picture's views share them.
+    scene = Scene(_checked(tr).nodes, _groups(tr, options.pop("groups", None), model, layout),
+                  names=tr.names)
+    data = _page_data(tr, scene, model=model, layout=layout,
+                      params=options.get("params"), lr=options.get("lr", 0.1),
+                      highlight=options.get("highlight", ()))
     try:
-        data["picture"] = _views(tr, data, groups, rankdir)
+        data["picture"] = _views(tr, data, scene, rankdir)
         data["note"] = ""
     except Exception as error:  # noqa: BLE001 (any failure to draw: the page says so)
         import graphviz
@@ -621,11 +684,11 @@ class TracePage:
         return path
 
     def _repr_html_(self) -> str:
-        # An iframe keeps the page's script and styles apart from the notebook's; the page
-        # sets the frame's height to its own once it has drawn itself.
+        # An iframe keeps the page's script and styles apart from the notebook's. It keeps one
+        # height: the page scrolls inside it, its controls always at the top.
         # In a single-quoted attribute only "&" and "'" need escaping: the page's many double
         # quotes stay as they are, and the notebook stays small.
         srcdoc = self.html.replace("&", "&amp;").replace("'", "&#39;")
         return (f"<iframe srcdoc='{srcdoc}' "
-                'style="width:100%;height:900px;border:1px solid #ddd" '
+                f'style="width:100%;height:{FRAME_HEIGHT}px;border:1px solid #ddd" '
                 'title="the graph, step by step"></iframe>')

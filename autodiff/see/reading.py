@@ -10,14 +10,17 @@ from ..engine.ops import Op
 from .numbers import constant_text, number_text
 
 __all__ = ["symbol", "reads", "reads_local", "number_text", "constant_text", "printable",
-           "node_names", "is_atom", "derivative_name", "MAX_NAME"]
+           "node_names", "is_atom", "is_numeral", "d_name", "derivative_name", "MAX_NAME"]
 
 MAX_NAME = 28  # a derived name longer than this is shortened to the op and a number
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
 # A name that needs no brackets inside a formula: w5, h1_1.w1, out_h1[2], 0.5.
 _ATOM = re.compile(r"[A-Za-z_][A-Za-z_0-9.]*(\[\d+\])?|\d+(\.\d+)?(e[-+]?\d+)?")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# Control characters, and the marks that reorder text (a right-to-left override would show
+# 1.25 as 52.1 beside a label): each is shown as its code, never obeyed.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e"
+                      r"\u2066-\u2069]")
 _NUMBER = re.compile(r"\d+(\.\d+)?(e[-+]?\d+)?")
 _SUPERSCRIPT_CHARS = "0123456789-.nab"
 _SUPERSCRIPTS = str.maketrans(_SUPERSCRIPT_CHARS, "⁰¹²³⁴⁵⁶⁷⁸⁹⁻·ⁿᵃᵇ")
@@ -125,12 +128,20 @@ def is_atom(name: str) -> bool:
     return bool(_ATOM.fullmatch(name[1:] if name.startswith("-") else name))
 
 
+def is_numeral(text: str) -> bool:
+    """Whether a text is a number as a formula writes it: 1, -3, 2.5e-1."""
+    return bool(_NUMBER.fullmatch(text[1:] if text.startswith("-") else text))
+
+
+def d_name(name: str) -> str:
+    """A name as it follows a `d` in dE/dw5: bracketed where it is a formula, d(0.99 − out)."""
+    return name if is_atom(name) else f"({name})"
+
+
 def derivative_name(upper: str, lower: str) -> str:
     """'dE_total/dw5'; a formula bracketed after its d, 'dE_total/d(0.99 − out_o2)', since
     'd0.99 − out_o2' would read as a difference."""
-    def after_d(name: str) -> str:
-        return name if is_atom(name) else f"({name})"
-    return f"d{after_d(upper)}/d{after_d(lower)}"
+    return f"d{d_name(upper)}/d{d_name(lower)}"
 
 
 def printable(text: str) -> str:

@@ -18,7 +18,7 @@ from ..engine.higher import forward_sweep, tangent
 from ..engine.value import Value
 from ..language import say
 from . import reading
-from .numbers import format_number
+from .numbers import format_number, sum_terms
 from .page import TracePage
 
 __all__ = [
@@ -196,15 +196,17 @@ class Trace:
 
     # --- explaining one gradient ---------------------------------------------------------------
 
-    def explain(self, node: Value | str, max_paths: int = MAX_PATHS) -> Explanation:
-        """The chain rule for d root / d node: every path, factors between labeled nodes."""
+    def explain(self, node: Value | str, max_paths: int = MAX_PATHS, *,
+                by: str = "labels") -> Explanation:
+        """The chain rule for d root / d node: every path, its factors joining the labeled
+        nodes along it (`by="labels"`), or every node, one factor per op (`by="ops"`)."""
         target = self._resolve(node)
-        return _explain(self, target, max_paths)
+        return _explain(self, target, max_paths, _check_by(by))
 
-    def count_paths(self, node: Value | str) -> int:
-        """How many paths `explain(node)` would list, without listing them."""
+    def count_paths(self, node: Value | str, *, by: str = "labels") -> int:
+        """How many paths `explain(node, by=by)` would list, without listing them."""
         target = self._resolve(node)
-        return _stretches(self, target)[2][self.root]
+        return _stretches(self, target, _check_by(by))[2][self.root]
 
     # --- showing it ----------------------------------------------------------------------------
 
@@ -253,9 +255,13 @@ class Trace:
             + _html_table(backward, numeric={0, 2, 4, 5}) + "</div>"
         )
 
-    def page(self, **draw_options):
-        """The step-through page (`page.TracePage`): shows in Jupyter, `.save(path)` writes it."""
-        return TracePage(self, **draw_options)
+    def page(self, *, title: str | None = None, model=None, groups=None, highlight=(),
+             params=None, lr: float = 0.1, rankdir: str = "LR") -> TracePage:
+        """The step-through page (`page.TracePage`): shows in Jupyter, `.save(path)` writes it.
+        `model=` or `groups=`: what the picture collapses into boxes; `highlight=`: a node or
+        an explanation lit at the start; `params=`, `lr=`: the SGD panel; `rankdir=`: LR, TB."""
+        return TracePage(self, title=title, model=model, groups=groups, highlight=highlight,
+                         params=params, lr=lr, rankdir=rankdir)
 
 
 def _op_text(node: Value) -> str:
@@ -369,10 +375,7 @@ class Explanation:
             if len(shown) <= 1:
                 return [f"{self.name} = {total}"]
             return [f"{self.name} = {path.numbers(digits)} = {total}"]
-        terms = format_number(self.paths[0].product, digits)
-        for path in self.paths[1:]:
-            number = format_number(path.product, digits)
-            terms += f" - {number[1:]}" if number.startswith("-") else f" + {number}"
+        terms = sum_terms([p.product for p in self.paths], digits)
         lines = [f"{self.name} = {terms} = {total}"]
         for path in self.paths:
             lines.append("  " + " → ".join(path.names) + ":")
@@ -386,9 +389,16 @@ class Explanation:
         return f"<Explanation {self.name}: {len(self.paths)} path(s), total {self.total!r}>"
 
 
-def _stretches(tr: Trace, target: Value) -> tuple[set, dict, dict]:
+def _check_by(by: str) -> str:
+    if by not in ("labels", "ops"):
+        raise ValueError(f"explain: by must be 'labels' or 'ops', got {by!r}")
+    return by
+
+
+def _stretches(tr: Trace, target: Value, by: str = "labels") -> tuple[set, dict, dict]:
     """The nodes that reach the target, the summed local derivatives between labeled nodes
-    (`below`), and the number of labeled paths from each node down to the target."""
+    (`below`; between any two nodes with `by="ops"`), and the number of paths from each node
+    down to the target."""
     order = tr.nodes
     root = tr.root
     # Only nodes from which the target can be reached lie on a root-to-target path.
@@ -398,7 +408,7 @@ def _stretches(tr: Trace, target: Value) -> tuple[set, dict, dict]:
             reaches.add(node)
 
     def stop(node: Value) -> bool:
-        return bool(node.label) or node is target or node is root
+        return by == "ops" or bool(node.label) or node is target or node is root
 
     # below[n]: for each stop reached from n through non-stop nodes only, the summed
     # products of local derivatives along those stretches (inputs come first in `order`).
@@ -427,9 +437,9 @@ def _stretches(tr: Trace, target: Value) -> tuple[set, dict, dict]:
     return reaches, below, count
 
 
-def _explain(tr: Trace, target: Value, max_paths: int) -> Explanation:
+def _explain(tr: Trace, target: Value, max_paths: int, by: str) -> Explanation:
     root = tr.root
-    reaches, below, count = _stretches(tr, target)
+    reaches, below, count = _stretches(tr, target, by)
     if count[root] > max_paths:
         raise ValueError(say("explain.too_many_paths",
                              name=reading.derivative_name(tr.name(root), tr.name(target)),
