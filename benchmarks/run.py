@@ -32,6 +32,7 @@ VENV_PYTHON = VENV / ("Scripts" if os.name == "nt" else "bin") / "python"
 TORCH_REQUIREMENT = "torch==2.13.0+cpu"
 TORCH_FAILED = VENV / "torch-install-failed"  # delete this file to try installing torch again
 IN_VENV_FLAG = "BENCHMARKS_IN_VENV"
+SEEDS_GROUP = "seeds"  # --only seeds: the seeds' programs alone (benchmarks/seeds.py)
 
 # Each peer module maps its implementation names to one function per workload (its RUNS).
 PEERS = {
@@ -330,6 +331,32 @@ def plain(cells: list[tuple[str, ...]]) -> str:
     return "\n".join([fmt(HEADER), "  ".join("-" * w for w in widths), *map(fmt, cells)])
 
 
+def plain_cells(header: tuple[str, ...], cells: list[tuple[str, ...]]) -> str:
+    """Any table as fixed-width text: text columns left, numbers right."""
+    widths = [max(len(c[i]) for c in [header, *cells]) for i in range(len(header))]
+    fmt = lambda row: "  ".join(c.ljust(w) if i < 3 else c.rjust(w)
+                                for i, (c, w) in enumerate(zip(row, widths)))
+    return "\n".join([fmt(header), "  ".join("-" * w for w in widths), *map(fmt, cells)])
+
+
+def seed_markdown(cells: list[tuple[str, ...]]) -> str:
+    """results.md's section on the seeds' programs."""
+    if not cells:
+        return ""
+    from seeds import SEED_HEADER
+
+    lines = ["## The seeds' programs", "",
+             "Each seed's own program (examples/seeds/, as its post writes it) against ours with "
+             "this project's API: eager (a graph built every step) and compiled (the graph "
+             "recorded once and compiled; recording and compiling are inside the time). The "
+             "same steps from the same start; ours are checked to reach the seed's weights "
+             "(1e-9) before the times are kept. Ratios: ours ÷ the seed's (below 1: ours is "
+             "faster).", "",
+             "| " + " | ".join(SEED_HEADER) + " |", "|" + "---|" * len(SEED_HEADER)]
+    lines += ["| " + " | ".join(row) + " |" for row in cells]
+    return "\n".join([*lines, ""])
+
+
 def markdown(cells: list[tuple[str, ...]], about: list[str], notes: list[str]) -> str:
     """results.md: what ran where, then the table and the notes on its compiled rows."""
     from workloads import WORKLOADS
@@ -378,7 +405,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     from_here.add_argument(
         "--only",
         metavar="NAME[,NAME...]",
-        help="workloads (mazur, moons, chain) and/or implementations "
+        help="workloads (mazur, moons, chain, seeds) and/or implementations "
         f"({', '.join(IMPLEMENTATIONS)}) to run; "
         "results.md is left as it is",
     )
@@ -401,16 +428,18 @@ def main(argv: list[str] | None = None) -> int:
     from peers import handwritten
 
     names = set(args.only.split(",")) if args.only else set()
-    unknown = names - set(w.WORKLOADS) - set(IMPLEMENTATIONS)
+    groups = {*w.WORKLOADS, SEEDS_GROUP}
+    unknown = names - groups - set(IMPLEMENTATIONS)
     if unknown:
         print(
             f"error: --only: unknown name(s) {', '.join(sorted(unknown))}; choose from "
-            f"{', '.join([*w.WORKLOADS, *IMPLEMENTATIONS])}",
+            f"{', '.join([*w.WORKLOADS, SEEDS_GROUP, *IMPLEMENTATIONS])}",
             file=sys.stderr,
         )
         return 2
 
-    workloads = [n for n in w.WORKLOADS if not names & set(w.WORKLOADS) or n in names]
+    workloads = [n for n in w.WORKLOADS if not names & groups or n in names]
+    run_seed_group = SEEDS_GROUP in names or not names & groups
     impls = [n for n in IMPLEMENTATIONS if not names & set(IMPLEMENTATIONS) or n in names]
     specs = {"mazur": w.Mazur(), "moons": w.Moons.make(), "chain": w.Chain()}
     expected = {
@@ -433,15 +462,36 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {error}", file=sys.stderr)
             return 1
 
+    seed_cells = []
+    if run_seed_group:
+        from harness import timed_run
+        from seeds import run_seeds, seed_table
+
+        print("the seeds' programs (examples/seeds/)", file=sys.stderr)
+        try:
+            seed_rows = run_seeds(repeats, timed_run, log=lambda s: print(s, file=sys.stderr))
+        except ValueError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+        seed_cells = seed_table(seed_rows, _seconds)
+
     cells = table(rows)
     notes = [note for r in rows for note in r.notes()] + break_even_notes(rows)
     about = environment(repeats)
     print("\n".join(about))
-    print(plain(cells))
+    if cells:
+        print(plain(cells))
     if notes:
         print("\n".join(notes))
+    if seed_cells:
+        print("\nThe seeds' programs: each seed's own program, ours eager, ours compiled "
+              "(recording and compiling included)")
+        from seeds import SEED_HEADER
+
+        print(plain_cells(SEED_HEADER, seed_cells))
     if not names:
-        (HERE / "results.md").write_text(markdown(cells, about, notes), encoding="utf-8")
+        text = markdown(cells, about, notes) + seed_markdown(seed_cells)
+        (HERE / "results.md").write_text(text, encoding="utf-8")
         print(f"written: {HERE / 'results.md'}")
     return 0
 
