@@ -32,10 +32,6 @@ __all__ = [
     "check_config_fields", "state_mismatch", "state_values", "listing",
 ]
 
-# Bumped whenever an attribute of any module is assigned or deleted: a walk remembered from
-# before then describes a structure that may be gone.
-_structure_version = 0
-
 # Where a module keeps its last walk (in its __dict__, skipped by the walk itself).
 _WALK = "_last_walk"
 
@@ -58,26 +54,34 @@ def is_bias_name(name: str) -> bool:
 
 
 class _Walk:
-    """One pass over a module: every parameter once with its dotted name, and the lists read
-    on the way (so that a later call can tell the structure has not changed since)."""
+    """One pass over a module: every parameter once with its dotted name, and what it read on
+    the way (each module's attributes, each list), so a later call can tell nothing changed."""
 
     def __init__(self, root: Module) -> None:
         self.names: list[str] = []
         self.params: list[Value] = []
-        self.version = _structure_version
-        self._lists: list[list] = []
-        self._copies: list[list] = []
+        self._read: list[dict | list] = []  # the modules' __dict__s and the lists, live
+        self._copies: list[dict | list] = []  # and as they were (see `remember`)
         self._seen: set[int] = set()  # the parameters named, or claimed by an outer module
         self._modules: set[int] = set()  # walked already (a module may hold its parent)
         self._module(root, "")
 
+    def remember(self) -> None:
+        """Copy what the walk read, as it is now (once the walk is stored on its module)."""
+        self._copies = [read.copy() for read in self._read]
+
     def still_holds(self) -> bool:
-        """No module attribute assigned since, and every list read holds the same items."""
-        # One comparison in C: lists of the same objects are equal by identity.
-        return self.version == _structure_version and self._lists == self._copies
+        """No attribute of a module walked and no item of a list read has changed since."""
+        # One comparison, in C: a Value or a Module equals only itself, so an attribute or an
+        # item that is not the same object makes the copies differ.
+        try:
+            return self._read == self._copies
+        except Exception:  # an attribute whose == does not answer (a NumPy array replaced)
+            return False
 
     def _module(self, module: Module, prefix: str) -> None:
         self._modules.add(id(module))
+        self._read.append(vars(module))
         held: list[tuple[str, Any]] = []  # (name, Value or Module), through lists, in order
         for name, value in vars(module).items():
             if name != _WALK:
@@ -99,31 +103,14 @@ class _Walk:
         if isinstance(value, (Value, Module)):
             held.append((name, value))
         elif isinstance(value, (list, tuple)):
-            if type(value) is list and _may_hold_parameters(value):
-                self._lists.append(value)
-                self._copies.append(list(value))
+            if type(value) is list:  # a tuple cannot change; a list can, even when empty
+                self._read.append(value)
             for i, item in enumerate(value):
                 self._gather(item, f"{name}.{i}", held)
 
 
-def _may_hold_parameters(items: list) -> bool:
-    # A list of sizes or names (MLP.nouts) is no place for parameters: not watched. An empty
-    # list is (it may be filled), and any list holding a Value, a Module or a list.
-    return not items or any(isinstance(x, (Value, Module, list, tuple)) for x in items)
-
-
 class Module:
     """Anything with parameters: names them, zeroes their gradients, saves and loads them."""
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        global _structure_version
-        object.__setattr__(self, name, value)
-        _structure_version += 1
-
-    def __delattr__(self, name: str) -> None:
-        global _structure_version
-        object.__delattr__(self, name)
-        _structure_version += 1
 
     def __getstate__(self) -> dict[str, Any]:
         # A copy or a pickle walks itself anew.
@@ -135,7 +122,8 @@ class Module:
         walk = self.__dict__.get(_WALK)
         if walk is None or not walk.still_holds():
             walk = _Walk(self)
-            self.__dict__[_WALK] = walk  # not through __setattr__: no structure changed
+            self.__dict__[_WALK] = walk
+            walk.remember()  # after storing it: this module's attributes now include it
         return walk
 
     def named_parameters(self) -> list[tuple[str, Value]]:
