@@ -11,6 +11,11 @@ A parameter held in several places appears once: where the outermost module hold
 it (a layer's shared bias is the layer's `b`, not `neurons.0.b`), and among equals at its
 first place.
 
+`parameters()` runs every training step, so a module remembers its last walk together with a
+shallow copy of what it read (each module's attributes, each list): while one comparison of
+the copies with the originals finds nothing changed, the walk stands. Assigning an attribute,
+replacing an item of a list or appending to it is seen; nothing needs registering.
+
 A module also says, from its config alone, which parameters it will have (`parameter_layout`),
 so `nn.load` can check a file against its architecture before it builds anything.
 """
@@ -65,6 +70,7 @@ class _Walk:
         self._seen: set[int] = set()  # the parameters named, or claimed by an outer module
         self._modules: set[int] = set()  # walked already (a module may hold its parent)
         self._module(root, "")
+        del self._seen, self._modules  # needed while walking only; the walk is kept
 
     def remember(self) -> None:
         """Copy what the walk read, as it is now (once the walk is stored on its module)."""
