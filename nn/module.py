@@ -88,15 +88,24 @@ class _Walk:
     def _module(self, module: Module, prefix: str) -> None:
         self._modules.add(id(module))
         self._read.append(vars(module))
-        held: list[tuple[str, Any]] = []  # (name, Value or Module), through lists, in order
-        for name, value in vars(module).items():
-            if name != _WALK:
-                self._gather(value, prefix + name, held)
+        # What the module holds, through lists, in order: Values and Modules, and their names.
+        names: list[str] = []
+        held: list[Value | Module] = []
+        for name, value in vars(module).items():  # its last walk (_WALK) is neither kind
+            if isinstance(value, (Value, Module)):
+                names.append(prefix + name)
+                held.append(value)
+            elif isinstance(value, (list, tuple)):
+                self._gather(value, prefix + name, names, held)
         # The module's own parameters are claimed before its submodules are walked, so one it
         # shares with them is named here, where it is held outermost.
-        own = {id(v) for _, v in held if isinstance(v, Value)} - self._seen
+        own = {id(v) for v in held if isinstance(v, Value)} - self._seen
         self._seen |= own
-        for name, item in held:
+        if len(own) == len(held):  # parameters only, each new and held once (a neuron's)
+            self.names += names
+            self.params += held
+            return
+        for name, item in zip(names, held):
             if not isinstance(item, Value):
                 if id(item) not in self._modules:
                     self._module(item, name + ".")
@@ -105,14 +114,17 @@ class _Walk:
                 self.names.append(name)
                 self.params.append(item)
 
-    def _gather(self, value: Any, name: str, held: list[tuple[str, Any]]) -> None:
-        if isinstance(value, (Value, Module)):
-            held.append((name, value))
-        elif isinstance(value, (list, tuple)):
-            if type(value) is list:  # a tuple cannot change; a list can, even when empty
-                self._read.append(value)
-            for i, item in enumerate(value):
-                self._gather(item, f"{name}.{i}", held)
+    def _gather(self, value: list | tuple, name: str, names: list[str],
+                held: list[Value | Module]) -> None:
+        """The Values and Modules in a list or tuple (nested ones too), named by index."""
+        if type(value) is list:  # a tuple cannot change; a list can, even when empty
+            self._read.append(value)
+        for i, item in enumerate(value):
+            if isinstance(item, (Value, Module)):
+                names.append(f"{name}.{i}")
+                held.append(item)
+            elif isinstance(item, (list, tuple)):
+                self._gather(item, f"{name}.{i}", names, held)
 
 
 class Module:
