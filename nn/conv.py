@@ -9,7 +9,7 @@ is a cross-correlation: the kernel is not flipped.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -17,7 +17,7 @@ import numpy as np
 from autodiff import Value, linear
 
 from .checks import is_whole, short_repr, whole_number
-from .modules import Module, check_config_fields
+from .module import Layout, Module, check_config_fields
 
 __all__ = ["Conv2d", "FeatureMap"]
 
@@ -251,17 +251,6 @@ class Conv2d(Module):
             )
         return grid
 
-    def named_parameters(self) -> list[tuple[str, Value]]:
-        """w.<o>.<c>.<i>.<j>, then b.<o>."""
-        named = [
-            (f"w.{o}.{c}.{i}.{j}", v)
-            for o, per_out in enumerate(self.w)
-            for c, per_in in enumerate(per_out)
-            for i, row in enumerate(per_in)
-            for j, v in enumerate(row)
-        ]
-        return named + [(f"b.{o}", b) for o, b in enumerate(self.b)]
-
     def config(self) -> dict[str, Any]:
         """The constructor arguments (without the seed)."""
         return {
@@ -273,7 +262,8 @@ class Conv2d(Module):
         }
 
     @classmethod
-    def _check_config(cls, config: Any) -> None:
+    def check_config(cls, config: Any) -> None:
+        """Whole channel counts >= 1; kernel_size, stride (>= 1) and padding (>= 0) pairs."""
         check_config_fields("Conv2d", config, ("in_channels", "out_channels", "kernel_size",
                                                "stride", "padding"))
         _check_channels(config["in_channels"], config["out_channels"])
@@ -282,21 +272,11 @@ class Conv2d(Module):
         _pair(config["padding"], "padding", 0)
 
     @classmethod
-    def _declared_count(cls, config: dict[str, Any]) -> int:
+    def parameter_layout(cls, config: dict[str, Any]) -> Layout:
+        """w.<o>.<c>.<i>.<j> (the kernels, out × in × kh × kw), then b.<o>."""
         kh, kw = _pair(config["kernel_size"], "kernel_size", 1)
         out_channels = config["out_channels"]
-        return out_channels * config["in_channels"] * kh * kw + out_channels
-
-    @classmethod
-    def _declared_names(cls, config: dict[str, Any]) -> Iterator[str]:
-        kh, kw = _pair(config["kernel_size"], "kernel_size", 1)
-        for o in range(config["out_channels"]):
-            for c in range(config["in_channels"]):
-                for i in range(kh):
-                    for j in range(kw):
-                        yield f"w.{o}.{c}.{i}.{j}"
-        for o in range(config["out_channels"]):
-            yield f"b.{o}"
+        return {"w": (out_channels, config["in_channels"], kh, kw), "b": (out_channels,)}
 
     def __repr__(self) -> str:
         kh, kw = self.kernel_size

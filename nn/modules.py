@@ -1,4 +1,4 @@
-"""Modules: `Module` (parameters, names, state dicts), `Neuron`, `Layer`, `MLP`.
+"""The textbook's networks: `Neuron`, `Layer`, `MLP` (each a `Module`, see `nn.module`).
 
 A neuron is the textbook's: `net = w1·x1 + w2·x2 + … + b` (one `linear` node), then
 `out = activation(net)`. Its nodes are labeled `net_<name>` and `out_<name>` and its
@@ -13,7 +13,7 @@ rows, shape (samples, nin), the same as passing its columns `[X[:, 0], X[:, 1], 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -21,7 +21,8 @@ import numpy as np
 from autodiff import Value, linear
 
 from . import arrays
-from .checks import is_number, short_repr, whole_number
+from .checks import short_repr, whole_number
+from .module import Layout, Module, Repeat, check_config_fields, is_bias_name, zero_grads
 
 __all__ = [
     "Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "feature_inputs", "lift_inputs",
@@ -37,127 +38,6 @@ ACTIVATIONS: dict[str, Any] = {
 }
 
 
-def zero_grads(params: Iterable[Value]) -> None:
-    """Set each parameter's gradient to zero: 0.0, or zeros of its shape in batch mode."""
-    for p in params:
-        data = p.data
-        # An int or a NumPy scalar assigned to data is a scalar parameter too: its grad is 0.0.
-        batch = isinstance(data, np.ndarray) and data.ndim > 0
-        p.grad = np.zeros(data.shape) if batch else 0.0
-
-
-class Module:
-    """Anything with parameters: names them, zeroes their gradients, saves and loads them."""
-
-    def named_parameters(self) -> list[tuple[str, Value]]:
-        """(dotted name, parameter) pairs in a stable order; a shared parameter appears once."""
-        return []
-
-    def parameters(self) -> list[Value]:
-        """Every parameter `Value`, each once, in the order of `named_parameters()`."""
-        return [p for _, p in self.named_parameters()]
-
-    def weights(self) -> list[Value]:
-        """The parameters that are not biases (for an L2 term or weight decay on weights only)."""
-        return [p for name, p in self.named_parameters() if not is_bias_name(name)]
-
-    def biases(self) -> list[Value]:
-        """The biases: every parameter whose dotted name has a part `b` (`neurons.0.b`, `b.2`)."""
-        return [p for name, p in self.named_parameters() if is_bias_name(name)]
-
-    def zero_grad(self) -> None:
-        """Reset every parameter's gradient to zero (gradients accumulate across backward())."""
-        zero_grads(self.parameters())
-
-    def state_dict(self) -> dict[str, float]:
-        """{dotted name: value} for every parameter, as a float (an int assigned to data too)."""
-        return {name: _as_float(p.data) for name, p in self.named_parameters()}
-
-    def load_state_dict(self, state: dict[str, float]) -> None:
-        """Set every parameter from `state`; a missing, extra or bad entry changes nothing."""
-        if not isinstance(state, dict):
-            raise TypeError(f"load_state_dict needs a dict, got {type(state).__name__}")
-        named = self.named_parameters()
-        names = [name for name, _ in named]
-        missing = [n for n in names if n not in state]
-        expected = set(names)
-        extra = [k for k in state if k not in expected]
-        if missing or extra:
-            parts = []
-            if missing:
-                parts.append(f"missing {_listing(missing)}")
-            if extra:
-                parts.append(f"unexpected {_listing(extra)}")
-            raise ValueError(
-                f"state dict does not match this {type(self).__name__}: " + "; ".join(parts)
-            )
-        # Check everything before changing anything: a bad entry leaves the model as it was.
-        values = [_checked_number(name, state[name]) for name in names]
-        for (_, p), value in zip(named, values):
-            p.data = value
-
-    def config(self) -> dict[str, Any]:
-        """The constructor arguments that rebuild this module's architecture (for `nn.save`)."""
-        raise NotImplementedError(f"{type(self).__name__} does not describe its architecture")
-
-    # What `nn.load` checks a file against before it builds anything: a config as `config()`
-    # writes it, and the number and names of the parameters the module built from it has.
-
-    @classmethod
-    def _check_config(cls, config: Any) -> None:
-        raise NotImplementedError(f"{cls.__name__} does not describe its architecture")
-
-    @classmethod
-    def _declared_count(cls, config: dict[str, Any]) -> int:
-        raise NotImplementedError(f"{cls.__name__} does not describe its architecture")
-
-    @classmethod
-    def _declared_names(cls, config: dict[str, Any]) -> Iterator[str]:
-        raise NotImplementedError(f"{cls.__name__} does not describe its architecture")
-
-
-def is_bias_name(name: str) -> bool:
-    """True for a bias's dotted name: one of its parts is `b` (`layers.0.neurons.1.b`, `b.0`)."""
-    return "b" in name.split(".")
-
-
-def _listing(names: list[str], limit: int = 5) -> str:
-    shown = ", ".join(short_repr(n) for n in names[:limit])
-    more = f" and {len(names) - limit} more" if len(names) > limit else ""
-    return f"{shown}{more}"
-
-
-def _as_float(data: Any) -> Any:
-    """A parameter's data as a Python float where it is a number (int, NumPy scalar), else as is."""
-    if type(data) is float or isinstance(data, bool):
-        return data  # a bool is no number here: left for the caller to refuse
-    if isinstance(data, (int, np.integer, np.floating)) or (
-        isinstance(data, np.ndarray) and data.ndim == 0 and data.dtype.kind in "fiu"
-    ):
-        try:
-            return float(data)
-        except OverflowError:
-            return data  # too large for a float: left for the caller to refuse
-    return data
-
-
-def _checked_number(name: str, value: Any) -> float:
-    if not is_number(value):
-        raise ValueError(
-            f"state dict entry {short_repr(name)} must be a number, got {type(value).__name__}"
-        )
-    try:
-        number = float(value)
-    except OverflowError:
-        raise ValueError(
-            f"state dict entry {short_repr(name)} is too large for a float "
-            f"({short_repr(value)}); a parameter must be a finite float"
-        ) from None
-    if not math.isfinite(number):
-        raise ValueError(f"state dict entry {short_repr(name)} is not finite ({number!r})")
-    return number
-
-
 def _check_activation(activation: Any, what: str = "activation") -> None:
     if not isinstance(activation, str) or activation not in ACTIVATIONS:
         raise ValueError(
@@ -169,22 +49,6 @@ def _check_activation(activation: Any, what: str = "activation") -> None:
 def _check_flag(flag: Any, what: str) -> None:
     if type(flag) is not bool:
         raise ValueError(f"{what} must be true or false, got {short_repr(flag)}")
-
-
-def check_config_fields(kind: str, config: Any, fields: Sequence[str]) -> None:
-    """Refuse a config that is not a mapping with exactly these fields (for `nn.load`)."""
-    if not isinstance(config, dict):
-        raise ValueError(f"a {kind} config must be an object of its constructor arguments, "
-                         f"got {type(config).__name__}")
-    expected = ", ".join(fields)
-    for key in config:
-        if key not in fields:
-            raise ValueError(f"unknown field {short_repr(key)} in a {kind} config "
-                             f"(its fields: {expected})")
-    for key in fields:
-        if key not in config:
-            raise ValueError(f"the {kind} config lacks the field {key!r} "
-                             f"(its fields: {expected})")
 
 
 def init_bound(activation: str, fan_in: int, fan_out: int) -> float:
@@ -302,33 +166,21 @@ class Neuron(Module):
         out.label = self._out_label
         return out
 
-    def named_parameters(self) -> list[tuple[str, Value]]:
-        """w.0, w.1, …, b."""
-        return [(f"w.{i}", wi) for i, wi in enumerate(self.w)] + [("b", self.b)]
-
-    def parameters(self) -> list[Value]:
-        """The weights, then the bias."""
-        return [*self.w, self.b]
-
     def config(self) -> dict[str, Any]:
         """nin and activation."""
         return {"nin": len(self.w), "activation": self.activation}
 
     @classmethod
-    def _check_config(cls, config: Any) -> None:
+    def check_config(cls, config: Any) -> None:
+        """nin a whole number >= 1, activation one of ACTIVATIONS."""
         check_config_fields("Neuron", config, ("nin", "activation"))
         whole_number(config["nin"], "Neuron nin", 1)
         _check_activation(config["activation"])
 
     @classmethod
-    def _declared_count(cls, config: dict[str, Any]) -> int:
-        return config["nin"] + 1
-
-    @classmethod
-    def _declared_names(cls, config: dict[str, Any]) -> Iterator[str]:
-        for i in range(config["nin"]):
-            yield f"w.{i}"
-        yield "b"
+    def parameter_layout(cls, config: dict[str, Any]) -> Layout:
+        """w.0, w.1, …, b."""
+        return {"w": (config["nin"],), "b": ()}
 
     def __repr__(self) -> str:
         return f"Neuron({self.name!r}, {len(self.w)} inputs, {self.activation})"
@@ -360,12 +212,14 @@ class Layer(Module):
         names = list(names) if names is not None else [f"n{j + 1}" for j in range(nout)]
         if len(names) != nout:
             raise ValueError(f"Layer with {nout} neurons got {len(names)} names")
-        #: The layer's one bias when shared_bias, else None.
-        self.b: Value | None = Value(0.0, label=bias_label) if self.shared_bias else None
+        shared = Value(0.0, label=bias_label) if self.shared_bias else None
         self.neurons: list[Neuron] = [
-            Neuron(nin, activation, w=row, b=self.b, name=name)
+            Neuron(nin, activation, w=row, b=shared, name=name)
             for row, name in zip(weights, names)
         ]
+        #: The layer's one bias when shared_bias, else None. Assigned after the neurons, so
+        #: the walk names it last, once, as the layer's: `b`.
+        self.b: Value | None = shared
 
     def __call__(self, x: Sequence[Value | float | np.ndarray] | np.ndarray) -> list[Value]:
         """Every neuron's output, in order (x as for `Neuron`; an array's rows are samples)."""
@@ -387,28 +241,6 @@ class Layer(Module):
         (shape (nout,); None leaves them); a bad array changes nothing."""
         arrays.set_layer(self, W, b, layout, f"{type(self).__name__}.set_weights")
 
-    def named_parameters(self) -> list[tuple[str, Value]]:
-        """neurons.<j>.w.<i> and neurons.<j>.b, or one `b` for a shared bias."""
-        named = []
-        for j, n in enumerate(self.neurons):
-            named.extend((f"neurons.{j}.w.{i}", wi) for i, wi in enumerate(n.w))
-            if not self.shared_bias:
-                named.append((f"neurons.{j}.b", n.b))
-        if self.shared_bias:
-            named.append(("b", self.b))
-        return named
-
-    def parameters(self) -> list[Value]:
-        """Each neuron's weights (and bias), the shared bias once at the end."""
-        params: list[Value] = []
-        for n in self.neurons:
-            params.extend(n.w)
-            if not self.shared_bias:
-                params.append(n.b)
-        if self.shared_bias:
-            params.append(self.b)
-        return params
-
     def config(self) -> dict[str, Any]:
         """nin, nout, activation and shared_bias."""
         return {
@@ -419,7 +251,8 @@ class Layer(Module):
         }
 
     @classmethod
-    def _check_config(cls, config: Any) -> None:
+    def check_config(cls, config: Any) -> None:
+        """nin and nout whole numbers >= 1, a known activation, shared_bias true or false."""
         check_config_fields("Layer", config, ("nin", "nout", "activation", "shared_bias"))
         whole_number(config["nin"], "Layer nin", 1)
         whole_number(config["nout"], "Layer nout", 1)
@@ -427,20 +260,11 @@ class Layer(Module):
         _check_flag(config["shared_bias"], "Layer shared_bias")
 
     @classmethod
-    def _declared_count(cls, config: dict[str, Any]) -> int:
-        nin, nout = config["nin"], config["nout"]
-        return nout * nin + (1 if config["shared_bias"] else nout)
-
-    @classmethod
-    def _declared_names(cls, config: dict[str, Any]) -> Iterator[str]:
-        shared = config["shared_bias"]
-        for j in range(config["nout"]):
-            for i in range(config["nin"]):
-                yield f"neurons.{j}.w.{i}"
-            if not shared:
-                yield f"neurons.{j}.b"
-        if shared:
-            yield "b"
+    def parameter_layout(cls, config: dict[str, Any]) -> Layout:
+        """neurons.<j>.w.<i> and neurons.<j>.b, or one `b` at the end for a shared bias."""
+        if config["shared_bias"]:
+            return {"neurons": Repeat(config["nout"], {"w": (config["nin"],)}), "b": ()}
+        return {"neurons": Repeat(config["nout"], Neuron.parameter_layout(config))}
 
     def __repr__(self) -> str:
         shared = ", shared bias" if self.shared_bias else ""
@@ -540,18 +364,6 @@ class MLP(Module):
             self.load_state_dict(saved)  # the layers set before the bad one go back
             raise
 
-    def named_parameters(self) -> list[tuple[str, Value]]:
-        """layers.<l>.neurons.<j>.w.<i>, layers.<l>.neurons.<j>.b (or layers.<l>.b if shared)."""
-        return [
-            (f"layers.{index}.{name}", p)
-            for index, layer in enumerate(self.layers)
-            for name, p in layer.named_parameters()
-        ]
-
-    def parameters(self) -> list[Value]:
-        """Every layer's parameters, in order."""
-        return [p for layer in self.layers for p in layer.parameters()]
-
     def config(self) -> dict[str, Any]:
         """The constructor arguments (without the seed: the parameters are saved instead)."""
         return {
@@ -563,7 +375,8 @@ class MLP(Module):
         }
 
     @classmethod
-    def _check_config(cls, config: Any) -> None:
+    def check_config(cls, config: Any) -> None:
+        """nin and each of nouts whole numbers >= 1, known activations, shared_bias a bool."""
         check_config_fields("MLP", config, ("nin", "nouts", "activation", "out_activation",
                                             "shared_bias"))
         whole_number(config["nin"], "MLP nin", 1)
@@ -579,20 +392,14 @@ class MLP(Module):
         _check_flag(config["shared_bias"], "MLP shared_bias")
 
     @classmethod
-    def _layer_configs(cls, config: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    def parameter_layout(cls, config: dict[str, Any]) -> Layout:
+        """layers.<l>.neurons.<j>.w.<i>, layers.<l>.neurons.<j>.b (or layers.<l>.b if shared)."""
         sizes = [config["nin"], *config["nouts"]]
-        for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
-            yield {"nin": fan_in, "nout": fan_out, "shared_bias": config["shared_bias"]}
-
-    @classmethod
-    def _declared_count(cls, config: dict[str, Any]) -> int:
-        return sum(Layer._declared_count(layer) for layer in cls._layer_configs(config))
-
-    @classmethod
-    def _declared_names(cls, config: dict[str, Any]) -> Iterator[str]:
-        for index, layer in enumerate(cls._layer_configs(config)):
-            for name in Layer._declared_names(layer):
-                yield f"layers.{index}.{name}"
+        return {"layers": [
+            Layer.parameter_layout({"nin": fan_in, "nout": fan_out,
+                                    "shared_bias": config["shared_bias"]})
+            for fan_in, fan_out in zip(sizes[:-1], sizes[1:])
+        ]}
 
     def __repr__(self) -> str:
         return f"MLP({self.nin}, {self.nouts}, [{', '.join(map(repr, self.layers))}])"

@@ -23,7 +23,8 @@ from typing import Any
 
 from .checks import short_repr
 from .conv import Conv2d
-from .modules import MLP, Layer, Module, Neuron, _checked_number, _listing
+from .module import Module, layout_count, layout_names, listing, state_mismatch, state_values
+from .modules import MLP, Layer, Neuron
 
 __all__ = ["save", "load", "FORMAT", "VERSION"]
 
@@ -231,34 +232,29 @@ def _check_parameters(cls: type[Module], kind: str, config: Any, state: dict,
     refused at once; after that every step is bounded by the size of the file.
     """
     try:
-        cls._check_config(config)
+        cls.check_config(config)
     except ValueError as error:
         raise ValueError(f"{where}: the {kind} architecture in the file is invalid: "
                          f"{error}") from None
-    declared = cls._declared_count(config)
+    layout = cls.parameter_layout(config)
+    declared = layout_count(layout)
     carried = len(state)
     if declared > carried:
-        missing = list(islice((n for n in cls._declared_names(config) if n not in state), 5))
+        missing = list(islice((n for n in layout_names(layout) if n not in state), 5))
         raise ValueError(
             f"{where}: its {kind} config declares {_count(declared)} parameters but the file "
-            f"carries {carried:,}; missing {_listing(missing)} and more. The file is cut short "
+            f"carries {carried:,}; missing {listing(missing)} and more. The file is cut short "
             "or was edited: save the model again"
         )
-    names = list(cls._declared_names(config))  # no more than the file carries
-    expected = set(names)
-    missing = [n for n in names if n not in state]
-    extra = [k for k in state if k not in expected]
-    if missing or extra:
-        parts = [f"missing {_listing(missing)}"] if missing else []
-        parts += [f"unexpected {_listing(extra)}"] if extra else []
-        raise ValueError(f"{where}: its parameters do not match its {kind} config: "
-                         + "; ".join(parts) + ". The file was edited or is damaged: save the "
-                         "model again")
-    for name in names:
-        try:
-            _checked_number(name, state[name])
-        except ValueError as error:
-            raise ValueError(f"{where}: {error}") from None
+    names = list(layout_names(layout))  # no more than the file carries
+    mismatch = state_mismatch(names, state)
+    if mismatch:
+        raise ValueError(f"{where}: its parameters do not match its {kind} config: {mismatch}. "
+                         "The file was edited or is damaged: save the model again")
+    try:
+        state_values(names, state)
+    except ValueError as error:
+        raise ValueError(f"{where}: {error}") from None
 
 
 def _count(n: int) -> str:

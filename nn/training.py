@@ -104,41 +104,56 @@ def fit(
     """
     X, y, loss_fn, epochs, test_data = _fit_arguments(model, X, y, loss, optimizer, epochs,
                                                       batch_size, test)
-    n = len(X)
-    full = batch_size is None or batch_size >= n
+    full = batch_size is None or batch_size >= len(X)
     rng = np.random.default_rng(seed)
     features = _columns(X)
     step = (_CompiledStep if compiled else _Step)(model, loss_fn, optimizer)
     history = History()
     start = time.perf_counter()
-    epoch_iter = _progress(range(int(epochs)), progress)
-    report_every = max(1, int(epochs) // 100)
-    for epoch in epoch_iter:
+    bar = _progress(range(epochs), progress)
+    for epoch in bar:
         if full:
-            # A full-batch step measures the loss before it: at the weights the previous epoch
-            # ended with. It is that epoch's entry, for free; the last one is measured below.
-            train_loss = step(features, y)
-            if epoch:
-                history.train.append(train_loss)
+            train_loss = _full_batch_epoch(step, features, y, history, epoch)
         else:
-            order = rng.permutation(n)
-            for begin in range(0, n, batch_size):
-                idx = order[begin : begin + batch_size]
-                step(_columns(X[idx]), y[idx])
+            _mini_batch_epoch(step, X, y, batch_size, rng)
             train_loss = evaluate(model, loss_fn, features, y)
             history.train.append(train_loss)
         if test_data is not None:
             history.test.append(evaluate(model, loss_fn, *test_data))
-        if epoch_iter is not None and hasattr(epoch_iter, "set_postfix_str") and (
-            epoch % report_every == 0 or epoch == epochs - 1
-        ):
-            epoch_iter.set_postfix_str(f"loss {train_loss:.4g}", refresh=False)
-    if full:
+        _show_loss(bar, epoch, epochs, train_loss)
+    if full:  # the last epoch's entry: the loss at the weights it ended with
         history.train.append(evaluate(model, loss_fn, features, y))
-    if hasattr(epoch_iter, "close"):
-        epoch_iter.close()
+    if hasattr(bar, "close"):
+        bar.close()
     history.seconds = time.perf_counter() - start
     return history
+
+
+def _full_batch_epoch(step: _Step, features: list, y: Any, history: History, epoch: int) -> float:
+    """One step on the whole training set; returns the loss it measured before stepping."""
+    # That loss is at the weights the previous epoch ended with: it is that epoch's entry,
+    # for free (fit measures the last epoch's after the loop).
+    train_loss = step(features, y)
+    if epoch:
+        history.train.append(train_loss)
+    return train_loss
+
+
+def _mini_batch_epoch(step: _Step, X: np.ndarray, y: np.ndarray, batch_size: int,
+                      rng: np.random.Generator) -> None:
+    """One step per mini-batch, the samples reshuffled first."""
+    order = rng.permutation(len(X))
+    for begin in range(0, len(X), batch_size):
+        idx = order[begin : begin + batch_size]
+        step(_columns(X[idx]), y[idx])
+
+
+def _show_loss(bar: Any, epoch: int, epochs: int, train_loss: float) -> None:
+    """The loss beside the progress bar, about a hundred times a run (not on every epoch)."""
+    if not hasattr(bar, "set_postfix_str"):
+        return
+    if epoch % max(1, epochs // 100) == 0 or epoch == epochs - 1:
+        bar.set_postfix_str(f"loss {train_loss:.4g}", refresh=False)
 
 
 def _fit_arguments(model: Module, X: Any, y: Any, loss: LossFn | str, optimizer: Any,

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 import nn
 from nn import MLP, Conv2d, Layer, Neuron
+from nn.module import layout_count, layout_names
 
 
 def bits(x: float) -> bytes:
@@ -275,8 +276,9 @@ def test_the_names_a_config_declares_are_the_names_the_model_has(model):
     kind = type(model)
     config = model.config()
     names = [name for name, _ in model.named_parameters()]
-    assert list(kind._declared_names(config)) == names
-    assert kind._declared_count(config) == len(names)
+    layout = kind.parameter_layout(config)
+    assert list(layout_names(layout)) == names
+    assert layout_count(layout) == len(names)
 
 
 def test_deeply_nested_json_is_a_clear_error(tmp_path):

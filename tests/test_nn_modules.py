@@ -309,3 +309,61 @@ def test_zero_grad_after_an_int_or_a_numpy_scalar_was_assigned_to_data():
     w.data = np.ones(4)  # batch mode: zeros of its shape
     model.zero_grad()
     assert w.grad.shape == (4,) and w.grad.dtype == float and not w.grad.any()
+
+
+def test_a_module_of_ones_own_is_walked_by_its_attributes():
+    class Block(Module):
+        def __init__(self):
+            self.scale = Value(2.0, label="scale")
+            self.sizes = [3, 1]  # not parameters: numbers
+            self.inner = Layer(3, 1, seed=0)
+            self.heads = [Neuron(1, seed=1), Neuron(1, seed=2)]
+            self.grid = ([Value(1.0), Value(2.0)], [Value(3.0)])
+
+    block = Block()
+    names = [name for name, _ in block.named_parameters()]
+    assert names == ["scale", "inner.neurons.0.w.0", "inner.neurons.0.w.1", "inner.neurons.0.w.2",
+                     "inner.neurons.0.b", "heads.0.w.0", "heads.0.b", "heads.1.w.0", "heads.1.b",
+                     "grid.0.0", "grid.0.1", "grid.1.0"]
+    assert dict(block.named_parameters())["heads.1.w.0"] is block.heads[1].w[0]
+    assert block.parameters() == [p for _, p in block.named_parameters()]
+    assert [p.data for p in block.weights()][:1] == [2.0]
+    assert len(block.biases()) == 3
+    block.load_state_dict({name: 0.5 for name in names})
+    assert set(block.state_dict().values()) == {0.5}
+
+
+def test_the_walk_sees_every_change_of_structure():
+    model = MLP(2, [3, 1], seed=0)
+    first = model.parameters()
+    neuron = model.layers[0].neurons[1]
+    new = Value(0.25, label="new")
+    neuron.w[0] = new  # an item of a list replaced: no attribute assigned
+    params = model.parameters()
+    assert new in params and first[3] not in params and len(params) == len(first)
+    assert dict(model.named_parameters())["layers.0.neurons.1.w.0"] is new
+    model.layers.append(Layer(1, 2, seed=1))  # a list of modules grown
+    assert len(model.parameters()) == len(first) + 4
+    model.layers.pop()
+    neuron.b = Value(1.0)  # an attribute assigned
+    assert model.parameters()[5] is neuron.b
+    # A weight tied to another neuron's is still one parameter, named where it is first held.
+    model.layers[0].neurons[2].w[1] = model.layers[0].neurons[0].w[1]
+    named = model.named_parameters()
+    assert len(named) == len(first) - 1
+    assert "layers.0.neurons.2.w.1" not in dict(named)
+    assert len({id(p) for p in model.parameters()}) == len(model.parameters())
+
+
+def test_a_module_holding_its_parent_and_copies_of_a_model():
+    import copy
+    import pickle
+
+    model = MLP(2, [2, 1], seed=0)
+    expected = [name for name, _ in model.named_parameters()]
+    model.layers[0].owner = model  # a cycle: walked once
+    assert [name for name, _ in model.named_parameters()] == expected
+    for twin in (copy.deepcopy(model), pickle.loads(pickle.dumps(model))):
+        assert twin.state_dict() == model.state_dict()
+        assert not {id(p) for p in twin.parameters()} & {id(p) for p in model.parameters()}
+        assert twin.parameters()[0] is twin.layers[0].neurons[0].w[0]
