@@ -9,7 +9,8 @@ Outputs are compared as text, output by output, after normalising only what legi
 changes from run to run or machine to machine:
 - memory addresses (`<Drawing at 0x7f...>`), temporary paths; in printed text and plain-text
   results also timings (`12.3 ms`, `4.5 it/s`, a progress bar's `00:12`);
-- pictures: an image (PNG, SVG) is compared by its presence and type, never its bytes;
+- pictures: an image (PNG, SVG) is compared by its presence and type, never its bytes, also
+  one inlined in HTML as a `data:image/...;base64,` address (a drawing beside its text);
 - Graphviz's layout in a step-through page (the `picture.views` of its JSON data): its
   numbers and edge paths are blanked, its words kept. Everything else of the page is compared.
 Consecutive pieces of one stream are joined first: how a kernel splits printed text into
@@ -43,6 +44,7 @@ _TEMP = re.compile(re.escape(tempfile.gettempdir()) + r"/[^\s'\"<>]*")
 _JSON_SCRIPT = re.compile(r'(<script[^>]*type="application/json"[^>]*>)(.*?)(</script>)', re.S)
 _SVG_PATH = re.compile(r"M[-0-9. ]+(c[-0-9. ]+)*")
 _SRCDOC = re.compile(r"^<iframe srcdoc=(['\"])(.*?)\1", re.S)
+_IMAGE_URI = re.compile(r"(data:image/[\w.+-]+;base64,)[A-Za-z0-9+/=\s]+")
 
 
 # --- running ----------------------------------------------------------------------------------
@@ -124,11 +126,13 @@ def _json_block(match: re.Match) -> str:
 
 def normalise_html(text: str) -> str:
     """HTML as compared: a framed page unframed (its srcdoc unescaped), its JSON data one
-    entry a line with Graphviz's coordinates zeroed, then `normalise`."""
+    entry a line with Graphviz's coordinates zeroed, an inlined picture's bytes blanked, then
+    `normalise`."""
     framed = _SRCDOC.match(text)
     if framed:
         text = ("<iframe srcdoc=…>\n" + html.unescape(framed.group(2)) + "\n</iframe>"
                 + text[framed.end():])
+    text = _IMAGE_URI.sub(r"\1<picture>", text)
     return normalise(_JSON_SCRIPT.sub(_json_block, text), timings=False)
 
 

@@ -159,6 +159,22 @@ def test_outputs_that_differ_only_in_what_varies_between_runs_agree():
     assert differences(committed, fresh, "nb.ipynb") == []
 
 
+
+def _beside(picture: str, text: str) -> str:
+    # A drawing inlined beside its text, as a notebook shows a graph next to an equation.
+    return (f'<div><img src="data:image/svg+xml;base64,{picture}"/>'
+            f"<pre>{text}</pre></div>")
+
+
+def test_a_picture_inlined_in_html_is_compared_by_presence_but_its_text_word_for_word():
+    committed = _notebook([_result({"text/html": _beside("PHN2Zz5vbmU8L3N2Zz4=", "δ = 0.1385")})])
+    redrawn = _notebook([_result({"text/html": _beside("PHN2Zz50d288L3N2Zz4=\n", "δ = 0.1385")})])
+    assert differences(committed, redrawn, "nb.ipynb") == []
+    changed = _notebook([_result({"text/html": _beside("PHN2Zz5vbmU8L3N2Zz4=", "δ = 0.1386")})])
+    found = differences(committed, changed, "nb.ipynb")
+    assert len(found) == 1 and "δ = 0.1386" in found[0]
+
+
 @pytest.mark.parametrize("committed, fresh, shown", [
     ([_stream("loss 0.25\n")], [_stream("loss 0.26\n")], "+loss 0.26"),
     ([_stream("d(0.99 − out_o2)\n")], [_stream("d0.99 − out_o2\n")], "+d0.99 − out_o2"),
