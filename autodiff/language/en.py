@@ -86,4 +86,80 @@ TEXTS: dict[str, str] = {
     "exercise.not_numbers": "the answer is not numbers: {error}",
     "exercise.edge": "edge {node} ← {input}",
     "exercise.with_your_derivative": "d{root}/d{node} with your derivative",
+    # --- check_work: its report, slips, notes and errors (autodiff/work) ---------------------
+    "work.columns": "name|given|expected|status|slip",
+    "work.status.right": "right",
+    "work.status.carried": "carried",
+    "work.status.wrong": "wrong",
+    "work.kind.sign": "sign",
+    "work.kind.missing factor": "missing factor",
+    "work.kind.missing path": "missing path",
+    "work.kind.wrong slope": "wrong slope",
+    "work.kind.wrong input": "wrong input",
+    "work.kind.updated weight": "updated weight",
+    "work.kind.wrong lr": "wrong lr",
+    "work.kind.rounding": "rounding",
+    "work.slip_shows_in": "{kind} (shows in {where}): {text}",
+    "work.slip_cell": "{kind}: {text}",
+    "work.slips_join": "; ",
+    "work.follows": "follows from your numbers ({follows})",
+    "work.summary": "{count} answers: {counts}{first}",
+    "work.count": "{count} {status}",
+    "work.counts_join": ", ",
+    "work.first_wrong": "; first wrong: {name}",
+    "work.after_step": "{node} after the step",
+    "work.rounded_before_use": "{row} was rounded to {round_to!r} before it was used",
+    "work.wrong_sign": "{row} has the wrong sign",
+    "work.adds_where": "{row} adds {other} where {right} belongs",
+    "work.uses_where": "{row} uses {other} where {right} belongs",
+    "work.leaves_out_path": "{row} leaves out the path through {through}",
+    "work.term_sign": "{row}: the term through {through} has the wrong sign",
+    "work.leaves_out_factor": "{row} leaves out the factor {factor}",
+    "work.wrong_slope": "{row} takes the slope of {other} where that of {through} belongs "
+                        "(in {local})",
+    "work.updated_weight": "{row} uses {x} after the step ({after!r}) where {x} before it "
+                           "belongs (in {local})",
+    "work.takes_where": "{row} takes {other} where {right} belongs",
+    "work.uses_where_in": "{row} uses {other} where {right} belongs (in {local})",
+    "work.wrong_lr": "{row} steps with lr = {lr!r} where lr is {right!r}",
+    "work.step_sign": "{row} adds lr × {grad} where the step subtracts it",
+    "work.step_rounded": "{row} was rounded to {round_to!r}",
+    "work.rounded_sources": "{written} was worked on rounded: {row} inherits the rounding error",
+    "work.and": " and ",
+    "work.note_too_big": "No slips were searched for: the graph has {nodes} nodes, and the "
+                         "search takes graphs of up to {limit} (a hand-worked example has "
+                         "tens). The statuses are complete.",
+    "work.note_budget": "The search for slips stopped at {name}: it had worked {limit} rows. "
+                        "Rows from there on are marked, but their slips are not named; check "
+                        "fewer numbers at a time, or give the numbers in between.",
+    "work.no_answer": "no answer named {name!r} was checked",
+    "work.root_not_value": "check_work: root must be a Value, got {kind}",
+    "work.answers_not_mapping": "check_work: answers must map names to numbers, such as "
+                                "{{'net_h1': 0.3775}}, got {kind}",
+    "work.lr_not_number": "check_work: lr must be a number, got {kind}",
+    "work.unknown_name": "check_work: no number of this graph is named {name!r}{hint}",
+    "work.did_you_mean": "; did you mean {names}?",
+    "work.names_are": "; names are labels (such as {example}), d{root}/dLABEL and LABEL_new",
+    "work.label_shared": "check_work: {count} nodes are labeled {label!r}; give each a label "
+                         "of its own to check it",
+    "work.needs_lr": "check_work: {name} is a parameter after the step; give the learning "
+                     "rate: check_work(..., lr=0.5)",
+    "work.batch": "check_work works on numbers, one at a time; this graph holds arrays "
+                  "(batch mode): build it for one sample",
+    "work.too_big": "check_work: the graph has {nodes} nodes; checking marks graphs of up to "
+                    "{limit} (a hand-worked example has tens). Check a smaller piece of it",
+    "work.answer_type": "check_work: the answer for {name!r} must be a number or its text, "
+                        "got {kind}",
+    "work.answer_not_number": "check_work: the answer for {name!r} is not a number: {text!r}; "
+                              "write it as 0.5933 or 5.933e-1",
+    "work.answer_not_finite": "check_work: the answer for {name!r} is not finite: {text!r}",
+    "work.file_unreadable": "cannot read {path}: {reason}",
+    "work.file_bad_json": "{path}: not valid JSON ({error}, line {line})",
+    "work.file_not_object": "{path}: expected a JSON object of name: number, got a {kind}",
+    "work.file_not_number": "{path}: the answer for {name!r} is not a number: {value!r}",
+    "work.file_two_cells": "{path}, line {line}: expected two cells, name,value; got {count}",
+    "work.file_line_not_number": "{path}, line {line}: the answer for {name!r} is not a "
+                                 "number: {value!r}",
+    "work.file_twice": "{path}, line {line}: {name!r} is answered twice",
+    "work.file_empty": "{path}: no answers found; write one name,value row per number",
 }

@@ -86,6 +86,78 @@ TEXTS: dict[str, str] = {
     "exercise.not_numbers": "答案不是数：{error}",
     "exercise.edge": "边 {node} ← {input}",
     "exercise.with_your_derivative": "用你的导数算出的 d{root}/d{node}",
+    # --- check_work: its report, slips, notes and errors (autodiff/work) ---------------------
+    "work.columns": "名称|你给的|应为|结果|错因",
+    "work.status.right": "正确",
+    "work.status.carried": "连带",
+    "work.status.wrong": "错误",
+    "work.kind.sign": "符号错误",
+    "work.kind.missing factor": "漏了因子",
+    "work.kind.missing path": "漏了路径",
+    "work.kind.wrong slope": "斜率取错",
+    "work.kind.wrong input": "输入用错",
+    "work.kind.updated weight": "用了更新后的权重",
+    "work.kind.wrong lr": "学习率不对",
+    "work.kind.rounding": "过早舍入",
+    "work.slip_shows_in": "{kind}（出现在 {where}）：{text}",
+    "work.slip_cell": "{kind}：{text}",
+    "work.slips_join": "；",
+    "work.follows": "由你前面的数推得（{follows}）",
+    "work.summary": "共 {count} 个答案：{counts}{first}",
+    "work.count": "{count} 个{status}",
+    "work.counts_join": "，",
+    "work.first_wrong": "；第一个错误：{name}",
+    "work.after_step": "更新后的 {node}",
+    "work.rounded_before_use": "{row} 在使用之前被舍入成了 {round_to!r}",
+    "work.wrong_sign": "{row} 的符号错了",
+    "work.adds_where": "{row} 加上了 {other}，这里应该是 {right}",
+    "work.uses_where": "{row} 用了 {other}，这里应该用 {right}",
+    "work.leaves_out_path": "{row} 漏了经过 {through} 的那条路径",
+    "work.term_sign": "{row}：经过 {through} 的那一项符号错了",
+    "work.leaves_out_factor": "{row} 漏了因子 {factor}",
+    "work.wrong_slope": "{row} 用了 {other} 处的斜率，这里应该用 {through} 处的"
+                        "（在 {local} 中）",
+    "work.updated_weight": "{row} 用了更新后的 {x}（{after!r}），这里应该用更新前的 {x}"
+                           "（在 {local} 中）",
+    "work.takes_where": "{row} 用了 {other}，这里应该是 {right}",
+    "work.uses_where_in": "{row} 用了 {other}，这里应该用 {right}（在 {local} 中）",
+    "work.wrong_lr": "{row} 更新时用的学习率是 lr = {lr!r}，而学习率是 {right!r}",
+    "work.step_sign": "{row} 加上了 lr × {grad}，这一步应该减去它",
+    "work.step_rounded": "{row} 被舍入成了 {round_to!r}",
+    "work.rounded_sources": "{written} 是舍入之后再往下算的：{row} 继承了舍入误差",
+    "work.and": " 和 ",
+    "work.note_too_big": "没有查找错因：这个计算图有 {nodes} 个节点，而查找只处理不超过 "
+                         "{limit} 个节点的计算图（手算的例子只有几十个）。各项结果是完整的。",
+    "work.note_budget": "错因的查找停在了 {name}：已经算了 {limit} 行。从这里往后的各行"
+                        "都判了结果，但没有指出错因；请一次少核对一些数，或者把中间的数也填上。",
+    "work.no_answer": "没有核对过名为 {name!r} 的答案",
+    "work.root_not_value": "check_work：root 必须是一个 Value，收到的是 {kind}",
+    "work.answers_not_mapping": "check_work：answers 必须把名称对应到数，例如 "
+                                "{{'net_h1': 0.3775}}，收到的是 {kind}",
+    "work.lr_not_number": "check_work：lr 必须是一个数，收到的是 {kind}",
+    "work.unknown_name": "check_work：这个计算图里没有名为 {name!r} 的数{hint}",
+    "work.did_you_mean": "；你是不是想写 {names}？",
+    "work.names_are": "；名称是标签（例如 {example}）、d{root}/d标签 和 标签_new",
+    "work.label_shared": "check_work：有 {count} 个节点的标签都是 {label!r}；"
+                         "请给每个节点一个自己的标签，才能核对它",
+    "work.needs_lr": "check_work：{name} 是更新一步之后的参数；请给出学习率："
+                     "check_work(..., lr=0.5)",
+    "work.batch": "check_work 一次核对一个数；这个计算图存的是数组（批量模式）："
+                  "请只用一个样本来构建它",
+    "work.too_big": "check_work：这个计算图有 {nodes} 个节点；核对只处理不超过 {limit} 个"
+                    "节点的计算图（手算的例子只有几十个）。请核对其中较小的一部分",
+    "work.answer_type": "check_work：{name!r} 的答案必须是一个数或数的文本，收到的是 {kind}",
+    "work.answer_not_number": "check_work：{name!r} 的答案不是数：{text!r}；"
+                              "请写成 0.5933 或 5.933e-1 这样",
+    "work.answer_not_finite": "check_work：{name!r} 的答案不是有限数：{text!r}",
+    "work.file_unreadable": "无法读取 {path}：{reason}",
+    "work.file_bad_json": "{path}：不是有效的 JSON（{error}，第 {line} 行）",
+    "work.file_not_object": "{path}：应为一个“名称: 数”的 JSON 对象，收到的是 {kind}",
+    "work.file_not_number": "{path}：{name!r} 的答案不是数：{value!r}",
+    "work.file_two_cells": "{path}，第 {line} 行：应为两格，名称,数值；收到 {count} 格",
+    "work.file_line_not_number": "{path}，第 {line} 行：{name!r} 的答案不是数：{value!r}",
+    "work.file_twice": "{path}，第 {line} 行：{name!r} 答了两次",
+    "work.file_empty": "{path}：没有找到答案；请每个数写一行 名称,数值",
 }
 
 # The engine's messages, key for key with MESSAGES in autodiff/engine/errors.py.
