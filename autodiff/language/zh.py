@@ -160,7 +160,8 @@ TEXTS: dict[str, str] = {
     "work.file_empty": "{path}：没有找到答案；请每个数写一行 名称,数值",
 }
 
-# The engine's messages, key for key with MESSAGES in autodiff/engine/errors.py.
+# The engine's messages, key for key with MESSAGES in autodiff/engine/errors.py, and the
+# pieces of them it writes where it builds them (tests/test_language.py finds every one).
 ERRORS: dict[str, str] = {
     "label": "Value 的标签必须是 str，收到的是 {kind}",
     "data type": "{where} 必须是 int、float、NumPy 标量或 NumPy 浮点数组（批量模式），"
@@ -187,4 +188,36 @@ ERRORS: dict[str, str] = {
     "upstream shape": "backward(gradient)：{node} 的形状是 {shape}，但上游梯度的形状是 {got}；"
                       "请给这个节点的每个元素一个数",
     "float batch": "对批量模式的 Value 取 float()：请先用 sum() 或 mean() 归约",
+    "not a value": "{who} 需要一个 Value，收到的是 {kind}",
+    # The pieces the engine puts into its messages (`errors.said(key, english)` where the
+    # English is written), and each op's domain ("domain " + the op as a textbook reads it).
+    "node": "节点 {label!r}",
+    "unlabeled node": "一个没有标签、值为 {value} 的节点",
+    "unlabeled op": "一个没有标签的{op}节点",
+    "leaf": "叶子",
+    "with exponent": "，指数为 {n!r}",
+    "domain": "{op}：{domain}；收到的是 {where}",
+    "domain a ÷ b": "除数为零",
+    "domain a^b": "指数是 Value 的 x ** y 需要 x > 0（d/dy = x**y · log x）",
+    "domain a^n": "a ** n 需要 a > 0；底数为负时指数须为整数，底数为零时须 n >= 0",
+    "domain ln a": "log 的输入必须 > 0",
+    "domain √a": "sqrt 的输入必须 >= 0",
+    "domain (1/N) Σᵢ aᵢ": "空批量的均值没有定义",
+    "share": "来自 {user} 的那一份（它的局部导数 {local} × 它的梯度 {grad}）",
+    "sum of shares": "各份之和（{shares}）",
+    "in some samples": "在部分样本中",
+    "value data": "Value 的 data",
+    "upstream": "backward(gradient)：{node} 的形状是 {shape}；它的上游梯度",
+    "held data": "{op}：{node} 存的 data 类型是 {kind}，但 Value 的 data",
+    "of shape": "{node}（形状 {shape}）",
+    "operand": "：另一个操作数：",
+    "array of": "元素类型为 {dtype} 的数组",
+    "exponent of": "**：指数",
+    "grad output": "grad：输出必须是一个 Value，收到的是 {kind}",
+    "grad input": "grad：inputs[{k}] 必须是一个 Value，收到的是 {kind}",
+    "returns value": "{who}：f 必须返回一个 Value，收到的是 {kind}",
+    "tangent type": "{where} 必须是一个数，收到的是 {kind}",
+    "jvp count": "jvp：有 {inputs} 个输入，却有 {tangents} 个切向量；请每个输入给一个切向量",
+    "jvp tangent": "jvp：一个切向量",
+    "linear count": "linear：有 {weights} 个权重，却有 {inputs} 个输入",
 }
