@@ -454,3 +454,51 @@ def test_an_exercise_whose_function_raises_reports_in_chinese():
     assert report.error == "函数抛出了 ZeroDivisionError：division by zero"
     with language("zh"), pytest.raises(KeyError, match="没有练习 'nope'"):
         grade("nope", abs)
+
+
+def test_a_slip_of_check_backprop_reads_in_chinese_with_the_same_numbers():
+    from nn.backprop_slips import backprop, catalog
+    from nn.homework import check_backprop, make_net
+
+    rng = np.random.default_rng(5)
+    W = {"W1": rng.normal(size=(2, 3)), "b1": rng.normal(size=3), "W2": rng.normal(size=(3, 2)),
+         "b2": rng.normal(size=2)}
+    X, y = rng.normal(size=(6, 2)), rng.normal(size=(6, 2))
+    net = make_net(W, X, y, "sigmoid", "linear", "half_sse", "mean", 0.0)
+    named = 0
+    for slip in catalog(net):  # every slip this net allows, planted, named in both languages
+        given = backprop(net, [slip])
+        options = {"activation": "sigmoid", "loss": "half_sse"}
+        english = check_backprop(given, W, X, y, **options)
+        with language("zh"):
+            chinese = check_backprop(given, W, X, y, **options)
+            text = str(chinese)
+        if not english.slips:
+            continue
+        assert [s.text for s in chinese.slips] != [s.text for s in english.slips]
+        assert all(CJK.search(s.text) for s in chinese.slips), text
+        assert numbers(text) == numbers(str(english)), (text, str(english))
+        assert "错误（" in text and "slip (" not in text
+        named += 1
+    assert named >= 10
+
+
+def test_the_exercises_say_their_prompts_formulas_and_slips_in_chinese():
+    from nn.exercises import EXERCISES, grade
+
+    for name, exercise in EXERCISES.items():
+        english = (exercise.prompt, exercise.formula, list(exercise.slips))
+        with language("zh"):
+            chinese = (exercise.prompt, exercise.formula, list(exercise.slips))
+        assert CJK.search(chinese[0]) and chinese[0] != english[0], name
+        assert len(chinese[2]) == len(english[2])
+        for zh_slip, en_slip in zip(chinese[2], english[2]):
+            assert CJK.search(zh_slip) and numbers(zh_slip) == numbers(en_slip), zh_slip
+    english = grade("l2", lambda W, reg: 2 * reg * W)
+    with language("zh"):
+        chinese = grade("l2", lambda W, reg: 2 * reg * W)
+        text = str(chinese)
+    assert english.slip == "2·reg·W: the ½ in 0.5·reg·ΣW² cancels the 2"
+    assert chinese.slip == "2·reg·W：0.5·reg·ΣW² 中的 ½ 和 2 相消"
+    assert "应为：dW = reg · W（½ 和 2 相消）" in text and "错误：2·reg·W：" in text
+    assert numbers(text) == numbers(str(english))

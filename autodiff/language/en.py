@@ -67,6 +67,57 @@ TEXTS: dict[str, str] = {
     "homework.status.wrong": "wrong",
     "homework.status.shape": "shape",
     "homework.status.missing": "missing",
+    # --- nn.homework's slips (nn/backprop_slips.py): what the learner did, in the code's names
+    "homework.kind.sign": "sign",
+    "homework.kind.extra 1/N": "extra 1/N",
+    "homework.kind.1/N forgotten": "1/N forgotten",
+    "homework.kind.missing activation derivative": "missing activation derivative",
+    "homework.kind.wrong slope": "wrong slope",
+    "homework.kind.transposed": "transposed",
+    "homework.kind.batch sum": "batch sum",
+    "homework.kind.wrong axis": "wrong axis",
+    "homework.kind.L2": "L2",
+    "backprop.output_layer": "the output layer",
+    "backprop.hidden_layer": "the hidden layer",
+    "backprop.hidden_layer_n": "hidden layer {layer}",
+    "backprop.output_sign": "the output error has the wrong sign: delta{L} starts from {error} "
+                            "(prediction minus target), not the reverse",
+    "backprop.output_extra_n_sum": "the loss sums over the samples (no 1/N), yet every gradient "
+                                   "is divided by N = {n}",
+    "backprop.output_extra_n": "1/N is applied twice: delta{L} = ({error}) / N once, N = {n}; "
+                               "every gradient is N times too small",
+    "backprop.output_n_forgotten": "1/N is missing: the loss is the mean over the N = {n} "
+                                   "samples, so delta{L} = ({error}) / N; every gradient is N "
+                                   "times too large",
+    "backprop.transposed": "{name} is transposed: {prev}.T @ delta{layer} has the shape of "
+                           "W{layer}, {shape}; the product was taken in the wrong order",
+    "backprop.first_row": "{name} is one sample's gradient (the first row): sum over all "
+                          "N = {n} samples, {total}",
+    "backprop.no_sum": "{name} is delta{layer} itself, one row per sample: sum it over the "
+                       "samples, np.sum(delta{layer}, axis=0)",
+    "backprop.axis_1": "{name} sums each sample's row (axis=1): the sum runs over the samples, "
+                       "np.sum(delta{layer}, axis=0)",
+    "backprop.axis_all": "{name} sums delta{layer} into one number: the sum runs over the "
+                         "samples, np.sum(delta{layer}, axis=0)",
+    "backprop.n_forgotten": "{name} lacks the 1/N of the mean over the N = {n} samples (it is N "
+                            "times too large)",
+    "backprop.extra_n": "{name} is divided by N = {n} once more than the loss asks (a mean over "
+                        "the batch where delta already carries 1/N)",
+    "backprop.extra_n_sum": "{name} is divided by N = {n} once more than the loss asks (a mean "
+                            "over the batch where delta already carries 1/N, or where the loss "
+                            "sums)",
+    "backprop.sign": "{name} has the wrong sign (the gradient, not the step -lr * gradient)",
+    "backprop.l2_left_out": "{name} lacks the L2 term reg * W{layer} (the derivative of "
+                            "0.5 * reg * np.sum(W{layer} * W{layer}))",
+    "backprop.l2_doubled": "{name}'s L2 term is 2 * reg * W{layer}; the 0.5 in "
+                           "0.5 * reg * np.sum(W{layer} * W{layer}) cancels the 2: reg * W{layer}",
+    "backprop.missing_derivative": "the {act} derivative of {where} is missing: {into}, with "
+                                   "{act}'(z{layer}) = {right}",
+    "backprop.wrong_slope": "{act}' of {where} was written from z{layer} where the formula takes "
+                            "the activation a{layer} = {act}(z{layer}): {right}, not {wrong}",
+    "backprop.transposed_delta": "carrying the error back through W{layer}, W{layer} was used "
+                                 "where W{layer}.T belongs: delta{below} = (delta{layer} @ "
+                                 "W{layer}.T) * f'(z{below})",
     # --- nn.exercises: a learner's derivative, graded -----------------------------------------
     "exercise.check": "{where}: expected {expected:.8g}{numeric}, given {given:.8g}",
     "exercise.numeric": " (finite differences {numeric:.8g})",
@@ -86,6 +137,53 @@ TEXTS: dict[str, str] = {
     "exercise.not_numbers": "the answer is not numbers: {error}",
     "exercise.edge": "edge {node} ← {input}",
     "exercise.with_your_derivative": "d{root}/d{node} with your derivative",
+    # --- nn.exercises: what to write, the formula in words, the known wrong formulas -------
+    "exercise.sigmoid.prompt": "Write dsigmoid(x): the derivative of σ(x) = 1 / (1 + e^(−x)) at "
+                               "the number x.",
+    "exercise.sigmoid.slip.input": "x·(1 − x): the formula takes the output σ(x), here it was "
+                                   "given x itself",
+    "exercise.sigmoid.slip.itself": "σ(x) itself, not its derivative",
+    "exercise.sigmoid.slip.factor": "1 − σ(x): the factor σ(x) is missing",
+    "exercise.tanh.prompt": "Write dtanh(x): the derivative of tanh at the number x.",
+    "exercise.tanh.slip.input": "1 − x²: the formula takes the output tanh(x), here it was given "
+                                "x itself",
+    "exercise.tanh.slip.square": "1 − tanh(x): the square is missing",
+    "exercise.tanh.slip.sign": "tanh(x)² − 1: the sign is flipped",
+    "exercise.neuron.prompt": "Write neuron_backward(x, w, b, upstream) -> (dx, dw, db) for one "
+                              "neuron out = σ(w·x + b), given upstream = dL/dout.",
+    "exercise.neuron.slip.missing": "σ'(net) is missing: the error was passed straight through "
+                                    "the activation",
+    "exercise.neuron.slip.from net": "σ' written from net: net·(1 − net), where the formula takes "
+                                     "out = σ(net)",
+    "exercise.neuron.slip.swapped": "dx and dw swapped: dw takes x, dx takes w",
+    "exercise.softmax_ce.prompt": "Write softmax_ce_grad(z, y) -> dz: z the logits (N, C), y the "
+                                  "N int labels, for L = Σ_n −log softmax(z_n)[y_n] (summed over "
+                                  "the samples, as seed 000).",
+    "exercise.softmax_ce.formula": "dL/dz = softmax(z) − onehot(y), row by row: p; "
+                                   "p[range(N), y] -= 1",
+    "exercise.softmax_ce.slip.alone": "the softmax p alone: 1 must be taken from the label's "
+                                      "entry (p[range(N), y] -= 1)",
+    "exercise.softmax_ce.slip.divided": "divided by N: this loss sums over the samples",
+    "exercise.softmax_ce.slip.sign": "onehot − p: the sign is flipped",
+    "exercise.l2.prompt": "Write l2_grad(W, reg) -> dW, the gradient of the L2 term "
+                          "0.5 · reg · np.sum(W * W) (seed 002).",
+    "exercise.l2.formula": "dW = reg · W (the ½ cancels the 2)",
+    "exercise.l2.slip.doubled": "2·reg·W: the ½ in 0.5·reg·ΣW² cancels the 2",
+    "exercise.l2.slip.alone": "reg alone: the factor W is missing",
+    "exercise.l2.slip.half": "0.5·reg·W: d(W²)/dW = 2W",
+    "exercise.conv_backward.prompt": "Write conv_backward(dout, x, w, b, conv_param) -> (dx, dw, "
+                                     "db) for the naive convolution of seed 002 (x (N, C, H, W), "
+                                     "w (F, C, HH, WW), b (F,), conv_param {{'stride', 'pad'}}; "
+                                     "out[n, f] = Σ x_pad[n, :, window] · w[f] + b[f]).",
+    "exercise.conv_backward.formula": "db[f] = Σ dout[:, f]; dw[f] += window · dout[n, f, i, j]; "
+                                      "dx_pad[n, :, window] += w[f] · dout[n, f, i, j], then the "
+                                      "padding cut off",
+    "exercise.adam.prompt": "Write adam(x, dx, config) -> (next_x, config), one Adam step as "
+                            "seed 002 writes it (config: learning_rate, beta1, beta2, epsilon, m, "
+                            "v, t).",
+    "exercise.adam.slip.no correction": "no bias correction: m and v must be divided by 1 − β^t",
+    "exercise.adam.slip.eps inside": "ε inside the square root: √v̂ + ε",
+    "exercise.adam.slip.t late": "the bias correction uses t before it was increased",
     # --- check_work: its report, slips, notes and errors (autodiff/work) ---------------------
     "work.columns": "name|given|expected|status|slip",
     "work.status.right": "right",

@@ -67,6 +67,55 @@ TEXTS: dict[str, str] = {
     "homework.status.wrong": "错误",
     "homework.status.shape": "形状不对",
     "homework.status.missing": "缺失",
+    # --- nn.homework's slips (nn/backprop_slips.py): what the learner did, in the code's names
+    "homework.kind.sign": "符号错误",
+    "homework.kind.extra 1/N": "多了一个 1/N",
+    "homework.kind.1/N forgotten": "漏了 1/N",
+    "homework.kind.missing activation derivative": "漏了激活函数的导数",
+    "homework.kind.wrong slope": "斜率取错",
+    "homework.kind.transposed": "转置错误",
+    "homework.kind.batch sum": "没有对批量求和",
+    "homework.kind.wrong axis": "求和的轴不对",
+    "homework.kind.L2": "L2 项错误",
+    "backprop.output_layer": "输出层",
+    "backprop.hidden_layer": "隐藏层",
+    "backprop.hidden_layer_n": "第 {layer} 个隐藏层",
+    "backprop.output_sign": "输出误差的符号反了：delta{L} 应从 {error}（预测值减目标值）开始，"
+                            "而不是反过来",
+    "backprop.output_extra_n_sum": "损失函数是对样本求和的（没有 1/N），每个梯度却都除以了 "
+                                   "N = {n}",
+    "backprop.output_extra_n": "1/N 用了两次：delta{L} = ({error}) / N 只应除一次，N = {n}；"
+                               "每个梯度都小了 N 倍",
+    "backprop.output_n_forgotten": "漏了 1/N：损失函数是 N = {n} 个样本的均值，所以 "
+                                   "delta{L} = ({error}) / N；每个梯度都大了 N 倍",
+    "backprop.transposed": "{name} 转置了：{prev}.T @ delta{layer} 的形状和 W{layer} 一样，"
+                           "是 {shape}；乘积的顺序写反了",
+    "backprop.first_row": "{name} 只是一个样本（第一行）的梯度：要对全部 N = {n} 个样本求和，"
+                          "{total}",
+    "backprop.no_sum": "{name} 就是 delta{layer} 本身，每个样本一行：要对样本求和，"
+                       "np.sum(delta{layer}, axis=0)",
+    "backprop.axis_1": "{name} 把每个样本的那一行加了起来（axis=1）：应该对样本求和，"
+                       "np.sum(delta{layer}, axis=0)",
+    "backprop.axis_all": "{name} 把 delta{layer} 加成了一个数：应该对样本求和，"
+                         "np.sum(delta{layer}, axis=0)",
+    "backprop.n_forgotten": "{name} 少了 1/N，即对 N = {n} 个样本取的均值（它大了 N 倍）",
+    "backprop.extra_n": "{name} 比损失函数要求的多除了一次 N = {n}（delta 已经带有 1/N，"
+                        "却又对批量取了均值）",
+    "backprop.extra_n_sum": "{name} 比损失函数要求的多除了一次 N = {n}（delta 已经带有 1/N，"
+                            "或者损失函数本是求和，却又对批量取了均值）",
+    "backprop.sign": "{name} 的符号反了（要的是梯度，而不是更新量 -lr * gradient）",
+    "backprop.l2_left_out": "{name} 少了 L2 项 reg * W{layer}（即 "
+                            "0.5 * reg * np.sum(W{layer} * W{layer}) 的导数）",
+    "backprop.l2_doubled": "{name} 的 L2 项写成了 2 * reg * W{layer}；"
+                           "0.5 * reg * np.sum(W{layer} * W{layer}) 中的 0.5 和 2 相消："
+                           "reg * W{layer}",
+    "backprop.missing_derivative": "{where}漏了 {act} 的导数：{into}，其中 "
+                                   "{act}'(z{layer}) = {right}",
+    "backprop.wrong_slope": "{where}的 {act}' 是用 z{layer} 写的，而公式要的是激活值 "
+                            "a{layer} = {act}(z{layer})：应为 {right}，而不是 {wrong}",
+    "backprop.transposed_delta": "把误差经 W{layer} 往回传时，用了 W{layer}，这里应该用 "
+                                 "W{layer}.T：delta{below} = (delta{layer} @ W{layer}.T) * "
+                                 "f'(z{below})",
     # --- nn.exercises: a learner's derivative, graded -----------------------------------------
     "exercise.check": "{where}：应为 {expected:.8g}{numeric}，你给的是 {given:.8g}",
     "exercise.numeric": "（有限差分 {numeric:.8g}）",
@@ -86,6 +135,49 @@ TEXTS: dict[str, str] = {
     "exercise.not_numbers": "答案不是数：{error}",
     "exercise.edge": "边 {node} ← {input}",
     "exercise.with_your_derivative": "用你的导数算出的 d{root}/d{node}",
+    # --- nn.exercises: what to write, the formula in words, the known wrong formulas -------
+    "exercise.sigmoid.prompt": "写出 dsigmoid(x)：σ(x) = 1 / (1 + e^(−x)) 在数 x 处的导数。",
+    "exercise.sigmoid.slip.input": "x·(1 − x)：公式里要的是输出 σ(x)，这里代入的却是 x 本身",
+    "exercise.sigmoid.slip.itself": "σ(x) 本身，而不是它的导数",
+    "exercise.sigmoid.slip.factor": "1 − σ(x)：漏了因子 σ(x)",
+    "exercise.tanh.prompt": "写出 dtanh(x)：tanh 在数 x 处的导数。",
+    "exercise.tanh.slip.input": "1 − x²：公式里要的是输出 tanh(x)，这里代入的却是 x 本身",
+    "exercise.tanh.slip.square": "1 − tanh(x)：漏了平方",
+    "exercise.tanh.slip.sign": "tanh(x)² − 1：符号反了",
+    "exercise.neuron.prompt": "写出 neuron_backward(x, w, b, upstream) -> (dx, dw, db)：一个神经元 "
+                              "out = σ(w·x + b) 的反向传播，已知 upstream = dL/dout。",
+    "exercise.neuron.slip.missing": "漏了 σ'(net)：误差直接穿过了激活函数",
+    "exercise.neuron.slip.from net": "σ' 用 net 来写：net·(1 − net)，而公式要的是 out = σ(net)",
+    "exercise.neuron.slip.swapped": "dx 和 dw 弄反了：dw 乘的是 x，dx 乘的是 w",
+    "exercise.softmax_ce.prompt": "写出 softmax_ce_grad(z, y) -> dz：z 是 logits (N, C)，y 是 N 个 "
+                                  "int 标签，损失函数为 L = Σ_n −log softmax(z_n)[y_n]"
+                                  "（对样本求和，和种子程序 000 一样）。",
+    "exercise.softmax_ce.formula": "dL/dz = softmax(z) − onehot(y)，逐行计算：p; "
+                                   "p[range(N), y] -= 1",
+    "exercise.softmax_ce.slip.alone": "只有 softmax 的 p：还要从标签那一项减去 1"
+                                      "（p[range(N), y] -= 1）",
+    "exercise.softmax_ce.slip.divided": "除以了 N：这个损失函数是对样本求和的",
+    "exercise.softmax_ce.slip.sign": "onehot − p：符号反了",
+    "exercise.l2.prompt": "写出 l2_grad(W, reg) -> dW：L2 项 0.5 · reg · np.sum(W * W) 的梯度"
+                          "（种子程序 002）。",
+    "exercise.l2.formula": "dW = reg · W（½ 和 2 相消）",
+    "exercise.l2.slip.doubled": "2·reg·W：0.5·reg·ΣW² 中的 ½ 和 2 相消",
+    "exercise.l2.slip.alone": "只有 reg：漏了因子 W",
+    "exercise.l2.slip.half": "0.5·reg·W：别忘了 d(W²)/dW = 2W",
+    "exercise.conv_backward.prompt": "写出 conv_backward(dout, x, w, b, conv_param) -> (dx, dw, "
+                                     "db)：种子程序 002 的朴素卷积（x (N, C, H, W)，"
+                                     "w (F, C, HH, WW)，b (F,)，conv_param {{'stride', 'pad'}}；"
+                                     "out[n, f] = Σ x_pad[n, :, window] · w[f] + b[f]）"
+                                     "的反向传播。",
+    "exercise.conv_backward.formula": "db[f] = Σ dout[:, f]; dw[f] += window · dout[n, f, i, j]; "
+                                      "dx_pad[n, :, window] += w[f] · dout[n, f, i, j]，"
+                                      "最后去掉填充",
+    "exercise.adam.prompt": "写出 adam(x, dx, config) -> (next_x, config)：按种子程序 002 的写法"
+                            "做一步 Adam（config：learning_rate、beta1、beta2、epsilon、m、v、"
+                            "t）。",
+    "exercise.adam.slip.no correction": "没有偏差修正：m 和 v 要除以 1 − β^t",
+    "exercise.adam.slip.eps inside": "ε 放进了平方根里：应为 √v̂ + ε",
+    "exercise.adam.slip.t late": "偏差修正用的是增加之前的 t",
     # --- check_work: its report, slips, notes and errors (autodiff/work) ---------------------
     "work.columns": "名称|你给的|应为|结果|错因",
     "work.status.right": "正确",
