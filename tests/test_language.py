@@ -502,3 +502,16 @@ def test_the_exercises_say_their_prompts_formulas_and_slips_in_chinese():
     assert chinese.slip == "2·reg·W：0.5·reg·ΣW² 中的 ½ 和 2 相消"
     assert "应为：dW = reg · W（½ 和 2 相消）" in text and "错误：2·reg·W：" in text
     assert numbers(text) == numbers(str(english))
+
+
+def test_usage_errors_of_compile_and_train_in_chinese(capsys):
+    code, _, err = run(capsys, "compile", "--at", "x=1", "--lang", "zh")
+    assert code == 2
+    assert err.strip() == "autodiff compile：--at 需要 EXPR（不给 EXPR 时用 2-2-2 的例子）"
+    code, _, english = run(capsys, "train", "xor", "--lr", "1e308", "--epochs", "3")
+    code, _, err = run(capsys, "train", "xor", "--lr", "1e308", "--epochs", "3", "--lang", "zh")
+    message = err.strip().splitlines()[-1]  # the progress bar's line may stand above it
+    assert code == 2 and message.startswith("autodiff train：训练 xor 时在 --lr 1e+308 下发散了")
+    assert "数值溢出了" in message and "请选一个更小的 --lr（默认值是 0.05）" in message
+    assert "（linear：对 节点 'h1.w1' = " in message  # the engine's reason, in Chinese too
+    assert "linear: the result is not finite" in english and "result" not in message

@@ -40,6 +40,13 @@ TEXTS: dict[str, str] = {
                                  "e.g. --highlight w5",
     "cli.trace_cannot_write": "autodiff trace: cannot write to --out {out}: {error}; choose a "
                               "directory that can be made and written",
+    "cli.interrupted": "autodiff: interrupted",
+    "cli.compile_at_without_expr": "autodiff compile: --at needs EXPR (without EXPR: the 2-2-2 "
+                                   "example)",
+    "cli.train_diverged": "autodiff train: training {task} diverged at --lr {lr:g}, {what} "
+                          "({reason}); choose a smaller --lr (the default is {default:g})",
+    "cli.train_overflowed": "its numbers overflowed",
+    "cli.train_broke_down": "it broke down",
     # --- autodiff trace: the hand-worked 2-2-2 network ----------------------------------------
     "demo.heading": "The hand-worked 2-2-2 network: inputs {inputs}, targets {targets}",
     "demo.given": "Given",

@@ -41,6 +41,13 @@ TEXTS: dict[str, str] = {
                                  "例如 --highlight w5",
     "cli.trace_cannot_write": "autodiff trace：无法写入 --out {out}：{error}；请选择一个"
                               "可以创建、可以写入的目录",
+    "cli.interrupted": "autodiff：已中断",
+    "cli.compile_at_without_expr": "autodiff compile：--at 需要 EXPR"
+                                   "（不给 EXPR 时用 2-2-2 的例子）",
+    "cli.train_diverged": "autodiff train：训练 {task} 时在 --lr {lr:g} 下发散了，{what}"
+                          "（{reason}）；请选一个更小的 --lr（默认值是 {default:g}）",
+    "cli.train_overflowed": "数值溢出了",
+    "cli.train_broke_down": "计算失败了",
     # --- autodiff trace: the hand-worked 2-2-2 network ----------------------------------------
     "demo.heading": "手算的 2-2-2 网络：输入 {inputs}，目标 {targets}",
     "demo.given": "已知",
