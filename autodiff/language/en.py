@@ -18,6 +18,7 @@ TEXTS: dict[str, str] = {
     "trace.label_shared": "{count} nodes are labeled {label!r}; give them distinct labels, "
                           "or pass the Value itself",
     "trace.not_in_graph": "{node} is not a node of this graph",
+    "trace.tangent_of": "forward_mode: the tangent of {node}",
     "trace.direction_not_leaf": "forward_mode: {node} is computed from other nodes; a direction "
                                 "gives a tangent to leaves only (inputs, weights)",
     # --- explain ----------------------------------------------------------------------------------

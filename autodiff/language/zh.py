@@ -19,6 +19,7 @@ TEXTS: dict[str, str] = {
     "trace.label_shared": "有 {count} 个节点的标签都是 {label!r}；请给它们不同的标签，"
                           "或者直接传入那个 Value",
     "trace.not_in_graph": "{node} 不是这个计算图的节点",
+    "trace.tangent_of": "forward_mode：{node} 的切向量",
     "trace.direction_not_leaf": "forward_mode：{node} 是由其他节点算出来的；方向只能给叶子节点"
                                 "（输入、权重）设定切向量",
     # --- explain ----------------------------------------------------------------------------------
