@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from autodiff.language import say
+
 __all__ = ["Net", "Slip", "forward", "backprop", "catalog"]
 
 
@@ -236,8 +238,9 @@ def _prev(layer: int) -> str:
 
 def _layer_words(net: Net, layer: int) -> str:
     if layer == net.depth:
-        return "the output layer"
-    return "the hidden layer" if net.depth == 2 else f"hidden layer {layer}"
+        return say("backprop.output_layer")
+    return say("backprop.hidden_layer") if net.depth == 2 else say("backprop.hidden_layer_n",
+                                                                     layer=layer)
 
 
 def _output_error(net: Net) -> str:
@@ -247,48 +250,30 @@ def _output_error(net: Net) -> str:
 
 
 def slip_text(slip: Slip, net: Net) -> str:
-    """What the learner did and what to write instead, in the code's own names."""
-    layer, name, L = slip.layer, slip.place, net.depth
-    prev, act = _prev(layer), net.act(layer) if layer else ""
-    n = net.n
+    """What the learner did and what to write instead, in the code's own names (and in the
+    language set now: the sentences are the tables' `backprop.*`)."""
+    layer, name, L, n = slip.layer, slip.place, net.depth, net.n
     if slip.place == "output":
-        return {
-            "sign": f"the output error has the wrong sign: delta{L} starts from "
-                    f"{_output_error(net)} (prediction minus target), not the reverse",
-            "extra 1/N": (f"the loss sums over the samples (no 1/N), yet every gradient is "
-                          f"divided by N = {n}" if net.reduction == "sum" else
-                          f"1/N is applied twice: delta{L} = ({_output_error(net)}) / N once, "
-                          f"N = {n}; every gradient is N times too small"),
-            "1/N forgotten": f"1/N is missing: the loss is the mean over the N = {n} samples, "
-                             f"so delta{L} = ({_output_error(net)}) / N; every gradient is "
-                             f"N times too large",
-        }[slip.kind]
+        key = {"sign": "backprop.output_sign", "1/N forgotten": "backprop.output_n_forgotten",
+               "extra 1/N": "backprop.output_extra_n_sum" if net.reduction == "sum"
+               else "backprop.output_extra_n"}[slip.kind]
+        return say(key, L=L, error=_output_error(net), n=n)
     if slip.place == "delta":
-        return _delta_text(slip, net, act)
-    return {
-        "transposed": f"{name} is transposed: {prev}.T @ delta{layer} has the shape of "
-                      f"W{layer}, {net.Ws[layer - 1].shape}; the product was taken in the "
-                      f"wrong order",
-        "batch sum": (f"{name} is one sample's gradient (the first row): sum over all N = {n} "
-                      f"samples, " + (f"{prev}.T @ delta{layer}" if name[1] == "W" else
-                                      f"np.sum(delta{layer}, axis=0)")
-                      if slip.variant == "first row" else
-                      f"{name} is delta{layer} itself, one row per sample: sum it over the "
-                      f"samples, np.sum(delta{layer}, axis=0)"),
-        "wrong axis": (f"{name} sums each sample's row (axis=1)" if slip.variant == "axis 1"
-                       else f"{name} sums delta{layer} into one number")
-                      + f": the sum runs over the samples, np.sum(delta{layer}, axis=0)",
-        "1/N forgotten": f"{name} lacks the 1/N of the mean over the N = {n} samples "
-                         f"(it is N times too large)",
-        "extra 1/N": f"{name} is divided by N = {n} once more than the loss asks "
-                     f"(a mean over the batch where delta already carries 1/N"
-                     + (", or where the loss sums)" if net.reduction == "sum" else ")"),
-        "sign": f"{name} has the wrong sign (the gradient, not the step -lr * gradient)",
-        "L2": (f"{name} lacks the L2 term reg * W{layer} (the derivative of "
-               f"0.5 * reg * np.sum(W{layer} * W{layer}))" if slip.variant == "left out" else
-               f"{name}'s L2 term is 2 * reg * W{layer}; the 0.5 in "
-               f"0.5 * reg * np.sum(W{layer} * W{layer}) cancels the 2: reg * W{layer}"),
-    }[slip.kind]
+        return _delta_text(slip, net, net.act(layer))
+    prev = _prev(layer)
+    if slip.kind == "transposed":
+        return say("backprop.transposed", name=name, prev=prev, layer=layer,
+                   shape=net.Ws[layer - 1].shape)
+    if slip.kind == "batch sum" and slip.variant == "first row":
+        total = f"{prev}.T @ delta{layer}" if name[1] == "W" else f"np.sum(delta{layer}, axis=0)"
+        return say("backprop.first_row", name=name, n=n, total=total)
+    key = {"batch sum": "backprop.no_sum", "1/N forgotten": "backprop.n_forgotten",
+           "wrong axis": "backprop.axis_1" if slip.variant == "axis 1" else "backprop.axis_all",
+           "extra 1/N": "backprop.extra_n_sum" if net.reduction == "sum" else "backprop.extra_n",
+           "sign": "backprop.sign",
+           "L2": "backprop.l2_left_out" if slip.variant == "left out" else "backprop.l2_doubled",
+           }[slip.kind]
+    return say(key, name=name, layer=layer, n=n)
 
 
 def _delta_text(slip: Slip, net: Net, act: str) -> str:
@@ -300,11 +285,10 @@ def _delta_text(slip: Slip, net: Net, act: str) -> str:
         into = f"delta{layer} = (delta{layer + 1} @ W{layer + 1}.T) * {act}'(z{layer})"
     right = SLOPE_TEXT[act].format(a=f"a{layer}", z=f"z{layer}")
     if slip.kind == "missing activation derivative":
-        return (f"the {act} derivative of {where} is missing: {into}, "
-                f"with {act}'(z{layer}) = {right}")
+        return say("backprop.missing_derivative", act=act, where=where, into=into, layer=layer,
+                   right=right)
     if slip.kind == "wrong slope":
         wrong = SLOPE_TEXT[act].format(a=f"z{layer}", z=f"z{layer}")
-        return (f"{act}' of {where} was written from z{layer} where the formula takes the "
-                f"activation a{layer} = {act}(z{layer}): {right}, not {wrong}")
-    return (f"carrying the error back through W{layer}, W{layer} was used where W{layer}.T "
-            f"belongs: delta{layer - 1} = (delta{layer} @ W{layer}.T) * f'(z{layer - 1})")
+        return say("backprop.wrong_slope", act=act, where=where, layer=layer, right=right,
+                   wrong=wrong)
+    return say("backprop.transposed_delta", layer=layer, below=layer - 1)

@@ -97,17 +97,34 @@ class ExerciseReport:
 
 @dataclass(frozen=True)
 class Exercise:
-    """What to write, the formula expected, and how the engine answers each case."""
+    """What to write, the formula expected, and how the engine answers each case.
+
+    Its words (`prompt`, a formula that holds words, the known wrong formulas' sentences) are
+    in the language tables under `exercise.{name}.…`, said in the language set when read."""
 
     name: str
-    prompt: str
-    formula: str
     cases: Callable[[], list[tuple]]            # the arguments of each call
     parts: tuple[str, ...]                      # the names of the answer's parts
     engine: Callable[..., tuple]                # the engine's answer, part by part
     numeric: Callable[..., tuple] | None = None  # finite differences, part by part
-    slips: dict[str, Callable[..., Any]] = field(default_factory=dict)
+    wrong: dict[str, Callable[..., Any]] = field(default_factory=dict)  # by their table key
     graph: Callable[[Callable], list[Check]] | None = None  # edges of a graph using the op
+    math: str = ""  # the formula, where it holds no words (the same in every language)
+
+    @property
+    def prompt(self) -> str:
+        """What to write, in the language set now."""
+        return say(f"exercise.{self.name}.prompt")
+
+    @property
+    def formula(self) -> str:
+        """The formula expected, in the language set now."""
+        return self.math or say(f"exercise.{self.name}.formula")
+
+    @property
+    def slips(self) -> dict[str, Callable[..., Any]]:
+        """The known wrong formulas, each by the sentence that names it (language set now)."""
+        return {say(f"exercise.{self.name}.slip.{key}"): f for key, f in self.wrong.items()}
 
 
 def grade(name: str, function: Callable, rtol: float = 1e-5, atol: float = 1e-7) -> ExerciseReport:
@@ -452,64 +469,37 @@ def _points() -> list[tuple]:
 
 
 EXERCISES: dict[str, Exercise] = {e.name: e for e in (
-    Exercise("sigmoid", "Write dsigmoid(x): the derivative of σ(x) = 1 / (1 + e^(−x)) at the "
-             "number x.", "σ'(x) = σ(x)·(1 − σ(x))", _points, ("",), _op_local(SIGMOID),
-             _op_numeric("sigmoid"), {
-                 "x·(1 − x): the formula takes the output σ(x), here it was given x itself":
-                     lambda x: x * (1 - x),
-                 "σ(x) itself, not its derivative": _sig,
-                 "1 − σ(x): the factor σ(x) is missing": lambda x: 1 - _sig(x),
-             }, _sigmoid_graph),
-    Exercise("tanh", "Write dtanh(x): the derivative of tanh at the number x.",
-             "tanh'(x) = 1 − tanh(x)²", _points, ("",), _op_local(TANH), _op_numeric("tanh"), {
-                 "1 − x²: the formula takes the output tanh(x), here it was given x itself":
-                     lambda x: 1 - x * x,
-                 "1 − tanh(x): the square is missing": lambda x: 1 - np.tanh(x),
-                 "tanh(x)² − 1: the sign is flipped": lambda x: np.tanh(x) ** 2 - 1,
-             }, _tanh_graph),
-    Exercise("neuron", "Write neuron_backward(x, w, b, upstream) -> (dx, dw, db) for one "
-             "neuron out = σ(w·x + b), given upstream = dL/dout.",
-             "σ'(net) = out·(1 − out), net = w·x + b; dx = upstream·σ'(net)·w, "
-             "dw = upstream·σ'(net)·x, db = upstream·σ'(net)",
-             _neuron_cases, ("dx", "dw", "db"), _neuron_engine, _neuron_numeric, {
-                 "σ'(net) is missing: the error was passed straight through the activation":
-                     _neuron_slip(lambda net: 1.0),
-                 "σ' written from net: net·(1 − net), where the formula takes out = σ(net)":
-                     _neuron_slip(lambda net: net * (1 - net)),
-                 "dx and dw swapped: dw takes x, dx takes w":
-                     _neuron_slip(lambda net: _sig(net) * (1 - _sig(net)), swap=True),
-             }),
-    Exercise("softmax_ce", "Write softmax_ce_grad(z, y) -> dz: z the logits (N, C), y the N "
-             "int labels, for L = Σ_n −log softmax(z_n)[y_n] (summed over the samples, as "
-             "seed 000).", "dL/dz = softmax(z) − onehot(y), row by row: p; p[range(N), y] -= 1",
-             _softmax_cases, ("dz",), _softmax_engine, _softmax_numeric, {
-                 "the softmax p alone: 1 must be taken from the label's entry "
-                 "(p[range(N), y] -= 1)": lambda z, y: _softmax(z),
-                 "divided by N: this loss sums over the samples": lambda z, y:
-                     (_softmax(z) - _onehot(z, y)) / z.shape[0],
-                 "onehot − p: the sign is flipped": lambda z, y: _onehot(z, y) - _softmax(z),
-             }),
-    Exercise("l2", "Write l2_grad(W, reg) -> dW, the gradient of the L2 term "
-             "0.5 · reg · np.sum(W * W) (seed 002).", "dW = reg · W (the ½ cancels the 2)",
-             _l2_cases, ("dW",), _l2_engine, _l2_numeric, {
-                 "2·reg·W: the ½ in 0.5·reg·ΣW² cancels the 2": lambda W, reg: 2 * reg * W,
-                 "reg alone: the factor W is missing": lambda W, reg: reg * np.ones_like(W),
-                 "0.5·reg·W: d(W²)/dW = 2W": lambda W, reg: 0.5 * reg * W,
-             }),
-    Exercise("conv_backward", "Write conv_backward(dout, x, w, b, conv_param) -> (dx, dw, db) "
-             "for the naive convolution of seed 002 (x (N, C, H, W), w (F, C, HH, WW), b (F,), "
-             "conv_param {'stride', 'pad'}; out[n, f] = Σ x_pad[n, :, window] · w[f] + b[f]).",
-             "db[f] = Σ dout[:, f]; dw[f] += window · dout[n, f, i, j]; "
-             "dx_pad[n, :, window] += w[f] · dout[n, f, i, j], then the padding cut off",
-             _conv_cases, ("dx", "dw", "db"), _conv_engine, _conv_numeric),
-    Exercise("adam", "Write adam(x, dx, config) -> (next_x, config), one Adam step as seed 002 "
-             "writes it (config: learning_rate, beta1, beta2, epsilon, m, v, t).",
-             "t += 1; m = β1·m + (1 − β1)·dx; v = β2·v + (1 − β2)·dx²; "
-             "x −= lr · (m / (1 − β1^t)) / (√(v / (1 − β2^t)) + ε)",
-             _adam_cases, ("next_x", "m", "v", "t"), _adam_engine, None, {
-                 "no bias correction: m and v must be divided by 1 − β^t":
-                     _adam_slip(correct=False),
-                 "ε inside the square root: √v̂ + ε": _adam_slip(eps_inside=True),
-                 "the bias correction uses t before it was increased": _adam_slip(t_late=True),
-             }),
+    Exercise("sigmoid", _points, ("",), _op_local(SIGMOID), _op_numeric("sigmoid"), {
+        "input": lambda x: x * (1 - x),
+        "itself": _sig,
+        "factor": lambda x: 1 - _sig(x),
+    }, _sigmoid_graph, math="σ'(x) = σ(x)·(1 − σ(x))"),
+    Exercise("tanh", _points, ("",), _op_local(TANH), _op_numeric("tanh"), {
+        "input": lambda x: 1 - x * x,
+        "square": lambda x: 1 - np.tanh(x),
+        "sign": lambda x: np.tanh(x) ** 2 - 1,
+    }, _tanh_graph, math="tanh'(x) = 1 − tanh(x)²"),
+    Exercise("neuron", _neuron_cases, ("dx", "dw", "db"), _neuron_engine, _neuron_numeric, {
+        "missing": _neuron_slip(lambda net: 1.0),
+        "from net": _neuron_slip(lambda net: net * (1 - net)),
+        "swapped": _neuron_slip(lambda net: _sig(net) * (1 - _sig(net)), swap=True),
+    }, math="σ'(net) = out·(1 − out), net = w·x + b; dx = upstream·σ'(net)·w, "
+            "dw = upstream·σ'(net)·x, db = upstream·σ'(net)"),
+    Exercise("softmax_ce", _softmax_cases, ("dz",), _softmax_engine, _softmax_numeric, {
+        "alone": lambda z, y: _softmax(z),
+        "divided": lambda z, y: (_softmax(z) - _onehot(z, y)) / z.shape[0],
+        "sign": lambda z, y: _onehot(z, y) - _softmax(z),
+    }),
+    Exercise("l2", _l2_cases, ("dW",), _l2_engine, _l2_numeric, {
+        "doubled": lambda W, reg: 2 * reg * W,
+        "alone": lambda W, reg: reg * np.ones_like(W),
+        "half": lambda W, reg: 0.5 * reg * W,
+    }),
+    Exercise("conv_backward", _conv_cases, ("dx", "dw", "db"), _conv_engine, _conv_numeric),
+    Exercise("adam", _adam_cases, ("next_x", "m", "v", "t"), _adam_engine, None, {
+        "no correction": _adam_slip(correct=False),
+        "eps inside": _adam_slip(eps_inside=True),
+        "t late": _adam_slip(t_late=True),
+    }, math="t += 1; m = β1·m + (1 − β1)·dx; v = β2·v + (1 − β2)·dx²; "
+            "x −= lr · (m / (1 − β1^t)) / (√(v / (1 − β2^t)) + ε)"),
 )}

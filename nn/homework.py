@@ -92,8 +92,8 @@ class BackpropReport:
         if self.ok:
             lines.append(say("homework.all_right"))
         for slip in self.slips:
-            lines.append(say("homework.slip", kind=slip.kind, where=", ".join(slip.where),
-                             text=slip.text))
+            lines.append(say("homework.slip", kind=say(f"homework.kind.{slip.kind}"),
+                             where=", ".join(slip.where), text=slip.text))
         if not self.ok and not self.slips:
             lines.append(say("homework.no_slip"))
         return "\n".join(lines)

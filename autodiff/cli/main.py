@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -55,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as done:  # --help and --version end here
         return done.code if isinstance(done.code, int) else 0
     except KeyboardInterrupt:
-        print("autodiff: interrupted", file=sys.stderr)
+        print(say("cli.interrupted"), file=sys.stderr)
         return 130
     except BrokenPipeError:
         # The reader of our output went away (`autodiff compile | head`): stop quietly, and
@@ -272,30 +273,31 @@ def _run_train(args: argparse.Namespace) -> int:
         run_task(args.task, **options)
         return 0
     except ArithmeticError as error:  # the engine refuses an overflow, a division by zero
-        what = "its numbers overflowed" if isinstance(error, OverflowError) else "it broke down"
+        what = say("cli.train_overflowed" if isinstance(error, OverflowError)
+                   else "cli.train_broke_down")
         reason = _gist(str(error))
     # Out of the except block the failed run is gone, and with it its progress bar, which
     # ends its line: the message below gets a line of its own.
     default = TASKS[args.task].lr
     lr = options.get("lr", default)
-    raise _UsageError(
-        f"autodiff train: training {args.task} diverged at --lr {lr:g}, {what} ({reason}); "
-        f"choose a smaller --lr (the default is {default:g})"
-    )
+    raise _UsageError(say("cli.train_diverged", task=args.task, lr=lr, what=what, reason=reason,
+                          default=default))
 
 
 def _gist(message: str, limit: int = 80) -> str:
-    """The start of an engine message: up to its first ';', cut after a word near `limit`."""
-    first = " ".join(message.split(";", 1)[0].split())
-    return first if len(first) <= limit else first[:limit].rsplit(" ", 1)[0] + " ..."
+    """The start of an engine message: up to its first ';' (in Chinese '；'), cut after a word
+    near `limit` (Chinese, written without spaces, at `limit`)."""
+    first = " ".join(re.split("[;；]", message, maxsplit=1)[0].split())
+    if len(first) <= limit:
+        return first
+    cut = first[:limit].rsplit(" ", 1)[0]
+    return (cut if len(cut) > limit // 2 else first[:limit]) + " ..."
 
 
 def _run_compile(args: argparse.Namespace) -> int:
     if args.expr is None:
         if args.at is not None:
-            raise _UsageError(
-                "autodiff compile: --at needs EXPR (without EXPR: the 2-2-2 example)"
-            )
+            raise _UsageError(say("cli.compile_at_without_expr"))
         from nn import examples  # only the command line reaches into nn
 
         example = examples.mazur()

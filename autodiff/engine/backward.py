@@ -9,11 +9,13 @@ import numpy as np
 
 from . import errors
 
+_adding = threading.Lock()  # held while a pass adds its gradients to the nodes' `grad`
+
 
 def topological_order(root) -> list:
     """Every node of root's graph once, inputs before the nodes made from them, root last."""
     if not hasattr(root, "local_grads"):
-        raise TypeError(f"topological_order needs a Value, got {type(root).__name__}")
+        raise errors.error("not a value", who="topological_order", kind=type(root).__name__)
     order, expanded, placed, stack = [], set(), set(), [(root, False)]
     while stack:  # a stack of (node, inputs placed?), not recursion: a million-node chain is fine
         node, inputs_placed = stack.pop()
@@ -47,9 +49,6 @@ def backward(root, on_step: Callable | None = None, gradient=None) -> list:
         for node in order:
             node.grad = node.grad + found[node]
     return order
-
-
-_adding = threading.Lock()
 
 
 def chain_rule(order: list, local_grads: Callable | None = None,

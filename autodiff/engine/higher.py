@@ -57,11 +57,13 @@ def grad(output: Value, inputs: Sequence[Value], *, create_graph: bool = False) 
     does not reach `output` gets 0.
     """
     if not isinstance(output, Value):
-        raise TypeError(f"grad: the output must be a Value, got {type(output).__name__}")
+        raise TypeError(errors.said("grad output", "grad: the output must be a Value, got {kind}",
+                                    kind=type(output).__name__))
     inputs = list(inputs)
     for k, x in enumerate(inputs):
         if not isinstance(x, Value):
-            raise TypeError(f"grad: inputs[{k}] must be a Value, got {type(x).__name__}")
+            raise TypeError(errors.said("grad input", "grad: inputs[{k}] must be a Value, got "
+                                        "{kind}", k=k, kind=type(x).__name__))
     if type(output.data) is not float:
         raise errors.error("not scalar", who="grad()", shape=np.shape(output.data))
     with gc_paused():
@@ -83,7 +85,8 @@ def hessian(f: Callable[..., Value], xs: Sequence[float]) -> list[list[float]]:
     values = [Value(x, f"x{i}") for i, x in enumerate(xs)]
     out = f(*values)
     if not isinstance(out, Value):
-        raise TypeError(f"hessian: f must return a Value, got {type(out).__name__}")
+        raise TypeError(errors.said("returns value", "{who}: f must return a Value, got {kind}",
+                                    who="hessian", kind=type(out).__name__))
     first = grad(out, values, create_graph=True)
     return [[float(h) for h in grad(g, values)] for g in first]
 
@@ -126,7 +129,8 @@ def tangent(v, where: str) -> float | np.ndarray:
     elif isinstance(v, np.ndarray) and v.dtype.kind in "fiu":
         v = np.asarray(v, dtype=float)
     else:
-        raise TypeError(f"{where} must be a number, got {type(v).__name__}")
+        raise TypeError(errors.said("tangent type", "{where} must be a number, got {kind}",
+                                    where=where, kind=type(v).__name__))
     if not np.all(np.isfinite(v)):
         raise errors.error("data infinite", where=where, value=errors.show(v))
     return v
@@ -135,11 +139,14 @@ def tangent(v, where: str) -> float | np.ndarray:
 def jvp(f: Callable[..., Value], xs: Sequence[float], vs: Sequence[float]) -> tuple:
     """Forward mode: `(f(xs), the derivative of f at xs along vs)`, in one sweep."""
     if len(xs) != len(vs):
-        raise ValueError(f"jvp: {len(xs)} inputs but {len(vs)} tangents; give one per input")
+        raise ValueError(errors.said("jvp count", "jvp: {inputs} inputs but {tangents} tangents; "
+                                     "give one per input", inputs=len(xs), tangents=len(vs)))
     values = [Value(x, f"x{i}") for i, x in enumerate(xs)]
     out = f(*values)
     if not isinstance(out, Value):
-        raise TypeError(f"jvp: f must return a Value, got {type(out).__name__}")
-    seeds = {x: tangent(v, "jvp: a tangent") for x, v in zip(values, vs)}
+        raise TypeError(errors.said("returns value", "{who}: f must return a Value, got {kind}",
+                                    who="jvp", kind=type(out).__name__))
+    where = errors.said("jvp tangent", "jvp: a tangent")
+    seeds = {x: tangent(v, where) for x, v in zip(values, vs)}
     tangents = forward_sweep(topological_order(out), seeds)
     return out.data, tangents[out]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from functools import cached_property
 
+from . import errors
 from .ops import Op
 from .replay import apply_op
 from .value import Value
@@ -58,5 +59,6 @@ LINEAR = LinearOp("linear", "Σ w·x + b", "", (), ("w₀·x₀ + w₁·x₁ + �
 def linear(weights: Sequence[Value], inputs: Sequence[Value | float], bias: Value) -> Value:
     """w0·x0 + w1·x1 + … + b as one node (a neuron's `net`); inputs are (w…, x…, b)."""
     if len(weights) != len(inputs):
-        raise ValueError(f"linear: {len(weights)} weights but {len(inputs)} inputs")
+        raise ValueError(errors.said("linear count", "linear: {weights} weights but {inputs} "
+                                     "inputs", weights=len(weights), inputs=len(inputs)))
     return apply_op(LINEAR, (*weights, *inputs, bias))

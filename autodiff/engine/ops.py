@@ -99,8 +99,7 @@ ABS       = Op("abs",     "|·|",  "fabs(a)",           ("sign(a)",),           
 SUM       = Op("sum",     "Σ",    "total(a)",          ("ones(a)",),                                      ("Σᵢ aᵢ", "1"))  # ones(a): a gradient has its node's shape
 MEAN      = Op("mean",    "mean", "total(a) / size(a)", ("ones(a) / size(a)",),                           ("(1/N) Σᵢ aᵢ", "1/N"), "np.size(a) > 0", "the mean of an empty batch is undefined")
 
-OPS: tuple[Op, ...] = (ADD, SUB, MUL, DIV, NEG, POW, POW_VALUE, EXP, LOG, TANH, SIGMOID,
-                       RELU, SQRT, ABS, SUM, MEAN)  # and linear.LINEAR, a neuron's net
+OPS: tuple[Op, ...] = (ADD, SUB, MUL, DIV, NEG, POW, POW_VALUE, EXP, LOG, TANH, SIGMOID, RELU, SQRT, ABS, SUM, MEAN)  # and linear.LINEAR, a neuron's net
 
 
 # --- the helpers the rows call, on floats and on arrays -----------------------------------------
@@ -116,8 +115,7 @@ _HELPERS = {
     "tanh":    (math.tanh,                                     np.tanh),
     "sqrt":    (math.sqrt,                                     np.sqrt),
     "fabs":    (abs,                                           np.abs),
-    "sigmoid": (lambda x: 1.0 / (1.0 + math.exp(-x)) if x >= 0.0 else math.exp(x) / (1.0 + math.exp(x)),  # no overflow
-                _sigmoid_array),
+    "sigmoid": (lambda x: 1.0 / (1.0 + math.exp(-x)) if x >= 0.0 else math.exp(x) / (1.0 + math.exp(x)), _sigmoid_array),  # no overflow
     "relu":    (lambda x: x if x > 0.0 else 0.0,               lambda x: np.maximum(x, 0.0)),
     "step":    (lambda x: 1.0 if x > 0.0 else 0.0,             lambda x: (x > 0.0) * 1.0),
     "sign":    (lambda x: (x > 0.0) - (x < 0.0) + 0.0,         np.sign),

@@ -21,7 +21,7 @@ class Value:
     def __init__(self, data: float | np.ndarray, label: str = "") -> None:
         if not isinstance(label, str):
             raise errors.error("label", kind=type(label).__name__)
-        self.data = _as_data(data, "Value data")
+        self.data = _as_data(data, errors.said("value data", "Value data"))
         self.grad = 0.0 if type(self.data) is float else np.zeros_like(self.data)
         self.label = label
         self.inputs: tuple[Value, ...] = ()    # the nodes it was computed from
@@ -78,8 +78,8 @@ class Value:
         `gradient` (d L/d self: a number, or an array of self's shape), add d L/d node."""
         if gradient is not None:  # checked as data is (a copy, finite), then its shape
             node, shape = errors.describe(self, False), np.shape(self.data)
-            gradient = _as_data(gradient, f"backward(gradient): {node} has shape {shape}; its "
-                                          "upstream gradient")
+            gradient = _as_data(gradient, errors.said("upstream", "backward(gradient): {node} has "
+                                "shape {shape}; its upstream gradient", node=node, shape=shape))
             if np.shape(gradient) != shape:
                 raise errors.error("upstream shape", node=node, shape=shape, got=np.shape(gradient))
         backward(self, gradient=gradient)
@@ -120,16 +120,18 @@ def _make_checked(op: ops.Op, inputs: tuple, values: tuple, n: float | None) -> 
     """The row on NumPy, every value checked, and a clear error where something is wrong."""
     if not {float, np.ndarray}.issuperset(map(type, values)):  # an int set by hand, say
         for v in inputs:  # `data` is a plain attribute (optimizers set it): check what is there
-            v.data = _as_data(v.data, f"{op.name}: {errors.describe(v, False)} holds data of "
-                                      f"type {type(v.data).__name__}, but a Value's data")
+            where = errors.said("held data", "{op}: {node} holds data of type {kind}, but a "
+                                "Value's data", op=op.name, kind=type(v.data).__name__,
+                                node=errors.describe(v, False))
+            v.data = _as_data(v.data, where)
         values = tuple(v.data for v in inputs)
     with np.errstate(all="ignore"):
         try:
             kernel = op.kernel(len(inputs), array=True)
             out, local = kernel(*values) if n is None else kernel(*values, n)
         except ValueError:  # shapes that do not broadcast
-            shapes = ", ".join(f"{errors.describe(v, False)} of shape {np.shape(v.data)}"
-                               for v in inputs)
+            shapes = ", ".join(errors.said("of shape", "{node} of shape {shape}", shape=np.shape(
+                v.data), node=errors.describe(v, False)) for v in inputs)
             raise errors.error("shapes", op=op.name, shapes=shapes) from None
         except ArithmeticError:  # a Python float division by zero inside the row
             raise errors.op_failed(op, inputs, n) from None
@@ -159,7 +161,7 @@ def _lift(x, op: str) -> Value:
     try:
         return Value(x)
     except (TypeError, ValueError) as error:
-        raise type(error)(f"{op}: the other operand: {error}") from None
+        raise type(error)(f"{op}{errors.said('operand', ': the other operand: ')}{error}") from None
 
 
 def _as_data(data, where: str) -> float | np.ndarray:
@@ -175,7 +177,8 @@ def _as_data(data, where: str) -> float | np.ndarray:
             return _as_data(data.item(), where)
         value = np.array(data, dtype=float)  # a copy: the graph must not change under us
     else:
-        kind = f"an array of {data.dtype}" if isinstance(data, np.ndarray) else type(data).__name__
+        kind = errors.said("array of", "an array of {dtype}", dtype=data.dtype) if isinstance(
+            data, np.ndarray) else type(data).__name__
         raise errors.error("data type", where=where, kind=kind)
     if not (value - value == 0.0 if type(value) is float else np.isfinite(value).all()):
         raise errors.error("data infinite", where=where, value=errors.show(value))
@@ -187,4 +190,4 @@ def _exponent(n) -> float:
         return float(n)
     if isinstance(n, Value) or not errors.is_number(n):
         raise errors.error("exponent", kind=type(n).__name__)
-    return _as_data(n, "**: the exponent")
+    return _as_data(n, errors.said("exponent of", "**: the exponent"))

@@ -18,6 +18,7 @@ TEXTS: dict[str, str] = {
     "trace.label_shared": "{count} nodes are labeled {label!r}; give them distinct labels, "
                           "or pass the Value itself",
     "trace.not_in_graph": "{node} is not a node of this graph",
+    "trace.tangent_of": "forward_mode: the tangent of {node}",
     "trace.direction_not_leaf": "forward_mode: {node} is computed from other nodes; a direction "
                                 "gives a tangent to leaves only (inputs, weights)",
     # --- explain ----------------------------------------------------------------------------------
@@ -40,6 +41,13 @@ TEXTS: dict[str, str] = {
                                  "e.g. --highlight w5",
     "cli.trace_cannot_write": "autodiff trace: cannot write to --out {out}: {error}; choose a "
                               "directory that can be made and written",
+    "cli.interrupted": "autodiff: interrupted",
+    "cli.compile_at_without_expr": "autodiff compile: --at needs EXPR (without EXPR: the 2-2-2 "
+                                   "example)",
+    "cli.train_diverged": "autodiff train: training {task} diverged at --lr {lr:g}, {what} "
+                          "({reason}); choose a smaller --lr (the default is {default:g})",
+    "cli.train_overflowed": "its numbers overflowed",
+    "cli.train_broke_down": "it broke down",
     # --- autodiff trace: the hand-worked 2-2-2 network ----------------------------------------
     "demo.heading": "The hand-worked 2-2-2 network: inputs {inputs}, targets {targets}",
     "demo.given": "Given",
@@ -67,6 +75,57 @@ TEXTS: dict[str, str] = {
     "homework.status.wrong": "wrong",
     "homework.status.shape": "shape",
     "homework.status.missing": "missing",
+    # --- nn.homework's slips (nn/backprop_slips.py): what the learner did, in the code's names
+    "homework.kind.sign": "sign",
+    "homework.kind.extra 1/N": "extra 1/N",
+    "homework.kind.1/N forgotten": "1/N forgotten",
+    "homework.kind.missing activation derivative": "missing activation derivative",
+    "homework.kind.wrong slope": "wrong slope",
+    "homework.kind.transposed": "transposed",
+    "homework.kind.batch sum": "batch sum",
+    "homework.kind.wrong axis": "wrong axis",
+    "homework.kind.L2": "L2",
+    "backprop.output_layer": "the output layer",
+    "backprop.hidden_layer": "the hidden layer",
+    "backprop.hidden_layer_n": "hidden layer {layer}",
+    "backprop.output_sign": "the output error has the wrong sign: delta{L} starts from {error} "
+                            "(prediction minus target), not the reverse",
+    "backprop.output_extra_n_sum": "the loss sums over the samples (no 1/N), yet every gradient "
+                                   "is divided by N = {n}",
+    "backprop.output_extra_n": "1/N is applied twice: delta{L} = ({error}) / N once, N = {n}; "
+                               "every gradient is N times too small",
+    "backprop.output_n_forgotten": "1/N is missing: the loss is the mean over the N = {n} "
+                                   "samples, so delta{L} = ({error}) / N; every gradient is N "
+                                   "times too large",
+    "backprop.transposed": "{name} is transposed: {prev}.T @ delta{layer} has the shape of "
+                           "W{layer}, {shape}; the product was taken in the wrong order",
+    "backprop.first_row": "{name} is one sample's gradient (the first row): sum over all "
+                          "N = {n} samples, {total}",
+    "backprop.no_sum": "{name} is delta{layer} itself, one row per sample: sum it over the "
+                       "samples, np.sum(delta{layer}, axis=0)",
+    "backprop.axis_1": "{name} sums each sample's row (axis=1): the sum runs over the samples, "
+                       "np.sum(delta{layer}, axis=0)",
+    "backprop.axis_all": "{name} sums delta{layer} into one number: the sum runs over the "
+                         "samples, np.sum(delta{layer}, axis=0)",
+    "backprop.n_forgotten": "{name} lacks the 1/N of the mean over the N = {n} samples (it is N "
+                            "times too large)",
+    "backprop.extra_n": "{name} is divided by N = {n} once more than the loss asks (a mean over "
+                        "the batch where delta already carries 1/N)",
+    "backprop.extra_n_sum": "{name} is divided by N = {n} once more than the loss asks (a mean "
+                            "over the batch where delta already carries 1/N, or where the loss "
+                            "sums)",
+    "backprop.sign": "{name} has the wrong sign (the gradient, not the step -lr * gradient)",
+    "backprop.l2_left_out": "{name} lacks the L2 term reg * W{layer} (the derivative of "
+                            "0.5 * reg * np.sum(W{layer} * W{layer}))",
+    "backprop.l2_doubled": "{name}'s L2 term is 2 * reg * W{layer}; the 0.5 in "
+                           "0.5 * reg * np.sum(W{layer} * W{layer}) cancels the 2: reg * W{layer}",
+    "backprop.missing_derivative": "the {act} derivative of {where} is missing: {into}, with "
+                                   "{act}'(z{layer}) = {right}",
+    "backprop.wrong_slope": "{act}' of {where} was written from z{layer} where the formula takes "
+                            "the activation a{layer} = {act}(z{layer}): {right}, not {wrong}",
+    "backprop.transposed_delta": "carrying the error back through W{layer}, W{layer} was used "
+                                 "where W{layer}.T belongs: delta{below} = (delta{layer} @ "
+                                 "W{layer}.T) * f'(z{below})",
     # --- nn.exercises: a learner's derivative, graded -----------------------------------------
     "exercise.check": "{where}: expected {expected:.8g}{numeric}, given {given:.8g}",
     "exercise.numeric": " (finite differences {numeric:.8g})",
@@ -86,4 +145,127 @@ TEXTS: dict[str, str] = {
     "exercise.not_numbers": "the answer is not numbers: {error}",
     "exercise.edge": "edge {node} ← {input}",
     "exercise.with_your_derivative": "d{root}/d{node} with your derivative",
+    # --- nn.exercises: what to write, the formula in words, the known wrong formulas -------
+    "exercise.sigmoid.prompt": "Write dsigmoid(x): the derivative of σ(x) = 1 / (1 + e^(−x)) at "
+                               "the number x.",
+    "exercise.sigmoid.slip.input": "x·(1 − x): the formula takes the output σ(x), here it was "
+                                   "given x itself",
+    "exercise.sigmoid.slip.itself": "σ(x) itself, not its derivative",
+    "exercise.sigmoid.slip.factor": "1 − σ(x): the factor σ(x) is missing",
+    "exercise.tanh.prompt": "Write dtanh(x): the derivative of tanh at the number x.",
+    "exercise.tanh.slip.input": "1 − x²: the formula takes the output tanh(x), here it was given "
+                                "x itself",
+    "exercise.tanh.slip.square": "1 − tanh(x): the square is missing",
+    "exercise.tanh.slip.sign": "tanh(x)² − 1: the sign is flipped",
+    "exercise.neuron.prompt": "Write neuron_backward(x, w, b, upstream) -> (dx, dw, db) for one "
+                              "neuron out = σ(w·x + b), given upstream = dL/dout.",
+    "exercise.neuron.slip.missing": "σ'(net) is missing: the error was passed straight through "
+                                    "the activation",
+    "exercise.neuron.slip.from net": "σ' written from net: net·(1 − net), where the formula takes "
+                                     "out = σ(net)",
+    "exercise.neuron.slip.swapped": "dx and dw swapped: dw takes x, dx takes w",
+    "exercise.softmax_ce.prompt": "Write softmax_ce_grad(z, y) -> dz: z the logits (N, C), y the "
+                                  "N int labels, for L = Σ_n −log softmax(z_n)[y_n] (summed over "
+                                  "the samples, as seed 000).",
+    "exercise.softmax_ce.formula": "dL/dz = softmax(z) − onehot(y), row by row: p; "
+                                   "p[range(N), y] -= 1",
+    "exercise.softmax_ce.slip.alone": "the softmax p alone: 1 must be taken from the label's "
+                                      "entry (p[range(N), y] -= 1)",
+    "exercise.softmax_ce.slip.divided": "divided by N: this loss sums over the samples",
+    "exercise.softmax_ce.slip.sign": "onehot − p: the sign is flipped",
+    "exercise.l2.prompt": "Write l2_grad(W, reg) -> dW, the gradient of the L2 term "
+                          "0.5 · reg · np.sum(W * W) (seed 002).",
+    "exercise.l2.formula": "dW = reg · W (the ½ cancels the 2)",
+    "exercise.l2.slip.doubled": "2·reg·W: the ½ in 0.5·reg·ΣW² cancels the 2",
+    "exercise.l2.slip.alone": "reg alone: the factor W is missing",
+    "exercise.l2.slip.half": "0.5·reg·W: d(W²)/dW = 2W",
+    "exercise.conv_backward.prompt": "Write conv_backward(dout, x, w, b, conv_param) -> (dx, dw, "
+                                     "db) for the naive convolution of seed 002 (x (N, C, H, W), "
+                                     "w (F, C, HH, WW), b (F,), conv_param {{'stride', 'pad'}}; "
+                                     "out[n, f] = Σ x_pad[n, :, window] · w[f] + b[f]).",
+    "exercise.conv_backward.formula": "db[f] = Σ dout[:, f]; dw[f] += window · dout[n, f, i, j]; "
+                                      "dx_pad[n, :, window] += w[f] · dout[n, f, i, j], then the "
+                                      "padding cut off",
+    "exercise.adam.prompt": "Write adam(x, dx, config) -> (next_x, config), one Adam step as "
+                            "seed 002 writes it (config: learning_rate, beta1, beta2, epsilon, m, "
+                            "v, t).",
+    "exercise.adam.slip.no correction": "no bias correction: m and v must be divided by 1 − β^t",
+    "exercise.adam.slip.eps inside": "ε inside the square root: √v̂ + ε",
+    "exercise.adam.slip.t late": "the bias correction uses t before it was increased",
+    # --- check_work: its report, slips, notes and errors (autodiff/work) ---------------------
+    "work.columns": "name|given|expected|status|slip",
+    "work.status.right": "right",
+    "work.status.carried": "carried",
+    "work.status.wrong": "wrong",
+    "work.kind.sign": "sign",
+    "work.kind.missing factor": "missing factor",
+    "work.kind.missing path": "missing path",
+    "work.kind.wrong slope": "wrong slope",
+    "work.kind.wrong input": "wrong input",
+    "work.kind.updated weight": "updated weight",
+    "work.kind.wrong lr": "wrong lr",
+    "work.kind.rounding": "rounding",
+    "work.slip_shows_in": "{kind} (shows in {where}): {text}",
+    "work.slip_cell": "{kind}: {text}",
+    "work.slips_join": "; ",
+    "work.follows": "follows from your numbers ({follows})",
+    "work.summary": "{count} answers: {counts}{first}",
+    "work.count": "{count} {status}",
+    "work.counts_join": ", ",
+    "work.first_wrong": "; first wrong: {name}",
+    "work.after_step": "{node} after the step",
+    "work.rounded_before_use": "{row} was rounded to {round_to!r} before it was used",
+    "work.wrong_sign": "{row} has the wrong sign",
+    "work.adds_where": "{row} adds {other} where {right} belongs",
+    "work.uses_where": "{row} uses {other} where {right} belongs",
+    "work.leaves_out_path": "{row} leaves out the path through {through}",
+    "work.term_sign": "{row}: the term through {through} has the wrong sign",
+    "work.leaves_out_factor": "{row} leaves out the factor {factor}",
+    "work.wrong_slope": "{row} takes the slope of {other} where that of {through} belongs "
+                        "(in {local})",
+    "work.updated_weight": "{row} uses {x} after the step ({after!r}) where {x} before it "
+                           "belongs (in {local})",
+    "work.takes_where": "{row} takes {other} where {right} belongs",
+    "work.uses_where_in": "{row} uses {other} where {right} belongs (in {local})",
+    "work.wrong_lr": "{row} steps with lr = {lr!r} where lr is {right!r}",
+    "work.step_sign": "{row} adds lr × {grad} where the step subtracts it",
+    "work.step_rounded": "{row} was rounded to {round_to!r}",
+    "work.rounded_sources": "{written} was worked on rounded: {row} inherits the rounding error",
+    "work.and": " and ",
+    "work.note_too_big": "No slips were searched for: the graph has {nodes} nodes, and the "
+                         "search takes graphs of up to {limit} (a hand-worked example has "
+                         "tens). The statuses are complete.",
+    "work.note_budget": "The search for slips stopped at {name}: it had worked {limit} rows. "
+                        "Rows from there on are marked, but their slips are not named; check "
+                        "fewer numbers at a time, or give the numbers in between.",
+    "work.no_answer": "no answer named {name!r} was checked",
+    "work.root_not_value": "check_work: root must be a Value, got {kind}",
+    "work.answers_not_mapping": "check_work: answers must map names to numbers, such as "
+                                "{{'net_h1': 0.3775}}, got {kind}",
+    "work.lr_not_number": "check_work: lr must be a number, got {kind}",
+    "work.unknown_name": "check_work: no number of this graph is named {name!r}{hint}",
+    "work.did_you_mean": "; did you mean {names}?",
+    "work.names_are": "; names are labels (such as {example}), d{root}/dLABEL and LABEL_new",
+    "work.label_shared": "check_work: {count} nodes are labeled {label!r}; give each a label "
+                         "of its own to check it",
+    "work.needs_lr": "check_work: {name} is a parameter after the step; give the learning "
+                     "rate: check_work(..., lr=0.5)",
+    "work.batch": "check_work works on numbers, one at a time; this graph holds arrays "
+                  "(batch mode): build it for one sample",
+    "work.too_big": "check_work: the graph has {nodes} nodes; checking marks graphs of up to "
+                    "{limit} (a hand-worked example has tens). Check a smaller piece of it",
+    "work.answer_type": "check_work: the answer for {name!r} must be a number or its text, "
+                        "got {kind}",
+    "work.answer_not_number": "check_work: the answer for {name!r} is not a number: {text!r}; "
+                              "write it as 0.5933 or 5.933e-1",
+    "work.answer_not_finite": "check_work: the answer for {name!r} is not finite: {text!r}",
+    "work.file_unreadable": "cannot read {path}: {reason}",
+    "work.file_bad_json": "{path}: not valid JSON ({error}, line {line})",
+    "work.file_not_object": "{path}: expected a JSON object of name: number, got a {kind}",
+    "work.file_not_number": "{path}: the answer for {name!r} is not a number: {value!r}",
+    "work.file_two_cells": "{path}, line {line}: expected two cells, name,value; got {count}",
+    "work.file_line_not_number": "{path}, line {line}: the answer for {name!r} is not a "
+                                 "number: {value!r}",
+    "work.file_twice": "{path}, line {line}: {name!r} is answered twice",
+    "work.file_empty": "{path}: no answers found; write one name,value row per number",
 }

@@ -19,6 +19,7 @@ TEXTS: dict[str, str] = {
     "trace.label_shared": "有 {count} 个节点的标签都是 {label!r}；请给它们不同的标签，"
                           "或者直接传入那个 Value",
     "trace.not_in_graph": "{node} 不是这个计算图的节点",
+    "trace.tangent_of": "forward_mode：{node} 的切向量",
     "trace.direction_not_leaf": "forward_mode：{node} 是由其他节点算出来的；方向只能给叶子节点"
                                 "（输入、权重）设定切向量",
     # --- explain ----------------------------------------------------------------------------------
@@ -41,6 +42,13 @@ TEXTS: dict[str, str] = {
                                  "例如 --highlight w5",
     "cli.trace_cannot_write": "autodiff trace：无法写入 --out {out}：{error}；请选择一个"
                               "可以创建、可以写入的目录",
+    "cli.interrupted": "autodiff：已中断",
+    "cli.compile_at_without_expr": "autodiff compile：--at 需要 EXPR"
+                                   "（不给 EXPR 时用 2-2-2 的例子）",
+    "cli.train_diverged": "autodiff train：训练 {task} 时在 --lr {lr:g} 下发散了，{what}"
+                          "（{reason}）；请选一个更小的 --lr（默认值是 {default:g}）",
+    "cli.train_overflowed": "数值溢出了",
+    "cli.train_broke_down": "计算失败了",
     # --- autodiff trace: the hand-worked 2-2-2 network ----------------------------------------
     "demo.heading": "手算的 2-2-2 网络：输入 {inputs}，目标 {targets}",
     "demo.given": "已知",
@@ -67,6 +75,55 @@ TEXTS: dict[str, str] = {
     "homework.status.wrong": "错误",
     "homework.status.shape": "形状不对",
     "homework.status.missing": "缺失",
+    # --- nn.homework's slips (nn/backprop_slips.py): what the learner did, in the code's names
+    "homework.kind.sign": "符号错误",
+    "homework.kind.extra 1/N": "多了一个 1/N",
+    "homework.kind.1/N forgotten": "漏了 1/N",
+    "homework.kind.missing activation derivative": "漏了激活函数的导数",
+    "homework.kind.wrong slope": "斜率取错",
+    "homework.kind.transposed": "转置错误",
+    "homework.kind.batch sum": "没有对批量求和",
+    "homework.kind.wrong axis": "求和的轴不对",
+    "homework.kind.L2": "L2 项错误",
+    "backprop.output_layer": "输出层",
+    "backprop.hidden_layer": "隐藏层",
+    "backprop.hidden_layer_n": "第 {layer} 个隐藏层",
+    "backprop.output_sign": "输出误差的符号反了：delta{L} 应从 {error}（预测值减目标值）开始，"
+                            "而不是反过来",
+    "backprop.output_extra_n_sum": "损失函数是对样本求和的（没有 1/N），每个梯度却都除以了 "
+                                   "N = {n}",
+    "backprop.output_extra_n": "1/N 用了两次：delta{L} = ({error}) / N 只应除一次，N = {n}；"
+                               "每个梯度都小了 N 倍",
+    "backprop.output_n_forgotten": "漏了 1/N：损失函数是 N = {n} 个样本的均值，所以 "
+                                   "delta{L} = ({error}) / N；每个梯度都大了 N 倍",
+    "backprop.transposed": "{name} 转置了：{prev}.T @ delta{layer} 的形状和 W{layer} 一样，"
+                           "是 {shape}；乘积的顺序写反了",
+    "backprop.first_row": "{name} 只是一个样本（第一行）的梯度：要对全部 N = {n} 个样本求和，"
+                          "{total}",
+    "backprop.no_sum": "{name} 就是 delta{layer} 本身，每个样本一行：要对样本求和，"
+                       "np.sum(delta{layer}, axis=0)",
+    "backprop.axis_1": "{name} 把每个样本的那一行加了起来（axis=1）：应该对样本求和，"
+                       "np.sum(delta{layer}, axis=0)",
+    "backprop.axis_all": "{name} 把 delta{layer} 加成了一个数：应该对样本求和，"
+                         "np.sum(delta{layer}, axis=0)",
+    "backprop.n_forgotten": "{name} 少了 1/N，即对 N = {n} 个样本取的均值（它大了 N 倍）",
+    "backprop.extra_n": "{name} 比损失函数要求的多除了一次 N = {n}（delta 已经带有 1/N，"
+                        "却又对批量取了均值）",
+    "backprop.extra_n_sum": "{name} 比损失函数要求的多除了一次 N = {n}（delta 已经带有 1/N，"
+                            "或者损失函数本是求和，却又对批量取了均值）",
+    "backprop.sign": "{name} 的符号反了（要的是梯度，而不是更新量 -lr * gradient）",
+    "backprop.l2_left_out": "{name} 少了 L2 项 reg * W{layer}（即 "
+                            "0.5 * reg * np.sum(W{layer} * W{layer}) 的导数）",
+    "backprop.l2_doubled": "{name} 的 L2 项写成了 2 * reg * W{layer}；"
+                           "0.5 * reg * np.sum(W{layer} * W{layer}) 中的 0.5 和 2 相消："
+                           "reg * W{layer}",
+    "backprop.missing_derivative": "{where}漏了 {act} 的导数：{into}，其中 "
+                                   "{act}'(z{layer}) = {right}",
+    "backprop.wrong_slope": "{where}的 {act}' 是用 z{layer} 写的，而公式要的是激活值 "
+                            "a{layer} = {act}(z{layer})：应为 {right}，而不是 {wrong}",
+    "backprop.transposed_delta": "把误差经 W{layer} 往回传时，用了 W{layer}，这里应该用 "
+                                 "W{layer}.T：delta{below} = (delta{layer} @ W{layer}.T) * "
+                                 "f'(z{below})",
     # --- nn.exercises: a learner's derivative, graded -----------------------------------------
     "exercise.check": "{where}：应为 {expected:.8g}{numeric}，你给的是 {given:.8g}",
     "exercise.numeric": "（有限差分 {numeric:.8g}）",
@@ -86,9 +143,125 @@ TEXTS: dict[str, str] = {
     "exercise.not_numbers": "答案不是数：{error}",
     "exercise.edge": "边 {node} ← {input}",
     "exercise.with_your_derivative": "用你的导数算出的 d{root}/d{node}",
+    # --- nn.exercises: what to write, the formula in words, the known wrong formulas -------
+    "exercise.sigmoid.prompt": "写出 dsigmoid(x)：σ(x) = 1 / (1 + e^(−x)) 在数 x 处的导数。",
+    "exercise.sigmoid.slip.input": "x·(1 − x)：公式里要的是输出 σ(x)，这里代入的却是 x 本身",
+    "exercise.sigmoid.slip.itself": "σ(x) 本身，而不是它的导数",
+    "exercise.sigmoid.slip.factor": "1 − σ(x)：漏了因子 σ(x)",
+    "exercise.tanh.prompt": "写出 dtanh(x)：tanh 在数 x 处的导数。",
+    "exercise.tanh.slip.input": "1 − x²：公式里要的是输出 tanh(x)，这里代入的却是 x 本身",
+    "exercise.tanh.slip.square": "1 − tanh(x)：漏了平方",
+    "exercise.tanh.slip.sign": "tanh(x)² − 1：符号反了",
+    "exercise.neuron.prompt": "写出 neuron_backward(x, w, b, upstream) -> (dx, dw, db)：一个神经元 "
+                              "out = σ(w·x + b) 的反向传播，已知 upstream = dL/dout。",
+    "exercise.neuron.slip.missing": "漏了 σ'(net)：误差直接穿过了激活函数",
+    "exercise.neuron.slip.from net": "σ' 用 net 来写：net·(1 − net)，而公式要的是 out = σ(net)",
+    "exercise.neuron.slip.swapped": "dx 和 dw 弄反了：dw 乘的是 x，dx 乘的是 w",
+    "exercise.softmax_ce.prompt": "写出 softmax_ce_grad(z, y) -> dz：z 是 logits (N, C)，y 是 N 个 "
+                                  "int 标签，损失函数为 L = Σ_n −log softmax(z_n)[y_n]"
+                                  "（对样本求和，和种子程序 000 一样）。",
+    "exercise.softmax_ce.formula": "dL/dz = softmax(z) − onehot(y)，逐行计算：p; "
+                                   "p[range(N), y] -= 1",
+    "exercise.softmax_ce.slip.alone": "只有 softmax 的 p：还要从标签那一项减去 1"
+                                      "（p[range(N), y] -= 1）",
+    "exercise.softmax_ce.slip.divided": "除以了 N：这个损失函数是对样本求和的",
+    "exercise.softmax_ce.slip.sign": "onehot − p：符号反了",
+    "exercise.l2.prompt": "写出 l2_grad(W, reg) -> dW：L2 项 0.5 · reg · np.sum(W * W) 的梯度"
+                          "（种子程序 002）。",
+    "exercise.l2.formula": "dW = reg · W（½ 和 2 相消）",
+    "exercise.l2.slip.doubled": "2·reg·W：0.5·reg·ΣW² 中的 ½ 和 2 相消",
+    "exercise.l2.slip.alone": "只有 reg：漏了因子 W",
+    "exercise.l2.slip.half": "0.5·reg·W：别忘了 d(W²)/dW = 2W",
+    "exercise.conv_backward.prompt": "写出 conv_backward(dout, x, w, b, conv_param) -> (dx, dw, "
+                                     "db)：种子程序 002 的朴素卷积（x (N, C, H, W)，"
+                                     "w (F, C, HH, WW)，b (F,)，conv_param {{'stride', 'pad'}}；"
+                                     "out[n, f] = Σ x_pad[n, :, window] · w[f] + b[f]）"
+                                     "的反向传播。",
+    "exercise.conv_backward.formula": "db[f] = Σ dout[:, f]; dw[f] += window · dout[n, f, i, j]; "
+                                      "dx_pad[n, :, window] += w[f] · dout[n, f, i, j]，"
+                                      "最后去掉填充",
+    "exercise.adam.prompt": "写出 adam(x, dx, config) -> (next_x, config)：按种子程序 002 的写法"
+                            "做一步 Adam（config：learning_rate、beta1、beta2、epsilon、m、v、"
+                            "t）。",
+    "exercise.adam.slip.no correction": "没有偏差修正：m 和 v 要除以 1 − β^t",
+    "exercise.adam.slip.eps inside": "ε 放进了平方根里：应为 √v̂ + ε",
+    "exercise.adam.slip.t late": "偏差修正用的是增加之前的 t",
+    # --- check_work: its report, slips, notes and errors (autodiff/work) ---------------------
+    "work.columns": "名称|你给的|应为|结果|错因",
+    "work.status.right": "正确",
+    "work.status.carried": "连带",
+    "work.status.wrong": "错误",
+    "work.kind.sign": "符号错误",
+    "work.kind.missing factor": "漏了因子",
+    "work.kind.missing path": "漏了路径",
+    "work.kind.wrong slope": "斜率取错",
+    "work.kind.wrong input": "输入用错",
+    "work.kind.updated weight": "用了更新后的权重",
+    "work.kind.wrong lr": "学习率不对",
+    "work.kind.rounding": "过早舍入",
+    "work.slip_shows_in": "{kind}（出现在 {where}）：{text}",
+    "work.slip_cell": "{kind}：{text}",
+    "work.slips_join": "；",
+    "work.follows": "由你前面的数推得（{follows}）",
+    "work.summary": "共 {count} 个答案：{counts}{first}",
+    "work.count": "{count} 个{status}",
+    "work.counts_join": "，",
+    "work.first_wrong": "；第一个错误：{name}",
+    "work.after_step": "更新后的 {node}",
+    "work.rounded_before_use": "{row} 在使用之前被舍入成了 {round_to!r}",
+    "work.wrong_sign": "{row} 的符号错了",
+    "work.adds_where": "{row} 加上了 {other}，这里应该是 {right}",
+    "work.uses_where": "{row} 用了 {other}，这里应该用 {right}",
+    "work.leaves_out_path": "{row} 漏了经过 {through} 的那条路径",
+    "work.term_sign": "{row}：经过 {through} 的那一项符号错了",
+    "work.leaves_out_factor": "{row} 漏了因子 {factor}",
+    "work.wrong_slope": "{row} 用了 {other} 处的斜率，这里应该用 {through} 处的"
+                        "（在 {local} 中）",
+    "work.updated_weight": "{row} 用了更新后的 {x}（{after!r}），这里应该用更新前的 {x}"
+                           "（在 {local} 中）",
+    "work.takes_where": "{row} 用了 {other}，这里应该是 {right}",
+    "work.uses_where_in": "{row} 用了 {other}，这里应该用 {right}（在 {local} 中）",
+    "work.wrong_lr": "{row} 更新时用的学习率是 lr = {lr!r}，而学习率是 {right!r}",
+    "work.step_sign": "{row} 加上了 lr × {grad}，这一步应该减去它",
+    "work.step_rounded": "{row} 被舍入成了 {round_to!r}",
+    "work.rounded_sources": "{written} 是舍入之后再往下算的：{row} 继承了舍入误差",
+    "work.and": " 和 ",
+    "work.note_too_big": "没有查找错因：这个计算图有 {nodes} 个节点，而查找只处理不超过 "
+                         "{limit} 个节点的计算图（手算的例子只有几十个）。各项结果是完整的。",
+    "work.note_budget": "错因的查找停在了 {name}：已经算了 {limit} 行。从这里往后的各行"
+                        "都判了结果，但没有指出错因；请一次少核对一些数，或者把中间的数也填上。",
+    "work.no_answer": "没有核对过名为 {name!r} 的答案",
+    "work.root_not_value": "check_work：root 必须是一个 Value，收到的是 {kind}",
+    "work.answers_not_mapping": "check_work：answers 必须把名称对应到数，例如 "
+                                "{{'net_h1': 0.3775}}，收到的是 {kind}",
+    "work.lr_not_number": "check_work：lr 必须是一个数，收到的是 {kind}",
+    "work.unknown_name": "check_work：这个计算图里没有名为 {name!r} 的数{hint}",
+    "work.did_you_mean": "；你是不是想写 {names}？",
+    "work.names_are": "；名称是标签（例如 {example}）、d{root}/d标签 和 标签_new",
+    "work.label_shared": "check_work：有 {count} 个节点的标签都是 {label!r}；"
+                         "请给每个节点一个自己的标签，才能核对它",
+    "work.needs_lr": "check_work：{name} 是更新一步之后的参数；请给出学习率："
+                     "check_work(..., lr=0.5)",
+    "work.batch": "check_work 一次核对一个数；这个计算图存的是数组（批量模式）："
+                  "请只用一个样本来构建它",
+    "work.too_big": "check_work：这个计算图有 {nodes} 个节点；核对只处理不超过 {limit} 个"
+                    "节点的计算图（手算的例子只有几十个）。请核对其中较小的一部分",
+    "work.answer_type": "check_work：{name!r} 的答案必须是一个数或数的文本，收到的是 {kind}",
+    "work.answer_not_number": "check_work：{name!r} 的答案不是数：{text!r}；"
+                              "请写成 0.5933 或 5.933e-1 这样",
+    "work.answer_not_finite": "check_work：{name!r} 的答案不是有限数：{text!r}",
+    "work.file_unreadable": "无法读取 {path}：{reason}",
+    "work.file_bad_json": "{path}：不是有效的 JSON（{error}，第 {line} 行）",
+    "work.file_not_object": "{path}：应为一个“名称: 数”的 JSON 对象，收到的是 {kind}",
+    "work.file_not_number": "{path}：{name!r} 的答案不是数：{value!r}",
+    "work.file_two_cells": "{path}，第 {line} 行：应为两格，名称,数值；收到 {count} 格",
+    "work.file_line_not_number": "{path}，第 {line} 行：{name!r} 的答案不是数：{value!r}",
+    "work.file_twice": "{path}，第 {line} 行：{name!r} 答了两次",
+    "work.file_empty": "{path}：没有找到答案；请每个数写一行 名称,数值",
 }
 
-# The engine's messages, key for key with MESSAGES in autodiff/engine/errors.py.
+# The engine's messages, key for key with MESSAGES in autodiff/engine/errors.py, and the
+# pieces of them it writes where it builds them (tests/test_language.py finds every one).
 ERRORS: dict[str, str] = {
     "label": "Value 的标签必须是 str，收到的是 {kind}",
     "data type": "{where} 必须是 int、float、NumPy 标量或 NumPy 浮点数组（批量模式），"
@@ -115,4 +288,36 @@ ERRORS: dict[str, str] = {
     "upstream shape": "backward(gradient)：{node} 的形状是 {shape}，但上游梯度的形状是 {got}；"
                       "请给这个节点的每个元素一个数",
     "float batch": "对批量模式的 Value 取 float()：请先用 sum() 或 mean() 归约",
+    "not a value": "{who} 需要一个 Value，收到的是 {kind}",
+    # The pieces the engine puts into its messages (`errors.said(key, english)` where the
+    # English is written), and each op's domain ("domain " + the op as a textbook reads it).
+    "node": "节点 {label!r}",
+    "unlabeled node": "一个没有标签、值为 {value} 的节点",
+    "unlabeled op": "一个没有标签的{op}节点",
+    "leaf": "叶子",
+    "with exponent": "，指数为 {n!r}",
+    "domain": "{op}：{domain}；收到的是 {where}",
+    "domain a ÷ b": "除数为零",
+    "domain a^b": "指数是 Value 的 x ** y 需要 x > 0（d/dy = x**y · log x）",
+    "domain a^n": "a ** n 需要 a > 0；底数为负时指数须为整数，底数为零时须 n >= 0",
+    "domain ln a": "log 的输入必须 > 0",
+    "domain √a": "sqrt 的输入必须 >= 0",
+    "domain (1/N) Σᵢ aᵢ": "空批量的均值没有定义",
+    "share": "来自 {user} 的那一份（它的局部导数 {local} × 它的梯度 {grad}）",
+    "sum of shares": "各份之和（{shares}）",
+    "in some samples": "在部分样本中",
+    "value data": "Value 的 data",
+    "upstream": "backward(gradient)：{node} 的形状是 {shape}；它的上游梯度",
+    "held data": "{op}：{node} 存的 data 类型是 {kind}，但 Value 的 data",
+    "of shape": "{node}（形状 {shape}）",
+    "operand": "：另一个操作数：",
+    "array of": "元素类型为 {dtype} 的数组",
+    "exponent of": "**：指数",
+    "grad output": "grad：输出必须是一个 Value，收到的是 {kind}",
+    "grad input": "grad：inputs[{k}] 必须是一个 Value，收到的是 {kind}",
+    "returns value": "{who}：f 必须返回一个 Value，收到的是 {kind}",
+    "tangent type": "{where} 必须是一个数，收到的是 {kind}",
+    "jvp count": "jvp：有 {inputs} 个输入，却有 {tangents} 个切向量；请每个输入给一个切向量",
+    "jvp tangent": "jvp：一个切向量",
+    "linear count": "linear：有 {weights} 个权重，却有 {inputs} 个输入",
 }

@@ -125,7 +125,7 @@ class Trace:
             self.index(node)  # a node of this graph, or a clear error
             if node.inputs:
                 raise ValueError(say("trace.direction_not_leaf", node=self.name(node)))
-            seeds[node] = tangent(v, f"forward_mode: the tangent of {self.name(node)}")
+            seeds[node] = tangent(v, say("trace.tangent_of", node=self.name(node)))
         steps = {}
 
         def record(node, tangent, terms):

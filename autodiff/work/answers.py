@@ -8,6 +8,7 @@ import io
 import json
 from pathlib import Path
 
+from ..language import say
 from .written import NUMBER
 
 __all__ = ["read_answers"]
@@ -22,7 +23,7 @@ def read_answers(path: str | Path) -> dict[str, str]:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
         reason = getattr(error, "strerror", None) or error
-        raise ValueError(f"cannot read {path}: {reason}") from None
+        raise ValueError(say("work.file_unreadable", path=path, reason=reason)) from None
     if path.suffix.lower() == ".json" or text.lstrip().startswith("{"):
         return _from_json(text, path)
     return _from_csv(text, path)
@@ -32,13 +33,13 @@ def _from_json(text: str, path: Path) -> dict[str, str]:
     try:  # numbers parsed as their text: 0.5900 keeps its four digits
         data = json.loads(text, parse_float=str, parse_int=str)
     except json.JSONDecodeError as error:
-        raise ValueError(f"{path}: not valid JSON ({error.msg}, line {error.lineno})") from None
+        raise ValueError(say("work.file_bad_json", path=path, error=error.msg,
+                             line=error.lineno)) from None
     if not isinstance(data, dict):
-        raise ValueError(f"{path}: expected a JSON object of name: number, "
-                         f"got a {type(data).__name__}")
+        raise ValueError(say("work.file_not_object", path=path, kind=type(data).__name__))
     for name, value in data.items():
         if not isinstance(value, str):
-            raise ValueError(f"{path}: the answer for {name!r} is not a number: {value!r}")
+            raise ValueError(say("work.file_not_number", path=path, name=name, value=value))
     return data
 
 
@@ -50,18 +51,17 @@ def _from_csv(text: str, path: Path) -> dict[str, str]:
         if not any(cells) or cells[0].startswith("#"):
             continue
         if len(cells) != 2:
-            raise ValueError(f"{path}, line {line}: expected two cells, name,value; "
-                             f"got {len(cells)}")
+            raise ValueError(say("work.file_two_cells", path=path, line=line, count=len(cells)))
         name, value = cells
         if not NUMBER.fullmatch(value):
             if not answers and not header_seen and name.lower() in HEADER_NAMES:
                 header_seen = True
                 continue  # a header, such as name,value, before the first answer
-            raise ValueError(f"{path}, line {line}: the answer for {name!r} is not a number: "
-                             f"{value!r}")
+            raise ValueError(say("work.file_line_not_number", path=path, line=line, name=name,
+                                 value=value))
         if name in answers:
-            raise ValueError(f"{path}, line {line}: {name!r} is answered twice")
+            raise ValueError(say("work.file_twice", path=path, line=line, name=name))
         answers[name] = value
     if not answers:
-        raise ValueError(f"{path}: no answers found; write one name,value row per number")
+        raise ValueError(say("work.file_empty", path=path))
     return answers

@@ -10,13 +10,15 @@ are carried.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import partial
 
 from ..engine.value import Value
+from ..language import say
 from .catalog import KINDS, Change, changes
 from .report import Slip, WorkReport, WorkRow
 from .sheet import Sheet
-from .texts import rounding_text, row_title, slip_text
+from .texts import rounding_text, slip_text
 from .world import World
 from .written import Written, written
 
@@ -33,12 +35,11 @@ def check_work(root: Value, answers: Mapping[str, object], *, lr: float | None =
     """Check a learner's numbers for `root`'s graph: forward values (`"net_h1"`), gradients
     (`"dE_total/dw5"`) and parameters after one SGD step at `lr` (`"w5_new"`)."""
     if not isinstance(root, Value):
-        raise TypeError(f"check_work: root must be a Value, got {type(root).__name__}")
+        raise TypeError(say("work.root_not_value", kind=type(root).__name__))
     if not isinstance(answers, Mapping):
-        raise TypeError("check_work: answers must map names to numbers, such as "
-                        f"{{'net_h1': 0.3775}}, got {type(answers).__name__}")
+        raise TypeError(say("work.answers_not_mapping", kind=type(answers).__name__))
     if lr is not None and (isinstance(lr, bool) or not isinstance(lr, (int, float))):
-        raise TypeError(f"check_work: lr must be a number, got {type(lr).__name__}")
+        raise TypeError(say("work.lr_not_number", kind=type(lr).__name__))
     sheet = Sheet(root, None if lr is None else float(lr))
     given = _given_rows(sheet, answers)
     return _Marker(sheet, given, rtol, atol).report()
@@ -53,18 +54,15 @@ def _given_rows(sheet: Sheet, answers: Mapping[str, object]) -> dict[int, Writte
     for name, value in answers.items():
         if not isinstance(name, str) or name not in names:
             close = difflib.get_close_matches(str(name), list(names), n=4)
-            hint = f"; did you mean {', '.join(close)}?" if close else (
-                f"; names are labels (such as {next(iter(names), 'x')}), "
-                f"d{sheet.root_name}/dLABEL and LABEL_new")
-            raise KeyError(f"check_work: no number of this graph is named {name!r}{hint}")
+            hint = say("work.did_you_mean", names=", ".join(close)) if close else say(
+                "work.names_are", example=next(iter(names), "x"), root=sheet.root_name)
+            raise KeyError(say("work.unknown_name", name=name, hint=hint))
         if len(names[name]) > 1:
-            raise ValueError(f"check_work: {len(names[name])} nodes are labeled "
-                             f"{name.split('/d')[-1].removesuffix('_new')!r}; give each a "
-                             "label of its own to check it")
+            raise ValueError(say("work.label_shared", count=len(names[name]),
+                                 label=name.split("/d")[-1].removesuffix("_new")))
         step = sheet.steps[names[name][0]]
         if step.kind == "new" and sheet.lr is None:
-            raise ValueError(f"check_work: {name} is a parameter after the step; give the "
-                             "learning rate: check_work(..., lr=0.5)")
+            raise ValueError(say("work.needs_lr", name=name))
         given[step.index] = written(name, value)
     return given
 
@@ -77,11 +75,11 @@ class _Marker:
         self.sheet, self.given, self.rtol, self.atol = sheet, given, rtol, atol
         self.values = {i: w.value for i, w in given.items()}
         self.world = World(sheet, self.values)
-        self.spent, self.note = 0, ""
+        # The note, said when read (in the language set then); None: the search was whole.
+        self.spent, self.note = 0, None
         if len(sheet.order) > MAX_SEARCH_NODES:
-            self.note = (f"No slips were searched for: the graph has {len(sheet.order)} nodes, "
-                         f"and the search takes graphs of up to {MAX_SEARCH_NODES} (a "
-                         "hand-worked example has tens). The statuses are complete.")
+            self.note = partial(say, "work.note_too_big", nodes=len(sheet.order),
+                                limit=MAX_SEARCH_NODES)
         self.reported_roundings: set[int] = set()
 
     def agrees(self, i: int, number: float) -> bool:
@@ -97,13 +95,13 @@ class _Marker:
                           self.given[i].text, follows)
             found = (self.explain(i) if status == "wrong" else
                      self.rounding(i) if status == "carried" else [])
-            for kind, text in found:
-                row.slips.append(Slip(kind, row, text))
+            for kind, words in found:
+                row.slips.append(Slip(kind, row, words))
             slips += row.slips
             rows.append(row)
         return WorkReport(rows, slips, self.note)
 
-    def explain(self, i: int) -> list[tuple[str, str]]:
+    def explain(self, i: int) -> list[tuple[str, Callable[[], str]]]:
         """The slips that give the learner's number in row i, best first."""
         if self.note:
             return []
@@ -113,10 +111,8 @@ class _Marker:
             for change in changes(self.sheet, self.sheet.steps[host], self.world.values.__getitem__,
                                   self.updated, given):
                 if self.spent + self.world.evaluations > MAX_EVALUATIONS:
-                    self.note = (f"The search for slips stopped at {self.sheet.steps[i].name}: "
-                                 f"it had worked {MAX_EVALUATIONS} rows. Rows from there on are "
-                                 "marked, but their slips are not named; check fewer "
-                                 "numbers at a time, or give the numbers in between.")
+                    self.note = partial(say, "work.note_budget", name=self.sheet.steps[i].name,
+                                        limit=MAX_EVALUATIONS)
                     return []
                 moved = self.world.trial(change)
                 if i in moved and self.agrees(i, moved[i]):
@@ -127,11 +123,12 @@ class _Marker:
         chosen = [change for rank, change in scored if rank == best]
         if best[0] == 0 and (chosen[0].step != i or chosen[0].kind == "wrong lr"):
             self.adopt(chosen[0])
-        found = []
-        for change in chosen:
+        found, said = [], set()
+        for change in chosen:  # one slip per sentence: two changes may read alike
             text = slip_text(self.sheet, change)
-            if (change.kind, text) not in found:
-                found.append((change.kind, text))
+            if (change.kind, text) not in said:
+                said.add((change.kind, text))
+                found.append((change.kind, partial(slip_text, self.sheet, change)))
         return found
 
     def rank(self, i: int, moved: dict[int, float], change: Change) -> tuple:
@@ -171,7 +168,7 @@ class _Marker:
             return None
         return self.values.get(step.index, self.sheet.truth[step.index])
 
-    def rounding(self, i: int) -> list[tuple[str, str]]:
+    def rounding(self, i: int) -> list[tuple[str, Callable[[], str]]]:
         """A carried row whose whole error comes from numbers written rounded."""
         rounded = [j for j in self.ancestors(i) if j in self.given
                    and j not in self.reported_roundings and self.written_rounded(j)]
@@ -184,8 +181,9 @@ class _Marker:
             alone = rounded
         rounded = alone
         self.reported_roundings.update(rounded)
-        sources = [(row_title(self.sheet, j), self.given[j].text) for j in rounded]
-        return [("rounding", rounding_text(sources, self.sheet.steps[i].name))]
+        sources = [(j, self.given[j].text) for j in rounded]
+        return [("rounding", partial(rounding_text, self.sheet, sources,
+                                     self.sheet.steps[i].name))]
 
     def written_rounded(self, j: int) -> bool:
         """Row j holds the true number rounded to the digits written, and not the number."""

@@ -1,10 +1,17 @@
-"""What `check_work` hands back: one row per answer, its status, and the slips found."""
+"""What `check_work` hands back: one row per answer, its status, and the slips found.
+
+Its sentences are said when read (`str()`, `.text`, `.note`), in the language set then, from
+the same numbers: a report made once reads in English and in Chinese alike.
+"""
 
 from __future__ import annotations
 
 import html
+import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ..language import say
 from ..see.numbers import format_number
 
 __all__ = ["WorkRow", "Slip", "WorkReport"]
@@ -18,10 +25,31 @@ class Slip:
 
     kind: str
     where: WorkRow
-    text: str
+    words: Callable[[], str] = field(repr=False)  # says `.text` in the language set now
+
+    @property
+    def text(self) -> str:
+        """The sentence naming the nodes involved, in the language set now."""
+        return self.words()
 
     def __str__(self) -> str:
-        return f"{self.kind} (shows in {self.where.name}): {self.text}"
+        return say("work.slip_shows_in", kind=kind_text(self.kind), where=self.where.name,
+                   text=self.text)
+
+
+def kind_text(kind: str) -> str:
+    """A slip's kind as the reader reads it ("wrong input"; in Chinese 输入用错)."""
+    return say(f"work.kind.{kind}")
+
+
+def status_text(status: str) -> str:
+    """A row's status as the reader reads it ("carried"; in Chinese 连带)."""
+    return say(f"work.status.{status}")
+
+
+def _width(text: str) -> int:
+    """Columns the text takes in a terminal: a Chinese character takes two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 @dataclass(frozen=True, eq=False)
@@ -45,7 +73,12 @@ class WorkReport:
 
     rows: list[WorkRow]
     slips: list[Slip]
-    note: str = ""
+    said_note: Callable[[], str] | None = field(default=None, repr=False)
+
+    @property
+    def note(self) -> str:
+        """Where the search for slips was cut short ("" where it was not)."""
+        return "" if self.said_note is None else self.said_note()
 
     @property
     def ok(self) -> bool:
@@ -62,31 +95,35 @@ class WorkReport:
         for row in self.rows:
             if row.name == name:
                 return row
-        raise KeyError(f"no answer named {name!r} was checked")
+        raise KeyError(say("work.no_answer", name=name))
 
     def _cells(self) -> list[tuple[str, str, str, str, str]]:
         cells = []
         for row in self.rows:
-            note = "; ".join(f"{s.kind}: {s.text}" for s in row.slips)
+            note = say("work.slips_join").join(
+                say("work.slip_cell", kind=kind_text(s.kind), text=s.text) for s in row.slips)
             if row.status == "carried" and not note:
-                note = f"follows from your numbers ({format_number(row.follows)})"
-            cells.append((row.name, row.written, format_number(row.expected), row.status, note))
+                note = say("work.follows", follows=format_number(row.follows))
+            cells.append((row.name, row.written, format_number(row.expected),
+                          status_text(row.status), note))
         return cells
 
     def summary(self) -> str:
         """One line: how many rows are right, carried, wrong, and the first wrong one."""
-        counts = ", ".join(f"{sum(r.status == s for r in self.rows)} {s}" for s in STATUSES)
+        counts = say("work.counts_join").join(
+            say("work.count", count=sum(r.status == s for r in self.rows), status=status_text(s))
+            for s in STATUSES)
         first = self.first_wrong
-        where = f"; first wrong: {first.name}" if first is not None else ""
-        return f"{len(self.rows)} answers: {counts}{where}"
+        where = say("work.first_wrong", name=first.name) if first is not None else ""
+        return say("work.summary", count=len(self.rows), counts=counts, first=where)
 
     def __str__(self) -> str:
-        head = ("name", "given", "expected", "status", "slip")
+        head = tuple(say("work.columns").split("|"))
         cells = [head, *self._cells()]
-        widths = [max(len(c[i]) for c in cells) for i in range(4)]
-        lines = ["  ".join(c[i].ljust(widths[i]) for i in range(4)) + "  " + c[4]
-                 for c in cells]
-        lines.insert(1, "  ".join("-" * w for w in widths) + "  ----")
+        widths = [max(_width(c[i]) for c in cells) for i in range(4)]
+        lines = ["  ".join(c[i] + " " * (widths[i] - _width(c[i])) for i in range(4))
+                 + "  " + c[4] for c in cells]
+        lines.insert(1, "  ".join("-" * w for w in [*widths, _width(head[4])]))
         tail = [self.summary()] + ([self.note] if self.note else [])
         return "\n".join([*(line.rstrip() for line in lines), "", *tail])
 
@@ -96,11 +133,12 @@ class WorkReport:
     def _repr_html_(self) -> str:
         colors = {"right": "#1a7f37", "carried": "#9a6700", "wrong": "#cf222e"}
         rows = "".join(
-            f'<tr class="{html.escape(status)}"><td>{html.escape(name)}</td>'
+            f'<tr class="{html.escape(row.status)}"><td>{html.escape(name)}</td>'
             f"<td>{html.escape(given)}</td><td>{html.escape(expected)}</td>"
-            f'<td style="color:{colors[status]}">{status}</td><td>{html.escape(note)}</td></tr>'
-            for name, given, expected, status, note in self._cells())
+            f'<td style="color:{colors[row.status]}">{html.escape(status)}</td>'
+            f"<td>{html.escape(note)}</td></tr>"
+            for row, (name, given, expected, status, note) in zip(self.rows, self._cells()))
         note = f"<p>{html.escape(self.note)}</p>" if self.note else ""
-        return ("<table class=\"work-report\"><thead><tr><th>name</th><th>given</th>"
-                "<th>expected</th><th>status</th><th>slip</th></tr></thead>"
+        head = "".join(f"<th>{html.escape(cell)}</th>" for cell in say("work.columns").split("|"))
+        return (f"<table class=\"work-report\"><thead><tr>{head}</tr></thead>"
                 f"<tbody>{rows}</tbody></table><p>{html.escape(self.summary())}</p>{note}")

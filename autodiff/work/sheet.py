@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from ..engine.backward import topological_order
 from ..engine.ops import SCALAR_NAMESPACE, Op
 from ..engine.value import Value
+from ..language import say
 from .catalog import Change
 
 __all__ = ["Step", "Sheet", "MAX_NODES", "local_derivatives"]
@@ -54,12 +55,9 @@ class Sheet:
         order = topological_order(root)
         for node in order:
             if type(node.data) is not float:
-                raise ValueError("check_work works on numbers, one at a time; this graph "
-                                 "holds arrays (batch mode): build it for one sample")
+                raise ValueError(say("work.batch"))
         if len(order) > MAX_NODES:
-            raise ValueError(f"check_work: the graph has {len(order)} nodes; checking "
-                             f"marks graphs of up to {MAX_NODES} (a hand-worked example "
-                             f"has tens). Check a smaller piece of it")
+            raise ValueError(say("work.too_big", nodes=len(order), limit=MAX_NODES))
         self.root, self.lr, self.order = root, lr, order
         self.position = {node: i for i, node in enumerate(order)}
         self.users: dict[Value, list[tuple[Value, int]]] = {node: [] for node in order}

@@ -1,6 +1,7 @@
 """What a report says to a learner: each slip as a sentence that names the nodes involved.
 
-Every sentence is made here, in one place, so that a translation has one file to read.
+Every sentence is made here, in one place, from the language tables (autodiff/language:
+`work.*`), so that a slip reads in the reader's language with the same names and numbers.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import re
 from typing import TYPE_CHECKING
 
 from ..engine.value import Value
+from ..language import say
 from ..see.numbers import constant_text, number_text
 from .catalog import Change
 
@@ -42,7 +44,7 @@ def row_title(sheet: Sheet, index: int) -> str:
     if step.kind == "grad":
         return f"d{sheet.root_name}/d{node_name(step.node)}"
     if step.kind == "new":
-        return f"{node_name(step.node)} after the step"
+        return say("work.after_step", node=node_name(step.node))
     return node_name(step.node)
 
 
@@ -57,59 +59,59 @@ def slip_text(sheet: Sheet, change: Change) -> str:
     if step.kind == "new":
         return _step_text(sheet, change, row)
     if change.kind == "rounding":
-        return f"{row} was rounded to {change.round_to!r} before it was used"
+        return say("work.rounded_before_use", row=row, round_to=change.round_to)
     if step.kind == "value":
         if change.kind == "sign":
-            return f"{row} has the wrong sign"
+            return say("work.wrong_sign", row=row)
         x = step.node.inputs[change.position]
         other = node_name(sheet.steps[change.source].node)
         adds = step.node.op == "+" or (step.node.op == "linear"
                                        and change.position == len(step.node.inputs) - 1)
-        return f"{row} {'adds' if adds else 'uses'} {other} where {node_name(x)} belongs"
+        return say("work.adds_where" if adds else "work.uses_where", row=row, other=other,
+                   right=node_name(x))
     return _gradient_text(sheet, change, row)
 
 
 def _gradient_text(sheet: Sheet, change: Change, row: str) -> str:
     node = sheet.steps[change.step].node
     if change.edge is None:  # the whole sum: only a sign flips a whole gradient
-        return f"{row} has the wrong sign"
+        return say("work.wrong_sign", row=row)
     user, _ = sheet.users[node][change.edge]
     through = node_name(user)
     local = _local_name(user, node)
     if change.kind == "missing path":
-        return f"{row} leaves out the path through {through}"
+        return say("work.leaves_out_path", row=row, through=through)
     if change.kind == "sign":
-        return f"{row}: the term through {through} has the wrong sign"
+        return say("work.term_sign", row=row, through=through)
     if change.kind == "missing factor":
         left_out = local if change.drop == "local" else row_title(
             sheet, sheet.grad_step[user].index)
-        return f"{row} leaves out the factor {left_out}"
+        return say("work.leaves_out_factor", row=row, factor=left_out)
     if change.kind == "wrong slope":
-        return (f"{row} takes the slope of {node_name(change.slope_at)} where that of "
-                f"{through} belongs (in {local})")
+        return say("work.wrong_slope", row=row, other=node_name(change.slope_at),
+                   through=through, local=local)
     if change.kind == "updated weight":
-        x = node_name(user.inputs[change.position])
-        return (f"{row} uses {x} after the step ({change.constant!r}) where {x} before it "
-                f"belongs (in {local})")
+        return say("work.updated_weight", row=row, x=node_name(user.inputs[change.position]),
+                   after=change.constant, local=local)
     if change.upstream is not None:
-        other = row_title(sheet, change.upstream)
-        right = row_title(sheet, sheet.grad_step[user].index)
-        return f"{row} takes {other} where {right} belongs"
-    x = node_name(user.inputs[change.position])
-    other = node_name(sheet.steps[change.source].node)
-    return f"{row} uses {other} where {x} belongs (in {local})"
+        return say("work.takes_where", row=row, other=row_title(sheet, change.upstream),
+                   right=row_title(sheet, sheet.grad_step[user].index))
+    return say("work.uses_where_in", row=row, other=node_name(sheet.steps[change.source].node),
+               right=node_name(user.inputs[change.position]), local=local)
 
 
 def _step_text(sheet: Sheet, change: Change, row: str) -> str:
     grad = row_title(sheet, sheet.grad_step[sheet.steps[change.step].node].index)
     if change.kind == "wrong lr":
-        return f"{row} steps with lr = {change.lr!r} where lr is {sheet.lr!r}"
+        return say("work.wrong_lr", row=row, lr=change.lr, right=sheet.lr)
     if change.kind == "sign":
-        return f"{row} adds lr × {grad} where the step subtracts it"
-    return f"{row} was rounded to {change.round_to!r}"
+        return say("work.step_sign", row=row, grad=grad)
+    return say("work.step_rounded", row=row, round_to=change.round_to)
 
 
-def rounding_text(sources: list[tuple[str, str]], row: str) -> str:
-    """Numbers written rounded and worked on: the later row inherits their error."""
-    written = " and ".join(f"{name} = {text}" for name, text in sources)
-    return f"{written} was worked on rounded: {row} inherits the rounding error"
+def rounding_text(sheet: Sheet, sources: list[tuple[int, str]], row: str) -> str:
+    """Numbers written rounded and worked on (their rows and texts): the later row inherits
+    their error."""
+    written = say("work.and").join(f"{row_title(sheet, index)} = {text}"
+                                    for index, text in sources)
+    return say("work.rounded_sources", written=written, row=row)

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..language import say
+
 __all__ = ["Written", "written", "round_significant", "significant_digits"]
 
 NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
@@ -44,17 +46,15 @@ def written(name: str, value: object) -> Written:
     """The learner's number for `name`: a float or int (its repr gives the digits) or text."""
     if isinstance(value, bool) or not isinstance(value, (int, float, str, np.integer,
                                                          np.floating)):
-        raise TypeError(f"check_work: the answer for {name!r} must be a number or its text, "
-                        f"got {type(value).__name__}")
+        raise TypeError(say("work.answer_type", name=name, kind=type(value).__name__))
     text = value.strip() if isinstance(value, str) else repr(float(value))
     if isinstance(value, (int, np.integer)):
         text = str(int(value))
     if not NUMBER.fullmatch(text):
-        raise ValueError(f"check_work: the answer for {name!r} is not a number: {text!r}; "
-                         f"write it as 0.5933 or 5.933e-1")
+        raise ValueError(say("work.answer_not_number", name=name, text=text))
     number = float(text)
     if not math.isfinite(number):
-        raise ValueError(f"check_work: the answer for {name!r} is not finite: {text!r}")
+        raise ValueError(say("work.answer_not_finite", name=name, text=text))
     return Written(number, text, significant_digits(text))
 
 
