@@ -16,7 +16,7 @@ from ..engine.backward import topological_order
 from ..engine.ops import SCALAR_NAMESPACE, Op
 from ..engine.value import Value
 from ..language import say
-from .catalog import Change
+from .change import Change
 
 __all__ = ["Step", "Sheet", "MAX_NODES", "local_derivatives"]
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from ..engine.value import Value
 from ..language import say
 from ..see.numbers import constant_text, number_text
-from .catalog import Change
+from .change import Change
 
 if TYPE_CHECKING:
     from .sheet import Sheet

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import heapq
 
-from .catalog import Change
+from .change import Change
 from .sheet import Sheet
 
 __all__ = ["World"]
