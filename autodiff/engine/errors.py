@@ -24,7 +24,8 @@ MESSAGES: dict[str, tuple[type[Exception], str]] = {
     "float batch":    (TypeError,        "float() of a batch-mode Value: reduce it with sum() or mean() first"),
     "not a value":    (TypeError,        "{who} needs a Value, got {kind}"),
 }
-TRANSLATED: dict[str, str] = {}  # the messages, and the pieces `said` below, in the reader's language: autodiff.set_language
+# The messages, and the pieces `said` below, in the reader's language (autodiff.set_language).
+TRANSLATED: dict[str, str] = {}
 
 
 def error(mistake: str, **fields) -> Exception:
@@ -46,34 +47,49 @@ def show(x) -> str:
     """A value in a message: a number as it is, a small array whole, a big one summed up."""
     if np.ndim(x) == 0:
         return repr(float(x)) if is_number(x) else repr(x)
-    return np.array2string(np.asarray(x), precision=6, separator=", ") if np.size(x) <= 6 else f"array(shape={np.shape(x)}, mean={np.mean(x):.6g}, min={np.min(x):.6g}, max={np.max(x):.6g})"
+    if np.size(x) <= 6:
+        return np.array2string(np.asarray(x), precision=6, separator=", ")
+    return (f"array(shape={np.shape(x)}, mean={np.mean(x):.6g}, min={np.min(x):.6g}, "
+            f"max={np.max(x):.6g})")
 
 
 def describe(v, value: bool = True) -> str:
     """A node as messages name it: by its label, else by its value or its op."""
     if v.label:
-        return said("node", "node {label!r}", label=v.label) + (f" = {show(v.data)}" if value else "")
-    return said("unlabeled node", "an unlabeled node of value {value}", value=show(v.data)) if value else said("unlabeled op", "an unlabeled {op} node", op=v.op or said("leaf", "leaf"))
+        return said("node", "node {label!r}", label=v.label) + (f" = {show(v.data)}" * value)
+    if value:
+        return said("unlabeled node", "an unlabeled node of value {value}", value=show(v.data))
+    return said("unlabeled op", "an unlabeled {op} node", op=v.op or said("leaf", "leaf"))
 
 
 def op_failed(op, inputs: tuple, n: float | None) -> Exception:
     """Why an op's forward value failed: a bad input, outside the op's domain, or an overflow."""
-    where = ", ".join(map(describe, inputs)) + ("" if n is None else said("with exponent", " with exponent {n!r}", n=n))
+    where = ", ".join(map(describe, inputs))
+    where += "" if n is None else said("with exponent", " with exponent {n!r}", n=n)
     for v in inputs:
         if not np.all(np.isfinite(v.data)):
             return error("input infinite", op=op.name, node=describe(v, False), value=show(v.data))
     if not op.in_domain([v.data for v in inputs], n):
-        return op.domain_error(said("domain", "{op}: {domain}; got {where}", op=op.name, domain=said("domain " + op.reads[0], op.domain_message), where=where))
+        domain = said("domain " + op.reads[0], op.domain_message)
+        return op.domain_error(said("domain", "{op}: {domain}; got {where}", op=op.name,
+                                    domain=domain, where=where))
     return error("overflow", op=op.name, where=where)  # in the domain, finite inputs: overflow
 
 
 def gradient_overflow(node, order: list, found: dict) -> Exception:
     """Where the gradient reaching `node` overflowed: one share (local × upstream), or the sum."""
-    shares = [(u, d, getattr(found[u], "data", found[u])) for u in order if u in found for child, d in zip(u.inputs, u.local_grads) if child is node]
+    shares = [(u, d, getattr(found[u], "data", found[u])) for u in order if u in found
+              for child, d in zip(u.inputs, u.local_grads) if child is node]
     bad = [share for share in shares if not np.all(np.isfinite(share[1] * share[2]))]
-    where = (said("share", "the share from {user}, its local derivative {local} × its gradient {grad},", user=describe(bad[0][0], False), local=show(bad[0][1]), grad=show(bad[0][2])) if bad
-             else said("sum of shares", "the sum of its shares ({shares})", shares=", ".join(show(d * g) for _, d, g in shares[:4])))
-    return error("gradient", node=describe(node, False), where=where, value=found[node] if type(found[node]) is float else said("in some samples", "in some samples"))
+    if bad:
+        where = said("share", "the share from {user}, its local derivative {local} × its "
+                     "gradient {grad},", user=describe(bad[0][0], False), local=show(bad[0][1]),
+                     grad=show(bad[0][2]))
+    else:
+        where = said("sum of shares", "the sum of its shares ({shares})",
+                     shares=", ".join(show(d * g) for _, d, g in shares[:4]))
+    value = found[node] if type(found[node]) is float else said("in some", "in some samples")
+    return error("gradient", node=describe(node, False), where=where, value=value)
 
 
 class UndefinedDerivative:

@@ -99,7 +99,8 @@ ABS       = Op("abs",     "|·|",  "fabs(a)",           ("sign(a)",),           
 SUM       = Op("sum",     "Σ",    "total(a)",          ("ones(a)",),                                      ("Σᵢ aᵢ", "1"))  # ones(a): a gradient has its node's shape
 MEAN      = Op("mean",    "mean", "total(a) / size(a)", ("ones(a) / size(a)",),                           ("(1/N) Σᵢ aᵢ", "1/N"), "np.size(a) > 0", "the mean of an empty batch is undefined")
 
-OPS: tuple[Op, ...] = (ADD, SUB, MUL, DIV, NEG, POW, POW_VALUE, EXP, LOG, TANH, SIGMOID, RELU, SQRT, ABS, SUM, MEAN)  # and linear.LINEAR, a neuron's net
+OPS: tuple[Op, ...] = (ADD, SUB, MUL, DIV, NEG, POW, POW_VALUE, EXP, LOG, TANH, SIGMOID,
+                       RELU, SQRT, ABS, SUM, MEAN)  # and linear.LINEAR, a neuron's net
 
 
 # --- the helpers the rows call, on floats and on arrays -----------------------------------------

@@ -305,7 +305,7 @@ ERRORS: dict[str, str] = {
     "domain (1/N) Σᵢ aᵢ": "空批量的均值没有定义",
     "share": "来自 {user} 的那一份（它的局部导数 {local} × 它的梯度 {grad}）",
     "sum of shares": "各份之和（{shares}）",
-    "in some samples": "在部分样本中",
+    "in some": "在部分样本中",
     "value data": "Value 的 data",
     "upstream": "backward(gradient)：{node} 的形状是 {shape}；它的上游梯度",
     "held data": "{op}：{node} 存的 data 类型是 {kind}，但 Value 的 data",
