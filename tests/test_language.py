@@ -14,7 +14,7 @@ from autodiff import Value, get_language, language, set_language
 from autodiff.cli import main
 from autodiff.engine.errors import MESSAGES, TRANSLATED
 from autodiff.language import LANGUAGES, en, from_environment, placeholders, say, zh
-from autodiff.see.numbers import format_number
+from autodiff.language.numbers import format_number
 
 ROOT = Path(__file__).resolve().parents[1]
 NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from autodiff import Value, grad
-from autodiff.see.numbers import format_number
+from autodiff.language.numbers import format_number
 from autodiff.see.page import MAX_SAMPLES, TracePage, page_data, page_html
 from autodiff.see.trace import trace
 from nn import MLP, datasets, losses

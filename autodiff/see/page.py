@@ -34,9 +34,9 @@ import numpy as np
 from ..check import numerical_grad
 from ..engine.mode import no_grad
 from ..engine.value import Value
-from . import reading
+from ..language import reading
+from ..language.numbers import format_number, short_number, sum_terms
 from .draw import GRAPHVIZ_HINT, Scene, gradient_fill, model_layout
-from .numbers import format_number, short_number, sum_terms
 from .slips import slip_candidates
 
 # A see.trace.Trace. Not imported: the trace imports its page, and imports run one way.

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import reading
-from .numbers import format_number
+from ..language import reading
+from ..language.numbers import format_number
 
 Trace = Any  # a see.trace.Trace (not imported: the trace imports the page, which imports this)
 

@@ -8,14 +8,11 @@ edges and the op table, never from the names or numbers of one example.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from ..engine.value import Value
+from .change import Change
+from .sheet import Sheet, Step
 from .written import round_significant
-
-if TYPE_CHECKING:
-    from .sheet import Sheet, Step
 
 __all__ = ["Change", "KINDS", "changes"]
 
@@ -24,24 +21,6 @@ KINDS = ("sign", "missing factor", "missing path", "wrong slope", "wrong input",
          "updated weight", "wrong lr", "rounding")
 
 NICE_DIGITS = 2  # a learning rate a learner might use by mistake: 0.1, 1, 0.05, 0.25
-
-
-@dataclass(frozen=True)
-class Change:
-    """One slip in one row (`step`): which part of the row's work is done differently."""
-
-    kind: str
-    step: int
-    source: int | None = None      # the row whose value stands where another belongs
-    position: int | None = None    # which input of the op it stands in for
-    edge: int | None = None        # which term of a gradient's sum (user, input) is changed
-    drop: str | None = None        # left out of that term or sum: "path", "local", "upstream"
-    slope_at: Value | None = None  # the node a local derivative was taken at instead
-    upstream: int | None = None    # a gradient row used in place of the user's gradient
-    constant: float | None = None  # a number used in place of an input (the updated weight)
-    negate: bool = False           # the row (or the term `edge`) with its sign flipped
-    round_to: float | None = None  # the row's number rounded early
-    lr: float | None = None        # the learning rate used instead
 
 
 def changes(sheet: Sheet, step: Step, get: Callable[[int], float],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 
-from ..see.numbers import format_number
+from ..language.numbers import format_number
 
 __all__ = ["WorkRow", "Slip", "WorkReport"]
 

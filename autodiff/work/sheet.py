@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from ..engine.backward import topological_order
 from ..engine.ops import SCALAR_NAMESPACE, Op
 from ..engine.value import Value
-from .catalog import Change
+from .change import Change
 
 __all__ = ["Step", "Sheet", "MAX_NODES", "local_derivatives"]
 

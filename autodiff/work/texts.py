@@ -9,7 +9,7 @@ import re
 from typing import TYPE_CHECKING
 
 from ..engine.value import Value
-from ..see.numbers import constant_text, number_text
+from ..language.numbers import constant_text, number_text
 from .catalog import Change
 
 if TYPE_CHECKING:
