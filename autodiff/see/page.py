@@ -36,8 +36,8 @@ from ..engine.mode import no_grad
 from ..engine.value import Value
 from ..language import reading
 from ..language.numbers import format_number, short_number, sum_terms
+from ..work.practise import Practice
 from .draw import GRAPHVIZ_HINT, Scene, gradient_fill, model_layout
-from .slips import slip_candidates
 
 # A see.trace.Trace. Not imported: the trace imports its page, and imports run one way.
 Trace = Any
@@ -150,6 +150,7 @@ def _page_data(tr: Trace, scene: Scene, *, model, layout, params, lr, highlight)
     batch = max((np.size(n.data) for n in order if isinstance(n.data, np.ndarray)), default=0)
     num = _Numbers(min(batch, MAX_SAMPLES))
     fixed = _fixed(tr)
+    chosen = _parameters(tr, params, layout, model)
     nodes = [_node_record(tr, step, index, num, fixed) for step in tr.forward]
     forward = [_forward_record(tr, step, index, num) for step in tr.forward if step.node.inputs]
     steps, final_at, scale = _backward_steps(tr, index, num, fixed)
@@ -166,7 +167,8 @@ def _page_data(tr: Trace, scene: Scene, *, model, layout, params, lr, highlight)
         "explain": _explanations(tr, index, num, fixed),
         "explainBy": _granularity(tr),
         "check": _check(tr, index),
-        "sgd": _sgd(tr, index, num, _parameters(tr, params, layout, model), lr),
+        "sgd": _sgd(tr, index, num, chosen, lr),
+        "program": _program(tr, index, chosen),
         "forwardMode": _forward_mode(tr, index, num),
         "groups": {"titles": scene.titles, "parent": scene.parent,
                    "chain": {str(index[n]): list(c) for n, c in scene.chain.items()}},
@@ -248,6 +250,7 @@ def _backward_steps(tr: Trace, index: dict, num: _Numbers, fixed: set,
                   default=0.0)
     running: dict[int, object] = {root: 1.0}
     final_at = {root: 0}
+    practice = _practice(tr)
     steps = [{"node": root, "seed": True, "upstream": format_number(1.0), "edges": [],
               "guess": None,
               "changes": [[root, format_number(1.0), short_number(1.0, _DIGITS), "#fff3c4"]]}]
@@ -280,17 +283,30 @@ def _backward_steps(tr: Trace, index: dict, num: _Numbers, fixed: set,
                 "size": round(math.sqrt(size / biggest), 3) if biggest > 0 else 0,
             })
         steps.append({"node": i, "seed": False, "upstream": num.long(step.upstream),
-                      "edges": edges, "changes": changes, "guess": _guess(tr, node)})
+                      "edges": edges, "changes": changes,
+                      "guess": _guess(tr, node, index, practice)})
     return steps, final_at, scale
 
 
-def _guess(tr: Trace, node) -> list | None:
-    """What practise mode asks at this node's step: its gradient (a float, compared as
-    check_work compares), and the slips that give another number: [value, kind, sentence]."""
-    grad = tr.grad(node)
-    if len(tr.nodes) > PRACTISE_NODES or type(grad) is not float:
+def _practice(tr: Trace) -> Practice | None:
+    """check_work's sheet of a scalar graph small enough to practise on, else None."""
+    if len(tr.nodes) > PRACTISE_NODES or any(type(n.data) is not float for n in tr.nodes):
         return None
-    return [grad, [[value, kind, text] for value, kind, text in slip_candidates(tr, node)]]
+    return Practice(tr.root, tr.names)
+
+
+def _guess(tr: Trace, node, index: dict, practice: Practice | None) -> list | None:
+    """What practise mode asks at this node's step: its gradient (a float, compared as
+    check_work compares), and the slips of check_work's catalog that give another number:
+    [value, kind, sentence, rank, the edge it sits on (its id in the picture, or None), the
+    nodes whose gradients inherit it], in check_work's order of preference."""
+    if practice is None:
+        return None
+    slips = []
+    for c in practice.candidates(node):
+        edge = None if c.edge is None else f"e{index[c.edge[0]]}_{c.edge[1]}"
+        slips.append([c.value, c.kind, c.text, c.rank, edge, [index[n] for n in c.carried]])
+    return [tr.grad(node), slips]
 
 
 def _explanations(tr: Trace, index: dict, num: _Numbers, fixed: set) -> dict:
@@ -456,6 +472,33 @@ def _sgd(tr: Trace, index: dict, num: _Numbers, params: list, lr: float) -> dict
         root_after = None
     return {"lr": format_number(lr).rstrip("0").rstrip("."), "rows": rows,
             "before": num.long(tr.root.data), "after": root_after}
+
+
+def _program(tr: Trace, index: dict, params: list) -> dict | None:
+    """The graph as code the page's script can run again, for "take the step": each node's
+    op-table row (its forward value and local derivatives, as code over its inputs v[0], v[1],
+    …), each node's exact number, and the parameters. Only for a scalar graph small enough to
+    practise on, with parameters; the script runs it forward and backward at new weights."""
+    if not params or len(tr.nodes) > PRACTISE_NODES or any(
+            type(n.data) is not float for n in tr.nodes):
+        return None
+    kernels: list = []
+    known: dict = {}
+    kernel_of = []
+    for node in tr.nodes:
+        if not node.inputs:
+            kernel_of.append(-1)
+            continue
+        op = node.op_entry
+        args = [f"v[{k}]" for k in range(len(node.inputs))]
+        n = node.exponent if op.param else None
+        code = (op.forward_text(args, n), tuple(op.local_texts(args, "out", n)))
+        if code not in known:
+            known[code] = len(kernels)
+            kernels.append([code[0], list(code[1])])
+        kernel_of.append(known[code])
+    return {"kernels": kernels, "kernel": kernel_of, "start": [n.data for n in tr.nodes],
+            "params": [index[p] for p in params]}
 
 
 def _forward_mode(tr: Trace, index: dict, num: _Numbers) -> dict:
