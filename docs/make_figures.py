@@ -5,9 +5,10 @@
 writes `mazur_graph.svg` and `mazur_graph.png` (the hand-worked 2-2-2 network after its backward
 pass, with the chain-rule path of dE_total/dw5 outlined), `page_mlp.png` (the step-through page
 of an MLP on two-moons points, mid-way through the backward pass, one weight's chain rule open),
-`practise.png` (practise mode on the 2-2-2 network, a slip named) and `moons.png` (what `autodiff train moons --plot` draws: the loss curves and the decision
-boundary). DIR defaults to this folder. Needs Graphviz's `dot` program, matplotlib, and for the
-page Chromium with Playwright (the `[dev]` extra).
+`practise.png` (practise mode on the 2-2-2 network, a slip named) and `moons.png` (what
+`autodiff train moons --plot` draws: the loss curves and the decision boundary). DIR defaults
+to this folder. Needs Graphviz's `dot` program, matplotlib, and for the page Chromium with
+Playwright (the `[dev]` extra).
 """
 
 from __future__ import annotations

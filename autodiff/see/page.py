@@ -66,7 +66,7 @@ FIELDS = {
     "forward": ("node", "text", "numbers", "value"),
     # changes: [node, its gradient now (8 decimals), (4 digits), its fill], one per input
     # that received a share; an edge's id in the picture is e<node>_<input's position>.
-    "steps": ("node", "seed", "upstream", "edges", "changes", "guess"),
+    "steps": ("node", "seed", "upstream", "edges", "changes"),
     "edges": ("input", "local", "localText", "contribution", "term", "constant", "sign",
               "size"),
     "explain": ("line", "count", "total", "paths"),
@@ -153,7 +153,7 @@ def _page_data(tr: Trace, scene: Scene, *, model, layout, params, lr, highlight)
     chosen = _parameters(tr, params, layout, model)
     nodes = [_node_record(tr, step, index, num, fixed) for step in tr.forward]
     forward = [_forward_record(tr, step, index, num) for step in tr.forward if step.node.inputs]
-    steps, final_at, scale = _backward_steps(tr, index, num, fixed)
+    steps, final_at, scale, guesses = _backward_steps(tr, index, num, fixed)
     for i, node in enumerate(nodes):
         node["finalAt"] = final_at.get(i, 0 if not node["inputs"] else len(steps) - 1)
     return {
@@ -164,6 +164,7 @@ def _page_data(tr: Trace, scene: Scene, *, model, layout, params, lr, highlight)
         "nodes": nodes,
         "forward": forward,
         "steps": steps,
+        "guesses": guesses,  # practise mode's question at each backward step (None: no practise)
         "explain": _explanations(tr, index, num, fixed),
         "explainBy": _granularity(tr),
         "check": _check(tr, index),
@@ -240,9 +241,10 @@ def _equation(name: str, formula: str) -> str:
 
 
 def _backward_steps(tr: Trace, index: dict, num: _Numbers, fixed: set,
-                    ) -> tuple[list, dict, float]:
+                    ) -> tuple[list, dict, float, dict | None]:
     """The seed, then one step per node as the backward pass ran (but the fixed nodes'); when
-    each node's gradient was complete; and the largest |gradient| (the fills' full strength)."""
+    each node's gradient was complete; the largest |gradient| (the fills' full strength); and
+    practise mode's question at each step, by its number (None where the graph is not asked)."""
     root = index[tr.root]
     finals = [tr.grad(n) for n in tr.nodes if n is not tr.root]
     scale = max((abs(_mean(g)) for g in finals), default=0.0)
@@ -251,8 +253,8 @@ def _backward_steps(tr: Trace, index: dict, num: _Numbers, fixed: set,
     running: dict[int, object] = {root: 1.0}
     final_at = {root: 0}
     practice = _practice(tr)
+    guesses: dict[str, list] = {}
     steps = [{"node": root, "seed": True, "upstream": format_number(1.0), "edges": [],
-              "guess": None,
               "changes": [[root, format_number(1.0), short_number(1.0, _DIGITS), "#fff3c4"]]}]
     for step in tr.backward:
         if step.node in fixed:
@@ -283,9 +285,10 @@ def _backward_steps(tr: Trace, index: dict, num: _Numbers, fixed: set,
                 "size": round(math.sqrt(size / biggest), 3) if biggest > 0 else 0,
             })
         steps.append({"node": i, "seed": False, "upstream": num.long(step.upstream),
-                      "edges": edges, "changes": changes,
-                      "guess": _guess(tr, node, index, practice)})
-    return steps, final_at, scale
+                      "edges": edges, "changes": changes})
+        if practice is not None:  # what practise mode asks at this step, by the step's number
+            guesses[str(len(steps) - 1)] = _guess(tr, node, index, practice)
+    return steps, final_at, scale, (guesses if practice is not None else None)
 
 
 def _practice(tr: Trace) -> Practice | None:
@@ -667,7 +670,14 @@ def _pack(data: dict) -> dict:
             "explain": dict(zip(explain, table("explain", list(explain.values()))))}
 
 
-_SLOT = re.compile(r"%%(TITLE|DATA)%%")
+_SLOT = re.compile(r"%%(TITLE|DATA|PRACTISE)%%")
+# A page with nothing to practise on or step carries none of that code (templates/practise.js);
+# this stands in for it.
+_NO_PRACTISE = (
+    "  const practise = () => false, stepper = () => {}, paintSlip = () => {};\n"
+    '  $("predict").disabled = true;\n'
+    f'  $("predict").title = "practise mode asks each gradient of a scalar graph of up to '
+    f'{PRACTISE_NODES} nodes";\n')
 
 
 def page_html(tr: Trace, *, title: str | None = None, **options) -> str:
@@ -709,7 +719,9 @@ def page_html(tr: Trace, *, title: str | None = None, **options) -> str:
     # written as its JSON escape; JSON.parse reads it back as "<".
     payload = json.dumps(_pack(data), ensure_ascii=False, separators=(",", ":"))
     payload = payload.replace("<", "\\u003c")
-    slots = {"TITLE": html.escape(title), "DATA": payload}
+    practise = _NO_PRACTISE if data["guesses"] is None else resources.files(
+        __package__).joinpath("templates/practise.js").read_text(encoding="utf-8")
+    slots = {"TITLE": html.escape(title), "DATA": payload, "PRACTISE": practise}
     # One pass: what a slot is filled with is never searched for slots again.
     return _SLOT.sub(lambda m: slots[m.group(1)], template)
 
