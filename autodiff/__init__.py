@@ -1,9 +1,10 @@
 """autodiff: a scalar reverse-mode autodiff engine where every gradient can be traced and drawn.
 
 Layers, each importing only those before it: `engine` (the op table, `Value`, backward),
-`check` (finite differences), `see` (trace, explain, draw, the step-through page), `compile`
-(straight-line code), `work` (checking a learner's numbers), and on top, after `nn`, the
-command line `cli`.
+`language` (the words, numbers and formulas a reader reads), `check` (finite differences),
+`work` (checking a learner's numbers, and the slips practise mode names), `see` (trace,
+explain, draw, the step-through page), `compile` (straight-line code), and on top, after
+`nn`, the command line `cli`.
 """
 
 from .check import GradcheckError, gradcheck, numerical_grad

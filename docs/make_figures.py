@@ -4,10 +4,11 @@
 
 writes `mazur_graph.svg` and `mazur_graph.png` (the hand-worked 2-2-2 network after its backward
 pass, with the chain-rule path of dE_total/dw5 outlined), `page_mlp.png` (the step-through page
-of an MLP on two-moons points, mid-way through the backward pass, one weight's chain rule open)
-and `moons.png` (what `autodiff train moons --plot` draws: the loss curves and the decision
-boundary). DIR defaults to this folder. Needs Graphviz's `dot` program, matplotlib, and for the
-page Chromium with Playwright (the `[dev]` extra).
+of an MLP on two-moons points, mid-way through the backward pass, one weight's chain rule open),
+`practise.png` (practise mode on the 2-2-2 network, a slip named) and `moons.png` (what
+`autodiff train moons --plot` draws: the loss curves and the decision boundary). DIR defaults
+to this folder. Needs Graphviz's `dot` program, matplotlib, and for the page Chromium with
+Playwright (the `[dev]` extra).
 """
 
 from __future__ import annotations
@@ -79,6 +80,42 @@ def page_screenshot(out_dir: Path) -> Path | None:
     return path
 
 
+def practise_screenshot(out_dir: Path) -> Path | None:
+    """Practise mode on the 2-2-2 network at 1600 px: at net_o1's step the learner typed
+    dE/dout_o1, leaving out σ′, and the page names the slip."""
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(chromium).exists():
+        print("make_figures: Chromium not found; practise.png not made", file=sys.stderr)
+        return None
+    from playwright.sync_api import sync_playwright
+
+    example = mazur()
+    page_file = out_dir / "practise.html"
+    params = [*example.weights(), *example.biases()]
+    trace(example.loss()).page(params=params, lr=0.5).save(page_file)
+    path = out_dir / "practise.png"
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium,
+                                        args=["--headless", "--no-sandbox", "--disable-gpu"])
+            page = browser.new_page(viewport={"width": 1600, "height": 1000})
+            page.goto(page_file.resolve().as_uri())
+            page.click("#predict")
+            page.click("#last")
+            last = int(page.locator("#slider").get_attribute("max"))
+            for k in range(last, 0, -1):  # back to net_o1's backward step
+                page.locator("#slider").fill(str(k))
+                if page.locator("#step-title").text_content().endswith(": net_o1"):
+                    break
+            page.locator("input#guess").fill("0.74136507")
+            page.locator("input#guess").press("Enter")
+            page.screenshot(path=str(path))
+            browser.close()
+    finally:
+        page_file.unlink()
+    return path
+
+
 def moons_plot(out_dir: Path) -> Path:
     """Train the two-moons demo as `autodiff train moons` does and save its picture."""
     path = out_dir / "moons.png"
@@ -102,9 +139,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("make_figures: Graphviz's `dot` program was not found; install Graphviz "
               "(apt install graphviz, brew install graphviz)", file=sys.stderr)
         return 1
-    shot = page_screenshot(args.out)
-    if shot is not None:
-        print(f"wrote {shot}")
+    for shot in (page_screenshot(args.out), practise_screenshot(args.out)):
+        if shot is not None:
+            print(f"wrote {shot}")
     moons_plot(args.out)  # run_task reports the training and the file it wrote
     return 0
 

@@ -14,8 +14,8 @@ import graphviz
 import numpy as np
 
 from autodiff import Value, topological_order
+from autodiff.language.numbers import short_number
 from autodiff.see.draw import FONT, Drawing, escape, gradient_fill, register_layout, text_lines
-from autodiff.see.numbers import short_number
 
 from .modules import MLP
 

@@ -11,7 +11,7 @@ import pytest
 from autodiff import Value, linear
 from autodiff.engine import ops
 from autodiff.engine.linear import LINEAR
-from autodiff.see import reading
+from autodiff.language import reading
 from autodiff.see.draw import draw_graph, escape
 from autodiff.see.trace import trace
 from nn import MLP

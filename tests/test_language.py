@@ -20,7 +20,7 @@ from autodiff.engine.errors import MESSAGES, TRANSLATED
 from autodiff.engine.higher import grad, hessian, jvp
 from autodiff.engine.linear import linear
 from autodiff.language import LANGUAGES, en, from_environment, placeholders, say, zh
-from autodiff.see.numbers import format_number
+from autodiff.language.numbers import format_number
 
 ROOT = Path(__file__).resolve().parents[1]
 NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")

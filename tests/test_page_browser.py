@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from autodiff import Value, grad
-from autodiff.see.numbers import format_number
+from autodiff.language.numbers import format_number
 from autodiff.see.page import MAX_SAMPLES, TracePage, page_data, page_html
 from autodiff.see.trace import trace
 from nn import MLP, datasets, losses
@@ -875,6 +875,184 @@ def test_practise_mode_on_a_formula(tmp_path, capsys):
             assert "right" in cls
             cls, text = answer(b.page, "1e9")
             assert "wrong" in cls and b.page.locator("#verdict .kind").count() == 0
+        finally:
+            b.close()
+    assert b.errors == []
+
+
+# --- practise mode's slips from check_work's catalog, and "take the step" ----------------------
+
+
+def made_up_network():
+    """An MLP 3-2-1 with tanh and labels of our own: inputs x1..x3, parameters p0..p10, the
+    output's net z, its output y, the loss L."""
+    model = MLP(3, [2, 1], activation="tanh", out_activation="tanh", seed=3)
+    for k, p in enumerate(model.parameters()):
+        p.label = f"p{k}"
+
+    def build():
+        xs = [Value(v, f"x{i + 1}") for i, v in enumerate((0.5, -1.0, 2.0))]
+        y = model(xs)
+        y.label = "y"
+        y.inputs[0].label = "z"
+        loss = losses.half_sse([y], [0.25])
+        loss.label = "L"
+        return loss
+
+    return model.parameters(), build
+
+
+def python_steps(build, params, lr, n):
+    """n steps of nn.SGD: each step's (weights before, gradients, weights after, loss before,
+    loss after), by name."""
+    from nn import SGD
+
+    opt, found = SGD(params, lr), []
+    for _ in range(n):
+        opt.zero_grad()
+        loss = build()
+        loss.backward()
+        before = {p.label: p.data for p in params}
+        grads = {p.label: p.grad for p in params}
+        opt.step()
+        found.append((before, grads, {p.label: p.data for p in params}, loss.data,
+                      build().data))
+    return found
+
+
+def check_steps(page, expected, lr):
+    """At the end of the backward pass, take the step, then again, and compare every number
+    with nn.SGD's."""
+    if page.locator("#last").is_enabled():
+        page.click("#last")
+    page.locator("input#lr").fill(str(lr))
+    for k, (before, grads, after, loss_before, loss_after) in enumerate(expected):
+        page.click("#take-step" if k == 0 else "#again")
+        for name in before:
+            row = page.locator(f'#stepped tr[data-name="{name}"]')
+            for cls, want in (("before", before), ("grad", grads), ("after", after)):
+                shown = float(row.locator(f"td.{cls}").text_content())
+                assert abs(shown - want[name]) <= 1e-8 * max(1.0, abs(want[name])), (k, name, cls)
+        assert page.locator("#loss-before").text_content() == format_number(loss_before)
+        assert page.locator("#loss-after").text_content() == format_number(loss_after)
+
+
+@needs_chromium
+def test_practise_then_take_the_step_on_the_textbook_network(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    from autodiff.work.practise import Practice
+
+    ex = mazur()
+    params = [*ex.weights(), *ex.biases()]
+    tr = trace(ex.loss())
+    path = tmp_path / "trace.html"
+    tr.page(params=params, lr=0.5).save(path)
+    net_h1 = tr.node("net_h1")
+    found = Practice(tr.root, tr.names).candidates(net_h1)
+    left_out = next(c for c in found if c.kind == "missing path" and "net_o2" in c.text)
+    carried = next(c for c in found if c.carried and c.edge is not None)
+    expected = python_steps(ex.loss, params, 0.5, 3)
+    with sync_playwright() as p:
+        b = Browser(p, path)
+        try:
+            b.page.click("#predict")
+            # The step waits for the backward pass in practise mode.
+            assert b.page.locator("#step-controls").is_hidden()
+            go_to_step(b.page, "net_h1")
+            cls, text = answer(b.page, format_number(tr.grad(net_h1)))
+            assert "right" in cls
+            b.page.click("#start-over")
+            assert b.page.locator(".score").text_content() == "Score: 0 right of 0"
+            # The path through net_o2 left out, up in dE/dout_h1: that edge is painted wrong.
+            cls, text = answer(b.page, repr(left_out.value))
+            assert "wrong" in cls and "missing path" in text and "net_o2" in text
+            net_o2 = tr.node("net_o2")
+            edge = f"#e{tr.index(net_o2)}_{net_o2.inputs.index(tr.node('out_h1'))}"
+            assert "wrong" in b.page.locator(edge).get_attribute("class").split()
+            assert b.page.locator(".score").text_content() == "Score: 0 right of 1"
+            b.page.click("#retry")
+            assert b.page.locator("#graph .wrong").count() == 0
+            # A slip further up: the gradients that passed it on are painted carried.
+            cls, text = answer(b.page, repr(carried.value))
+            assert "wrong" in cls and carried.kind in text
+            for node in carried.carried:
+                box = b.page.locator(f"#v{tr.index(node)}")
+                assert "carried" in box.get_attribute("class").split()
+            b.page.click("#retry")
+            assert b.page.locator("#graph .wrong").count() == 0
+            check_steps(b.page, expected, 0.5)
+        finally:
+            b.close()
+    assert b.errors == []
+
+
+@needs_chromium
+def test_practise_and_the_step_on_a_made_up_network(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    params, build = made_up_network()
+    tr = trace(build())
+    path = tmp_path / "made_up.html"
+    tr.page(params=params, lr=0.1).save(path)
+    z, y = tr.node("z"), tr.node("y")
+    expected = python_steps(build, params, 0.05, 2)
+    with sync_playwright() as p:
+        b = Browser(p, path)
+        try:
+            b.page.click("#predict")
+            go_to_step(b.page, "z")
+            # tanh′ = 1 − y² left out: dL/dy where dL/dz belongs.
+            cls, text = answer(b.page, format_number(tr.grad(y)))
+            assert "wrong" in cls and "missing factor" in text and "1 − y²" in text
+            edge = b.page.locator(f"#e{tr.index(y)}_0")
+            assert "wrong" in edge.get_attribute("class").split()
+            b.page.click("#retry")
+            cls, text = answer(b.page, format_number(-tr.grad(z)))
+            assert "wrong" in cls and b.page.locator("#verdict .kind").text_content() == "sign"
+            b.page.click("#retry")
+            cls, text = answer(b.page, format_number(tr.grad(z)))
+            assert "right" in cls
+            assert b.page.locator(".score").text_content() == "Score: 1 right of 3"
+            check_steps(b.page, expected, 0.05)
+            b.page.click("#reset-step")
+            assert b.page.locator("#stepped tbody tr").count() == 0
+        finally:
+            b.close()
+    assert b.errors == []
+
+
+@needs_chromium
+def test_practise_and_the_step_on_a_formula_page(tmp_path, capsys):
+    from playwright.sync_api import sync_playwright
+
+    path, root, _ = formula_page(tmp_path, at="x=0.5,y=-1")
+    capsys.readouterr()
+    x, y = Value(0.5, "x"), Value(-1.0, "y")
+
+    def build():
+        return (x * y + x.exp()).tanh() / (1 + y ** 2)
+
+    tr = trace(build())
+    inner = tr.node("x × y + e^x")
+    t = float(np.tanh(inner.data))
+    expected = python_steps(build, [x, y], 0.3, 2)
+    with sync_playwright() as p:
+        b = Browser(p, path)
+        try:
+            b.page.click("#predict")
+            go_to_step(b.page, "x × y + e^x")
+            cls, text = answer(b.page, repr(tr.grad(inner) / (1 - t * t)))
+            assert "wrong" in cls and "missing factor" in text
+            assert "1 − tanh(x × y + e^x)²" in text  # tanh′ by its formula, the page's names
+            b.page.click("#retry")
+            cls, text = answer(b.page, format_number(-tr.grad(inner)))
+            assert "wrong" in cls and b.page.locator("#verdict .kind").text_content() == "sign"
+            b.page.click("#retry")
+            cls, text = answer(b.page, format_number(tr.grad(inner)))
+            assert "right" in cls
+            assert b.page.locator(".score").text_content() == "Score: 1 right of 3"
+            check_steps(b.page, expected, 0.3)
         finally:
             b.close()
     assert b.errors == []

@@ -74,19 +74,24 @@ def test_the_check_panel_is_check_numerical_grad_of_the_replayed_graph(monkeypat
 
 
 def test_slip_candidates_name_the_factor_path_and_sign_they_leave_out():
-    from autodiff.see.slips import slip_candidates
+    # The page's slips are check_work's: its catalog, its sentences, the page's own names.
+    from autodiff.work.practise import slip_candidates
 
     tr = trace(mazur().loss())
-    w5 = {kind: [(v, t) for v, k, t in slip_candidates(tr, tr.node("w5")) if k == kind]
+
+    def candidates(label):
+        return slip_candidates(tr.root, tr.node(label), tr.names)
+
+    w5 = {kind: [(v, t) for v, k, t in candidates("w5") if k == kind]
           for kind in ("sign", "missing factor", "wrong slope", "missing path")}
     assert w5["sign"][0][0] == -tr.grad("w5")
     # σ′ at out_o1 = 0.18681560 left out: the gradient divided by it.
     sigma = [(v, t) for v, t in w5["missing factor"] if "out_o1·(1 − out_o1)" in t]
     assert sigma and abs(sigma[0][0] - tr.grad("w5") / 0.18681560) < 1e-7
     # The sigmoid's slope read at out_h1 instead of at out_o1.
-    assert any("at out_h1" in t and abs(v - tr.grad("w5") / 0.18681560 * 0.24130071) < 1e-7
+    assert any("slope of out_h1" in t and abs(v - tr.grad("w5") / 0.18681560 * 0.24130071) < 1e-7
                for v, t in w5["wrong slope"])
     assert w5["missing path"] == []  # one path: nothing to leave out of a sum
-    w1 = [(v, t) for v, k, t in slip_candidates(tr, tr.node("w1")) if k == "missing path"]
+    w1 = [(v, t) for v, k, t in candidates("w1") if k == "missing path"]
     assert any(abs(v - (0.00043857 - 0.00066840)) < 1e-8 for v, _ in w1)
     assert all(abs(v - tr.grad("w1")) > 1e-8 for v, _ in w1)

@@ -8,7 +8,7 @@ from conftest import random_graphs
 from hypothesis import given
 
 from autodiff import Value
-from autodiff.see.numbers import format_number
+from autodiff.language.numbers import format_number
 from autodiff.see.trace import Explanation, trace
 from nn.examples import mazur
 
@@ -206,8 +206,8 @@ def _many_paths_below_a_formula():
 
 def test_a_formula_name_after_d_is_bracketed_everywhere():
     # d(x − y), never dx − y: the latter reads as a difference of dx and y.
+    from autodiff.language.reading import derivative_name
     from autodiff.see.page import page_data
-    from autodiff.see.reading import derivative_name
 
     assert derivative_name("E_total", "w5") == "dE_total/dw5"
     assert derivative_name("E_total", "0.99 − out_o2") == "dE_total/d(0.99 − out_o2)"

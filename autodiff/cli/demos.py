@@ -12,8 +12,8 @@ from pathlib import Path
 import graphviz
 
 from ..language import say
+from ..language.numbers import format_number
 from ..see.draw import draw_graph
-from ..see.numbers import format_number
 from ..see.page import GRAPHVIZ_HINT, page_html
 from ..see.trace import Trace, trace
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from ..compile import compile_graph
 from ..language import LANGUAGES, from_environment, language, say
+from ..language.numbers import format_number
 from ..see.draw import draw_graph
-from ..see.numbers import format_number
 from ..see.trace import trace
 from .demos import textbook_trace, write_drawing
 from .formula import FormulaError, build_graph, parse_assignments, source_for_formula

@@ -1,5 +1,8 @@
 """The language the package writes in for its readers: English or Chinese, one table each.
 
+The package also holds how a number (`numbers`) and an op's formula (`reading`) are written
+for a reader, one way for every table, picture, page and report.
+
 `set_language("zh")` switches every text a reader sees (the command line's lines, `Trace`
 tables, `explain`, the reports of `nn.homework` and `nn.exercises`, the engine's error
 messages); `language("zh")` does it for one block only; `say(key, **fields)` is the lookup.

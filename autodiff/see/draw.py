@@ -27,8 +27,8 @@ import numpy as np
 
 from ..engine.backward import topological_order
 from ..engine.value import Value
-from . import reading
-from .numbers import short_number
+from ..language import reading
+from ..language.numbers import short_number
 
 __all__ = ["draw_graph", "Drawing", "GRAPHVIZ_HINT", "MAX_NODES", "Scene", "register_layout",
            "gradient_fill", "text_lines", "escape"]

@@ -34,10 +34,10 @@ import numpy as np
 from ..check import numerical_grad
 from ..engine.mode import no_grad
 from ..engine.value import Value
-from . import reading
+from ..language import reading
+from ..language.numbers import format_number, short_number, sum_terms
+from ..work.practise import Practice
 from .draw import GRAPHVIZ_HINT, Scene, gradient_fill, model_layout
-from .numbers import format_number, short_number, sum_terms
-from .slips import slip_candidates
 
 # A see.trace.Trace. Not imported: the trace imports its page, and imports run one way.
 Trace = Any
@@ -66,7 +66,7 @@ FIELDS = {
     "forward": ("node", "text", "numbers", "value"),
     # changes: [node, its gradient now (8 decimals), (4 digits), its fill], one per input
     # that received a share; an edge's id in the picture is e<node>_<input's position>.
-    "steps": ("node", "seed", "upstream", "edges", "changes", "guess"),
+    "steps": ("node", "seed", "upstream", "edges", "changes"),
     "edges": ("input", "local", "localText", "contribution", "term", "constant", "sign",
               "size"),
     "explain": ("line", "count", "total", "paths"),
@@ -150,9 +150,10 @@ def _page_data(tr: Trace, scene: Scene, *, model, layout, params, lr, highlight)
     batch = max((np.size(n.data) for n in order if isinstance(n.data, np.ndarray)), default=0)
     num = _Numbers(min(batch, MAX_SAMPLES))
     fixed = _fixed(tr)
+    chosen = _parameters(tr, params, layout, model)
     nodes = [_node_record(tr, step, index, num, fixed) for step in tr.forward]
     forward = [_forward_record(tr, step, index, num) for step in tr.forward if step.node.inputs]
-    steps, final_at, scale = _backward_steps(tr, index, num, fixed)
+    steps, final_at, scale, guesses = _backward_steps(tr, index, num, fixed)
     for i, node in enumerate(nodes):
         node["finalAt"] = final_at.get(i, 0 if not node["inputs"] else len(steps) - 1)
     return {
@@ -163,10 +164,12 @@ def _page_data(tr: Trace, scene: Scene, *, model, layout, params, lr, highlight)
         "nodes": nodes,
         "forward": forward,
         "steps": steps,
+        "guesses": guesses,  # practise mode's question at each backward step (None: no practise)
         "explain": _explanations(tr, index, num, fixed),
         "explainBy": _granularity(tr),
         "check": _check(tr, index),
-        "sgd": _sgd(tr, index, num, _parameters(tr, params, layout, model), lr),
+        "sgd": _sgd(tr, index, num, chosen, lr),
+        "program": _program(tr, index, chosen),
         "forwardMode": _forward_mode(tr, index, num),
         "groups": {"titles": scene.titles, "parent": scene.parent,
                    "chain": {str(index[n]): list(c) for n, c in scene.chain.items()}},
@@ -238,9 +241,10 @@ def _equation(name: str, formula: str) -> str:
 
 
 def _backward_steps(tr: Trace, index: dict, num: _Numbers, fixed: set,
-                    ) -> tuple[list, dict, float]:
+                    ) -> tuple[list, dict, float, dict | None]:
     """The seed, then one step per node as the backward pass ran (but the fixed nodes'); when
-    each node's gradient was complete; and the largest |gradient| (the fills' full strength)."""
+    each node's gradient was complete; the largest |gradient| (the fills' full strength); and
+    practise mode's question at each step, by its number (None where the graph is not asked)."""
     root = index[tr.root]
     finals = [tr.grad(n) for n in tr.nodes if n is not tr.root]
     scale = max((abs(_mean(g)) for g in finals), default=0.0)
@@ -248,8 +252,9 @@ def _backward_steps(tr: Trace, index: dict, num: _Numbers, fixed: set,
                   default=0.0)
     running: dict[int, object] = {root: 1.0}
     final_at = {root: 0}
+    practice = _practice(tr)
+    guesses: dict[str, list] = {}
     steps = [{"node": root, "seed": True, "upstream": format_number(1.0), "edges": [],
-              "guess": None,
               "changes": [[root, format_number(1.0), short_number(1.0, _DIGITS), "#fff3c4"]]}]
     for step in tr.backward:
         if step.node in fixed:
@@ -280,17 +285,31 @@ def _backward_steps(tr: Trace, index: dict, num: _Numbers, fixed: set,
                 "size": round(math.sqrt(size / biggest), 3) if biggest > 0 else 0,
             })
         steps.append({"node": i, "seed": False, "upstream": num.long(step.upstream),
-                      "edges": edges, "changes": changes, "guess": _guess(tr, node)})
-    return steps, final_at, scale
+                      "edges": edges, "changes": changes})
+        if practice is not None:  # what practise mode asks at this step, by the step's number
+            guesses[str(len(steps) - 1)] = _guess(tr, node, index, practice)
+    return steps, final_at, scale, (guesses if practice is not None else None)
 
 
-def _guess(tr: Trace, node) -> list | None:
-    """What practise mode asks at this node's step: its gradient (a float, compared as
-    check_work compares), and the slips that give another number: [value, kind, sentence]."""
-    grad = tr.grad(node)
-    if len(tr.nodes) > PRACTISE_NODES or type(grad) is not float:
+def _practice(tr: Trace) -> Practice | None:
+    """check_work's sheet of a scalar graph small enough to practise on, else None."""
+    if len(tr.nodes) > PRACTISE_NODES or any(type(n.data) is not float for n in tr.nodes):
         return None
-    return [grad, [[value, kind, text] for value, kind, text in slip_candidates(tr, node)]]
+    return Practice(tr.root, tr.names)
+
+
+def _guess(tr: Trace, node, index: dict, practice: Practice | None) -> list | None:
+    """What practise mode asks at this node's step: its gradient (a float, compared as
+    check_work compares), and the slips of check_work's catalog that give another number:
+    [value, kind, sentence, rank, the edge it sits on (its id in the picture, or None), the
+    nodes whose gradients inherit it], in check_work's order of preference."""
+    if practice is None:
+        return None
+    slips = []
+    for c in practice.candidates(node):
+        edge = None if c.edge is None else f"e{index[c.edge[0]]}_{c.edge[1]}"
+        slips.append([c.value, c.kind, c.text, c.rank, edge, [index[n] for n in c.carried]])
+    return [tr.grad(node), slips]
 
 
 def _explanations(tr: Trace, index: dict, num: _Numbers, fixed: set) -> dict:
@@ -456,6 +475,33 @@ def _sgd(tr: Trace, index: dict, num: _Numbers, params: list, lr: float) -> dict
         root_after = None
     return {"lr": format_number(lr).rstrip("0").rstrip("."), "rows": rows,
             "before": num.long(tr.root.data), "after": root_after}
+
+
+def _program(tr: Trace, index: dict, params: list) -> dict | None:
+    """The graph as code the page's script can run again, for "take the step": each node's
+    op-table row (its forward value and local derivatives, as code over its inputs v[0], v[1],
+    …), each node's exact number, and the parameters. Only for a scalar graph small enough to
+    practise on, with parameters; the script runs it forward and backward at new weights."""
+    if not params or len(tr.nodes) > PRACTISE_NODES or any(
+            type(n.data) is not float for n in tr.nodes):
+        return None
+    kernels: list = []
+    known: dict = {}
+    kernel_of = []
+    for node in tr.nodes:
+        if not node.inputs:
+            kernel_of.append(-1)
+            continue
+        op = node.op_entry
+        args = [f"v[{k}]" for k in range(len(node.inputs))]
+        n = node.exponent if op.param else None
+        code = (op.forward_text(args, n), tuple(op.local_texts(args, "out", n)))
+        if code not in known:
+            known[code] = len(kernels)
+            kernels.append([code[0], list(code[1])])
+        kernel_of.append(known[code])
+    return {"kernels": kernels, "kernel": kernel_of, "start": [n.data for n in tr.nodes],
+            "params": [index[p] for p in params]}
 
 
 def _forward_mode(tr: Trace, index: dict, num: _Numbers) -> dict:
@@ -624,7 +670,14 @@ def _pack(data: dict) -> dict:
             "explain": dict(zip(explain, table("explain", list(explain.values()))))}
 
 
-_SLOT = re.compile(r"%%(TITLE|DATA)%%")
+_SLOT = re.compile(r"%%(TITLE|DATA|PRACTISE)%%")
+# A page with nothing to practise on or step carries none of that code (templates/practise.js);
+# this stands in for it.
+_NO_PRACTISE = (
+    "  const practise = () => false, stepper = () => {}, paintSlip = () => {};\n"
+    '  $("predict").disabled = true;\n'
+    f'  $("predict").title = "practise mode asks each gradient of a scalar graph of up to '
+    f'{PRACTISE_NODES} nodes";\n')
 
 
 def page_html(tr: Trace, *, title: str | None = None, **options) -> str:
@@ -666,7 +719,9 @@ def page_html(tr: Trace, *, title: str | None = None, **options) -> str:
     # written as its JSON escape; JSON.parse reads it back as "<".
     payload = json.dumps(_pack(data), ensure_ascii=False, separators=(",", ":"))
     payload = payload.replace("<", "\\u003c")
-    slots = {"TITLE": html.escape(title), "DATA": payload}
+    practise = _NO_PRACTISE if data["guesses"] is None else resources.files(
+        __package__).joinpath("templates/practise.js").read_text(encoding="utf-8")
+    slots = {"TITLE": html.escape(title), "DATA": payload, "PRACTISE": practise}
     # One pass: what a slot is filled with is never searched for slots again.
     return _SLOT.sub(lambda m: slots[m.group(1)], template)
 

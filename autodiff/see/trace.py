@@ -16,9 +16,8 @@ import numpy as np
 from ..engine.backward import backward, topological_order, unbroadcast
 from ..engine.higher import forward_sweep, tangent
 from ..engine.value import Value
-from ..language import say
-from . import reading
-from .numbers import format_number, sum_terms
+from ..language import reading, say
+from ..language.numbers import format_number, sum_terms
 from .page import TracePage
 
 __all__ = [

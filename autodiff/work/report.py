@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..language import say
-from ..see.numbers import format_number
+from ..language.numbers import format_number
 
 __all__ = ["WorkRow", "Slip", "WorkReport"]
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from ..engine.backward import topological_order
 from ..engine.ops import SCALAR_NAMESPACE, Op
 from ..engine.value import Value
-from ..language import say
+from ..language import reading, say
 from .change import Change
 
 __all__ = ["Step", "Sheet", "MAX_NODES", "local_derivatives"]
@@ -51,7 +51,8 @@ def local_derivatives(op: Op, arity: int) -> Callable:
 class Sheet:
     """The rows of `root`'s graph in the order the computation makes them, and their truth."""
 
-    def __init__(self, root: Value, lr: float | None) -> None:
+    def __init__(self, root: Value, lr: float | None,
+                 names: dict[Value, str] | None = None) -> None:
         order = topological_order(root)
         for node in order:
             if type(node.data) is not float:
@@ -64,7 +65,10 @@ class Sheet:
         for node in reversed(order):  # users listed in the order backward reaches them
             for k, x in enumerate(node.inputs):
                 self.users[x].append((node, k))
-        self.root_name = root.label or "f"
+        # The names slips are written with: the nodes' own (labels, short formulas), or a
+        # page's, so that a page's verdict names nodes as the page does.
+        self.names = names
+        self.root_name = (root.label or "f") if names is None else reading.d_name(names[root])
         self.steps: list[Step] = []
         self.value_step, self.grad_step, self.new_step = {}, {}, {}
         for node in order:

@@ -10,14 +10,14 @@ import re
 from typing import TYPE_CHECKING
 
 from ..engine.value import Value
-from ..language import say
-from ..see.numbers import constant_text, number_text
+from ..language import reading, say
+from ..language.numbers import constant_text, format_number, number_text
 from .change import Change
 
 if TYPE_CHECKING:
     from .sheet import Sheet
 
-__all__ = ["node_name", "row_title", "slip_text", "rounding_text"]
+__all__ = ["node_name", "row_title", "slip_text", "practise_text", "rounding_text"]
 
 _LETTER = re.compile(r"\b[abn]\b")
 
@@ -36,20 +36,33 @@ def node_name(node: Value, depth: int = 2) -> str:
     return f"({text})" if " " in text else text
 
 
+def name_of(sheet: Sheet, node: Value) -> str:
+    """A node as this sheet's reader knows it: the names handed to the sheet (the page's),
+    else `node_name`."""
+    return sheet.names[node] if sheet.names is not None else node_name(node)
+
+
+def _after_d(sheet: Sheet, node: Value) -> str:
+    """A node's name as it follows a d: `node_name` brackets a formula itself, a page's name
+    is bracketed here (d(x × y + e^x))."""
+    name = name_of(sheet, node)
+    return name if sheet.names is None else reading.d_name(name)
+
+
 def row_title(sheet: Sheet, index: int) -> str:
     """A row's name, or for a node without a label, what it is."""
     step = sheet.steps[index]
     if step.name:
         return step.name
     if step.kind == "grad":
-        return f"d{sheet.root_name}/d{node_name(step.node)}"
+        return f"d{sheet.root_name}/d{_after_d(sheet, step.node)}"
     if step.kind == "new":
-        return say("work.after_step", node=node_name(step.node))
-    return node_name(step.node)
+        return say("work.after_step", node=name_of(sheet, step.node))
+    return name_of(sheet, step.node)
 
 
-def _local_name(user: Value, node: Value) -> str:
-    return f"d{node_name(user)}/d{node_name(node)}"
+def _local_name(sheet: Sheet, user: Value, node: Value) -> str:
+    return f"d{_after_d(sheet, user)}/d{_after_d(sheet, node)}"
 
 
 def slip_text(sheet: Sheet, change: Change) -> str:
@@ -64,11 +77,11 @@ def slip_text(sheet: Sheet, change: Change) -> str:
         if change.kind == "sign":
             return say("work.wrong_sign", row=row)
         x = step.node.inputs[change.position]
-        other = node_name(sheet.steps[change.source].node)
+        other = name_of(sheet, sheet.steps[change.source].node)
         adds = step.node.op == "+" or (step.node.op == "linear"
                                        and change.position == len(step.node.inputs) - 1)
         return say("work.adds_where" if adds else "work.uses_where", row=row, other=other,
-                   right=node_name(x))
+                   right=name_of(sheet, x))
     return _gradient_text(sheet, change, row)
 
 
@@ -77,8 +90,8 @@ def _gradient_text(sheet: Sheet, change: Change, row: str) -> str:
     if change.edge is None:  # the whole sum: only a sign flips a whole gradient
         return say("work.wrong_sign", row=row)
     user, _ = sheet.users[node][change.edge]
-    through = node_name(user)
-    local = _local_name(user, node)
+    through = name_of(sheet, user)
+    local = _local_name(sheet, user, node)
     if change.kind == "missing path":
         return say("work.leaves_out_path", row=row, through=through)
     if change.kind == "sign":
@@ -88,16 +101,37 @@ def _gradient_text(sheet: Sheet, change: Change, row: str) -> str:
             sheet, sheet.grad_step[user].index)
         return say("work.leaves_out_factor", row=row, factor=left_out)
     if change.kind == "wrong slope":
-        return say("work.wrong_slope", row=row, other=node_name(change.slope_at),
+        return say("work.wrong_slope", row=row, other=name_of(sheet, change.slope_at),
                    through=through, local=local)
     if change.kind == "updated weight":
-        return say("work.updated_weight", row=row, x=node_name(user.inputs[change.position]),
+        return say("work.updated_weight", row=row, x=name_of(sheet, user.inputs[change.position]),
                    after=change.constant, local=local)
     if change.upstream is not None:
         return say("work.takes_where", row=row, other=row_title(sheet, change.upstream),
                    right=row_title(sheet, sheet.grad_step[user].index))
-    return say("work.uses_where_in", row=row, other=node_name(sheet.steps[change.source].node),
-               right=node_name(user.inputs[change.position]), local=local)
+    return say("work.uses_where_in", row=row, other=name_of(sheet, sheet.steps[change.source].node),
+               right=name_of(sheet, user.inputs[change.position]), local=local)
+
+
+def practise_text(sheet: Sheet, change: Change) -> str:
+    """The slip's sentence for practise mode: `slip_text`, and where the slip is a local
+    derivative left out or taken at another node, that derivative's formula and number:
+    "... leaves out the factor dout_o1/dnet_o1 = out_o1·(1 − out_o1) = 0.18681560"."""
+    text = slip_text(sheet, change)
+    if change.edge is None or change.kind not in ("missing factor", "wrong slope") or \
+            change.drop == "upstream":
+        return text
+    user, k = sheet.users[sheet.steps[change.step].node][change.edge]
+    local = sheet.local(user, k, sheet.truth.__getitem__)
+    if user.op_entry is None:
+        return text
+    names = [name_of(sheet, x) for x in user.inputs]
+    formula = reading.reads_local(user.op_entry, names, name_of(sheet, user), user.exponent)[k]
+    number = format_number(local)
+    said = formula if formula == number_text(local) else f"{formula} = {number}"
+    if change.kind == "missing factor":
+        return f"{text} = {said}"
+    return f"{text}; {_local_name(sheet, user, sheet.steps[change.step].node)} = {said}"
 
 
 def _step_text(sheet: Sheet, change: Change, row: str) -> str:

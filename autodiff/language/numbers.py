@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..language import say
+from . import say
 
 __all__ = ["format_number", "short_number", "number_text", "constant_text", "sum_terms"]
 

@@ -1,0 +1,203 @@
+  // --- practise mode: predict each gradient before the page shows it ----------------------------
+  // (page.py puts this in the page where the graph can be practised on; else a stand-in.)
+  // Every sentence practise mode and the step write, in one place.
+  const TEXT = {
+    ask: (dv) => "Your turn: " + dv + " = ",
+    askLabel: (dv) => "your value of " + dv,
+    right: (dv, v) => "Right: " + dv + " = " + v + ".",
+    wrong: (dv, v, given) => "Not quite: " + dv + " = " + v + ", not " + given + ". ",
+    also: "The same number also comes from ",
+    score: (r, n) => "Score: " + r + " right of " + n,
+    retry: "try again",
+    startOver: "start over",
+    predict: "practise", stopPredict: "stop practising",
+    stepTitle: "Take the step",
+    stepNote: "p ← p − lr·grad, run here from the op table: forward, backward, forward again.",
+    stepLater: "After the last backward step, take the step.",
+    lr: "lr",
+    take: "take the step", again: "again", reset: "back to the start",
+    heads: ["parameter", "before", "gradient", "after"],
+    stepCount: (k) => k === 1 ? "1 step taken." : k + " steps taken.",
+    beforeStep: " before the step, ", afterStep: " after it.",
+    undefinedLoss: "not defined",
+    badLr: "lr must be a positive number, such as 0.5.",
+  };
+  // Right as check_work rules: within 1e-8 + 1e-4·|expected|, or rounded to the digits written.
+  let practising = false, score = [0, 0];
+  const answers = new Map();  // backward step -> [the text given, right?]
+  function significant(text) {
+    const m = text.trim().replace(/^[-+]/, "").toLowerCase().split("e")[0].replace(".", "").replace(/^0+/, "");
+    return Math.max(1, m.length);
+  }
+  const numberOf = (text) => Number(text.trim().replace("−", "-"));
+  function matches(text, expected) {
+    const given = numberOf(text);
+    if (!text.trim() || !Number.isFinite(given)) return false;
+    if (Math.abs(given - expected) <= 1e-8 + 1e-4 * Math.abs(expected)) return true;
+    const rounded = Number(expected.toPrecision(Math.min(17, significant(text))));
+    return Math.abs(rounded - given) <= 1e-12 * Math.max(1, Math.abs(given));
+  }
+  // The slips that give a number, check_work's choice first: nearest row, exact, plainer kind.
+  function slipFor(text, slips) {
+    const given = numberOf(text);
+    const found = slips.map((s, q) => [s, q]).filter(([s]) => matches(text, s[0]));
+    const key = ([s, q]) => [s[3], Math.abs(s[0] - given) > 1e-9 * Math.abs(given) ? 1 : 0, q];
+    found.sort((a, b) => { const x = key(a), y = key(b); return x[0] - y[0] || x[1] - y[1] || x[2] - y[2]; });
+    return found.map(([s]) => s);
+  }
+  function paintSlip(slip) {
+    for (const e of document.querySelectorAll("#graph .wrong, #graph .carried, #grads .carried"))
+      e.classList.remove("wrong", "carried");
+    if (!slip) return;
+    if (slip[4]) { const e = document.getElementById(slip[4]); if (e) e.classList.add("wrong"); }
+    for (const j of slip[5]) {
+      const v = document.getElementById("v" + j); if (v) v.classList.add("carried");
+      const tr = rows.get(j); if (tr) tr.classList.add("carried");
+    }
+  }
+  function practise(body, b) {
+    // Returns true where the step waits for the learner's number before it shows its own.
+    const step = bwd[b];
+    if (!practising || !step.guess) return false;
+    const [expected, slips] = step.guess, box = el("div", undefined, "practise");
+    box.id = "practise";
+    const answered = answers.get(b);
+    const ask = el("label", TEXT.ask(d(step.node)));
+    const input = el("input");
+    input.id = "guess"; input.type = "text"; input.inputMode = "decimal"; input.autocomplete = "off";
+    input.setAttribute("aria-label", TEXT.askLabel(d(step.node)));
+    ask.appendChild(input);
+    box.appendChild(ask);
+    const verdict = el("p", undefined, "verdict");
+    verdict.id = "verdict";
+    box.appendChild(verdict);
+    const tally = el("p", undefined, "hint"), over = el("button", TEXT.startOver);
+    tally.appendChild(el("span", TEXT.score(score[0], score[1]), "score"));
+    over.id = "start-over";
+    over.addEventListener("click", () => { answers.clear(); score = [0, 0]; describe(shown); });
+    tally.appendChild(over);
+    box.appendChild(tally);
+    body.appendChild(box);
+    input.addEventListener("keydown", (ev) => {
+      if (ev.key !== "Enter") return;
+      ev.preventDefault();
+      const right = matches(input.value, expected);
+      if (!answers.has(b)) { score[1] += 1; if (right) score[0] += 1; }
+      answers.set(b, [input.value, right]);
+      describe(shown);
+    });
+    if (!answered) {
+      // Until the learner answers, the page hides its own number for this node.
+      document.documentElement.classList.add("asking");
+      input.focus({preventScroll: true});
+      return true;
+    }
+    input.value = answered[0];
+    const [text, right] = answered;
+    verdict.classList.add(right ? "right" : "wrong");
+    if (right) verdict.appendChild(el("span", TEXT.right(d(step.node), pick(step.upstream))));
+    else {
+      verdict.appendChild(el("span", TEXT.wrong(d(step.node), pick(step.upstream), text.trim())));
+      const found = slipFor(text, slips);
+      if (found.length) {
+        verdict.appendChild(el("span", found[0][1], "kind"));
+        verdict.appendChild(el("span", ": " + found[0][2] + "."));
+        const other = found.find((s) => s[1] !== found[0][1]);
+        if (other) verdict.appendChild(el("span", " " + TEXT.also + other[1] + ": " + other[2] + ".", "also"));
+        paintSlip(found[0]);
+      }
+      const retry = el("button", TEXT.retry);
+      retry.id = "retry";
+      retry.addEventListener("click", () => { answers.delete(b); describe(shown); });
+      verdict.appendChild(retry);
+    }
+    return false;
+  }
+  $("predict").addEventListener("click", () => {
+    practising = !practising;
+    $("predict").setAttribute("aria-pressed", String(practising));
+    $("predict").textContent = practising ? TEXT.stopPredict : TEXT.predict;
+    describe(shown);
+    stepper();
+  });
+
+  // --- take the step: p − lr·grad, and the loss before and after, again and again ---------------
+  // The op table's rows (forward and local derivatives as code over v[0], v[1], …) run here.
+  const program = data.program;
+  const HELPERS = {
+    exp: Math.exp, log: Math.log, tanh: Math.tanh, sqrt: Math.sqrt, fabs: Math.abs, power: Math.pow,
+    sigmoid: (x) => x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)),
+    relu: (x) => x > 0 ? x : 0, step: (x) => x > 0 ? 1 : 0, sign: (x) => (x > 0) - (x < 0),
+    total: (x) => x, size: () => 1, ones: () => 1,
+  };
+  const kernels = program ? program.kernels.map(([fwdCode, locals]) => new Function(
+    ...Object.keys(HELPERS), "return (v) => { const out = " + fwdCode + "; return [out, [" + locals.join(", ") + "]]; };")(
+    ...Object.values(HELPERS))) : [];
+  function run(values) {
+    const out = values.slice(), locals = [], grads = nodes.map(() => 0);
+    nodes.forEach((n, i) => {
+      const k = program.kernel[i];
+      if (k < 0) return;
+      const [v, loc] = kernels[k](n.inputs.map((j) => out[j]));
+      out[i] = v; locals[i] = loc;
+    });
+    grads[data.root] = 1;
+    for (let i = nodes.length - 1; i >= 0; i--) {
+      if (program.kernel[i] < 0 || grads[i] === 0) continue;
+      nodes[i].inputs.forEach((j, q) => { grads[j] += locals[i][q] * grads[i]; });
+    }
+    return [out, grads];
+  }
+  function fmt(x) {
+    // As numbers.format_number writes a float.
+    if (!Number.isFinite(x)) return TEXT.undefinedLoss;
+    if (x === 0) return "0.00000000";
+    if (Math.abs(x) < 1e-4 || Math.abs(x) >= 1e12)
+      return x.toExponential(8).replace(/e([-+])(\d)$/, "e$10$2");
+    return x.toFixed(8);
+  }
+  let weights = program ? program.start.slice() : null, taken = 0;
+  function takeStep() {
+    const lr = Number($("lr").value.trim().replace("−", "-"));
+    if (!(lr > 0) || !Number.isFinite(lr)) { $("step-note").textContent = TEXT.badLr; return; }
+    const [before, grads] = run(weights);
+    const after = weights.slice();
+    for (const i of program.params) after[i] = weights[i] - lr * grads[i];
+    const [moved] = run(after);
+    const body = document.querySelector("#stepped tbody");
+    body.replaceChildren();
+    for (const i of program.params) {
+      const tr = row([[nodes[i].name, "name"], [fmt(weights[i]), "num before"], [fmt(grads[i]), "num grad"], [fmt(after[i]), "num after"]]);
+      tr.dataset.name = nodes[i].name;
+      body.appendChild(tr);
+    }
+    const losses = $("losses"), b = el("b", fmt(before[data.root])), a = el("b", fmt(moved[data.root]));
+    b.id = "loss-before"; a.id = "loss-after";
+    losses.replaceChildren(root + ": ", b, TEXT.beforeStep, a, TEXT.afterStep);
+    losses.hidden = false;
+    weights = after; taken += 1;
+    $("step-note").textContent = TEXT.stepCount(taken);
+    $("again").disabled = false;
+  }
+  function stepper() {
+    const panel = $("stepper");
+    if (!program) { panel.hidden = true; return; }
+    panel.hidden = false;
+    const later = practising && shown !== last;
+    $("step-controls").hidden = later;
+    $("stepper-later").hidden = !later;
+  }
+  if (program) {
+    for (const [id, t] of [["stepper-title", "stepTitle"], ["stepper-hint", "stepNote"], ["stepper-later", "stepLater"],
+      ["lr-label", "lr"], ["take-step", "take"], ["again", "again"], ["reset-step", "reset"]]) $(id).textContent = TEXT[t];
+    $("lr").value = data.sgd.lr;
+    const head = document.querySelector("#stepped thead tr");
+    for (const h of TEXT.heads) head.appendChild(el("th", h));
+    $("take-step").addEventListener("click", () => { weights = program.start.slice(); taken = 0; takeStep(); });
+    $("again").addEventListener("click", takeStep);
+    $("reset-step").addEventListener("click", () => {
+      weights = program.start.slice(); taken = 0; $("again").disabled = true; $("losses").hidden = true;
+      document.querySelector("#stepped tbody").replaceChildren(); $("step-note").textContent = "";
+    });
+    $("lr").addEventListener("keydown", (ev) => { if (ev.key === "Enter") { ev.preventDefault(); takeStep(); } });
+  }
