@@ -121,27 +121,31 @@ def fit(
     step = (_CompiledStep if compiled else _Step)(model, loss_fn, optimizer)
     history = History()
     start = time.perf_counter()
-    epoch_iter = _progress(range(int(epochs)), progress)
+    bar = _progress(int(epochs), progress)
     report_every = max(1, int(epochs) // 100)
-    for epoch in epoch_iter:
-        if full:
-            train_loss = step(features, y)
-        else:
-            order = rng.permutation(n)
-            total = 0.0
-            for begin in range(0, n, batch_size):
-                idx = order[begin : begin + batch_size]
-                total += step(_columns(X[idx]), y[idx]) * len(idx)
-            train_loss = total / n
-        history.train.append(train_loss)
-        if test_data is not None:
-            history.test.append(evaluate(model, loss_fn, *test_data))
-        if epoch_iter is not None and hasattr(epoch_iter, "set_postfix_str") and (
-            epoch % report_every == 0 or epoch == epochs - 1
-        ):
-            epoch_iter.set_postfix_str(f"loss {train_loss:.4g}", refresh=False)
-    if hasattr(epoch_iter, "close"):
-        epoch_iter.close()
+    try:
+        for epoch in range(int(epochs)):
+            if full:
+                train_loss = step(features, y)
+            else:
+                order = rng.permutation(n)
+                total = 0.0
+                for begin in range(0, n, batch_size):
+                    idx = order[begin : begin + batch_size]
+                    total += step(_columns(X[idx]), y[idx]) * len(idx)
+                train_loss = total / n
+            history.train.append(train_loss)
+            if test_data is not None:
+                history.test.append(evaluate(model, loss_fn, *test_data))
+            if bar is not None:
+                if epoch % report_every == 0 or epoch == epochs - 1:
+                    bar.set_postfix_str(f"loss {train_loss:.4g}", refresh=False)
+                bar.update()
+    except BaseException:
+        _clear(bar)  # a failed run leaves no half-drawn bar above its error
+        raise
+    if bar is not None:
+        bar.close()
     history.seconds = time.perf_counter() - start
     return history
 
@@ -230,14 +234,23 @@ def _is_rows(X: Any) -> bool:
     return isinstance(X, np.ndarray) and X.ndim == 2
 
 
-def _progress(iterable: range, progress: bool | None):
+def _progress(epochs: int, progress: bool | None):
+    """The progress bar of `epochs` epochs, or None. Updated by hand, not by iterating it:
+    iterating would close it (and leave its last state drawn) whenever an epoch fails."""
     if progress is False:
-        return iterable
+        return None
     from tqdm.auto import tqdm  # loaded only when a bar may be shown
 
     # delay: a short run finishes before the bar would appear, so it never clutters output.
-    return tqdm(iterable, desc="training", unit="epoch", file=sys.stderr,
+    return tqdm(total=epochs, desc="training", unit="epoch", file=sys.stderr,
                 delay=0.0 if progress else 1.0, leave=bool(progress))
+
+
+def _clear(bar) -> None:
+    """Close a progress bar and wipe its line (its last state would read as a finished run)."""
+    if bar is not None:
+        bar.leave = False
+        bar.close()
 
 
 def predict(model: Module, X: Any) -> np.ndarray:

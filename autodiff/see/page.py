@@ -33,6 +33,7 @@ import numpy as np
 
 from . import reading
 from .draw import GRAPHVIZ_HINT, Scene, gradient_fill, model_layout
+from .layout import run_dot
 from .numbers import format_number, short_number
 
 # A see.trace.Trace. Not imported: the trace imports its page, and imports run one way.
@@ -419,8 +420,6 @@ def _forward_mode(tr: Trace, index: dict, num: _Numbers) -> dict:
 
 def _views(tr: Trace, data: dict, groups, rankdir: str) -> dict:
     """Layouts of the picture: one view, or for a big graph one per group that holds a step."""
-    import graphviz
-
     order = tr.nodes
     scene = Scene(order, {} if groups is None else groups, names=tr.names)
     # Scene groups must be the page data's: the same mapping, read the same way.
@@ -463,7 +462,7 @@ def _views(tr: Trace, data: dict, groups, rankdir: str) -> dict:
         dot = scene.digraph(opened, shown, notes=False, labels=labels, rankdir=rankdir,
                             box_edges=False)
         sources.append(dot.source)
-    laid = graphviz.pipe("dot", "json0", "\n".join(sources).encode("utf-8"))
+    laid = run_dot("\n".join(sources), "json0", what="the page's picture")
     decoder, text, at, views = json.JSONDecoder(), laid.decode("utf-8"), 0, []
     while True:
         while at < len(text) and text[at].isspace():
