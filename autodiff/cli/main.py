@@ -297,10 +297,15 @@ def _check_target(path: Path, option: str) -> None:
     """A one-line usage error unless `path` can be written: its folder exists and is writable,
     and it is not itself a folder."""
     folder = path.parent
-    if not folder.is_dir():
+    try:
+        exists, is_dir = folder.is_dir(), path.is_dir()
+    except OSError as error:  # a name too long, a loop of links
+        raise _UsageError(f"autodiff draw: {option}: {error.strerror}; write somewhere "
+                          "else") from None
+    if not exists:
         raise _UsageError(f"autodiff draw: {option}: there is no directory {folder}; create it "
                           "first, or write somewhere else")
-    if path.is_dir():
+    if is_dir:
         raise _UsageError(f"autodiff draw: {option}: {path} is a directory; give a file name")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise _UsageError(f"autodiff draw: {option}: the directory {folder} is not writable; "
