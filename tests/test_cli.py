@@ -414,7 +414,7 @@ def test_an_error_quoting_a_huge_text_stays_readable(capsys, tmp_path):
 
 
 def test_every_place_to_write_is_checked_before_any_work(capsys, tmp_path):
-    big = "+".join(["x"] * 300)
+    big = "+".join(["x"] * 30)
     missing = tmp_path / "no" / "p.html"
     code, out, err = run(capsys, "draw", big, "--at", "x=1", "--page", str(missing))
     assert_clean_error(code, err, "--page", "there is no directory")
