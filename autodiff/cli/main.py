@@ -86,8 +86,8 @@ def _exit_on_signal(signum: int, frame) -> None:
     raise SystemExit(128 + signum)
 
 
-_WORD_LIMIT = 60  # characters of one quoted word (a formula, a label, a path)
-_LINE_LIMIT = 400  # characters of a whole message
+_WORD_LIMIT = 160  # characters of one quoted word (a formula, a label, a path)
+_LINE_LIMIT = 500  # characters of a whole message
 
 
 def readable_line(message: str) -> str:
@@ -96,11 +96,11 @@ def readable_line(message: str) -> str:
     words = []
     for word in message.split():
         if len(word) > _WORD_LIMIT:
-            word = f"{word[:40]}…{word[-12:]}"
+            word = f"{word[:100]}…{word[-40:]}"
         words.append(word)
     line = " ".join(words)
     if len(line) > _LINE_LIMIT:
-        line = f"{line[:280]} … {line[-110:]}"
+        line = f"{line[:340]} … {line[-140:]}"
     return line
 
 
@@ -297,19 +297,19 @@ def _check_target(path: Path, option: str) -> None:
     """A one-line usage error unless `path` can be written: its folder exists and is writable,
     and it is not itself a folder."""
     folder = path.parent
+    cannot = f"autodiff draw: cannot write {option}:"
     try:
         exists, is_dir = folder.is_dir(), path.is_dir()
     except OSError as error:  # a name too long, a loop of links
-        raise _UsageError(f"autodiff draw: {option}: {error.strerror}; write somewhere "
-                          "else") from None
+        raise _UsageError(f"{cannot} {error.strerror}; write somewhere else") from None
     if not exists:
-        raise _UsageError(f"autodiff draw: {option}: there is no directory {folder}; create it "
-                          "first, or write somewhere else")
+        raise _UsageError(f"{cannot} there is no directory {folder}; create it first, or write "
+                          "somewhere else")
     if is_dir:
-        raise _UsageError(f"autodiff draw: {option}: {path} is a directory; give a file name")
+        raise _UsageError(f"{cannot} it is a directory; give a file name")
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise _UsageError(f"autodiff draw: {option}: the directory {folder} is not writable; "
-                          "write somewhere else")
+        raise _UsageError(f"{cannot} the directory {folder} is not writable; write somewhere "
+                          "else")
 
 
 # --- train and compile ------------------------------------------------------------------------

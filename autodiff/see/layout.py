@@ -4,7 +4,9 @@ Graphviz's time does not grow with the node count alone: an edge that spans many
 leaf such as `x` in `x+x+...+x`, used at every step) becomes a chain of hidden nodes, and the
 positioning pass is superlinear in those. So `layout_work` estimates the nodes `dot` really
 lays out; above `CHEAP_ABOVE` the drawing is laid out with capped iterations (the same
-picture, less polished), above `REFUSE_ABOVE` it is refused at once with `GraphTooBig`. Every
+picture, less polished); above `REFUSE_ABOVE` laid-out nodes, or `REFUSE_NODES_ABOVE` drawn
+nodes in one graph (dot's ranking grows with their square), it is refused at once with
+`GraphTooBig`. Every
 run has a time limit (`LayoutTimeout`), runs in its own process group, and is killed with its
 caller: on a timeout, on Ctrl-C, on any exception while it runs.
 """
