@@ -110,20 +110,24 @@ def fit(
     step = (_CompiledStep if compiled else _Step)(model, loss_fn, optimizer)
     history = History()
     start = time.perf_counter()
-    bar = _progress(range(epochs), progress)
-    for epoch in bar:
-        if full:
-            train_loss = _full_batch_epoch(step, features, y, history, epoch)
-        else:
-            _mini_batch_epoch(step, X, y, batch_size, rng)
-            train_loss = evaluate(model, loss_fn, features, y)
-            history.train.append(train_loss)
-        if test_data is not None:
-            history.test.append(evaluate(model, loss_fn, *test_data))
-        _show_loss(bar, epoch, epochs, train_loss)
-    if full:  # the last epoch's entry: the loss at the weights it ended with
-        history.train.append(evaluate(model, loss_fn, features, y))
-    if hasattr(bar, "close"):
+    bar = _progress(epochs, progress)
+    try:
+        for epoch in range(epochs):
+            if full:
+                train_loss = _full_batch_epoch(step, features, y, history, epoch)
+            else:
+                _mini_batch_epoch(step, X, y, batch_size, rng)
+                train_loss = evaluate(model, loss_fn, features, y)
+                history.train.append(train_loss)
+            if test_data is not None:
+                history.test.append(evaluate(model, loss_fn, *test_data))
+            _show_loss(bar, epoch, epochs, train_loss)
+        if full:  # the last epoch's entry: the loss at the weights it ended with
+            history.train.append(evaluate(model, loss_fn, features, y))
+    except BaseException:
+        _clear(bar)  # a failed run leaves no half-drawn bar above its error
+        raise
+    if bar is not None:
         bar.close()
     history.seconds = time.perf_counter() - start
     return history
@@ -150,10 +154,11 @@ def _mini_batch_epoch(step: _Step, X: np.ndarray, y: np.ndarray, batch_size: int
 
 def _show_loss(bar: Any, epoch: int, epochs: int, train_loss: float) -> None:
     """The loss beside the progress bar, about a hundred times a run (not on every epoch)."""
-    if not hasattr(bar, "set_postfix_str"):
+    if bar is None:
         return
     if epoch % max(1, epochs // 100) == 0 or epoch == epochs - 1:
         bar.set_postfix_str(f"loss {train_loss:.4g}", refresh=False)
+    bar.update()
 
 
 def _fit_arguments(model: Module, X: Any, y: Any, loss: LossFn | str, optimizer: Any,
@@ -271,14 +276,23 @@ def _is_rows(X: Any) -> bool:
     return isinstance(X, np.ndarray) and X.ndim == 2
 
 
-def _progress(iterable: range, progress: bool | None):
+def _progress(epochs: int, progress: bool | None):
+    """The progress bar of `epochs` epochs, or None. Updated by hand, not by iterating it:
+    iterating would close it (and leave its last state drawn) whenever an epoch fails."""
     if progress is False:
-        return iterable
+        return None
     from tqdm.auto import tqdm  # loaded only when a bar may be shown
 
     # delay: a short run finishes before the bar would appear, so it never clutters output.
-    return tqdm(iterable, desc="training", unit="epoch", file=sys.stderr,
+    return tqdm(total=epochs, desc="training", unit="epoch", file=sys.stderr,
                 delay=0.0 if progress else 1.0, leave=bool(progress))
+
+
+def _clear(bar) -> None:
+    """Close a progress bar and wipe its line (its last state would read as a finished run)."""
+    if bar is not None:
+        bar.leave = False
+        bar.close()
 
 
 def predict(model: Module, X: Any) -> np.ndarray:

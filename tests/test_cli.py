@@ -2,8 +2,10 @@
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -361,3 +363,123 @@ def test_a_reader_that_goes_away_ends_the_trace_quietly(tmp_path):
     os.close(write)
     assert done.returncode == 1
     assert b"Broken pipe" not in done.stderr and b"Traceback" not in done.stderr
+
+
+# --- hostile input, round 3: Graphviz, where to write, what a message quotes ------------------
+
+
+def visible(err: str) -> list[str]:
+    """The lines a terminal shows of `err`: a carriage return redraws its line."""
+    return [line.rsplit("\r", 1)[-1].strip() for line in err.split("\n")
+            if line.rsplit("\r", 1)[-1].strip()]
+
+
+def sleeping_dot(folder: Path) -> Path:
+    """A Graphviz `dot` that records its pid and sleeps: a layout that never ends."""
+    folder.mkdir()
+    dot = folder / "dot"
+    dot.write_text(f'#!/bin/sh\necho $$ > "{folder}/pid"\nexec sleep 120\n')
+    dot.chmod(0o755)
+    return folder
+
+
+def running(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] not in "ZX"
+    except FileNotFoundError:
+        return False
+
+
+def cli(*argv: str, timeout: float = 120, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "autodiff", *argv], capture_output=True,
+                          text=True, timeout=timeout,
+                          env={**os.environ, "PYTHONPATH": str(ROOT), **env})
+
+
+def test_a_failed_training_run_shows_its_error_and_no_progress_bar(capsys):
+    code, out, err = run(capsys, "train", "moons", "--lr", "1e300", "--epochs", "3")
+    assert code == 2 and out == ""
+    assert len(visible(err)) == 1, err  # the bar is wiped, not left drawn above the error
+    assert visible(err)[0].startswith("autodiff train: training moons diverged")
+
+
+def test_an_error_quoting_a_huge_text_stays_readable(capsys, tmp_path):
+    huge = "a" * 10_000
+    for argv in (["draw", huge], ["draw", "x", "--at", "x=1", "--page", f"/{huge}/p.html"],
+                 ["draw", "x", "--at", "x=1", "-o", f"{tmp_path}/{huge}/g.svg"],
+                 ["trace", "--highlight", huge], ["train", "xor", "--lr", huge]):
+        code, _, err = run(capsys, *argv)
+        assert_clean_error(code, err)
+        assert len(err) < 600 and "…" in err, err[:200]  # the quote, shortened
+
+
+def test_every_place_to_write_is_checked_before_any_work(capsys, tmp_path):
+    big = "+".join(["x"] * 30)
+    missing = tmp_path / "no" / "p.html"
+    code, out, err = run(capsys, "draw", big, "--at", "x=1", "--page", str(missing))
+    assert_clean_error(code, err, "--page", "there is no directory")
+    assert out == ""  # nothing evaluated, nothing printed
+    folder = tmp_path / "g.svg"
+    folder.mkdir()
+    code, out, err = run(capsys, "draw", big, "--at", "x=1", "-o", str(folder))
+    assert_clean_error(code, err, "is a directory")
+    assert out == ""
+    code, out, err = run(capsys, "draw", big, "--at", "x=1", "--page", str(tmp_path))
+    assert_clean_error(code, err, "is a directory")
+    assert out == ""
+
+
+def test_graphviz_past_its_time_limit_is_one_line_and_exit_2(tmp_path):
+    fake = sleeping_dot(tmp_path / "bin")
+    done = cli("draw", "x*y", "--at", "x=1,y=2", "-o", str(tmp_path / "g.svg"), timeout=60,
+               PATH=f"{fake}{os.pathsep}{os.environ['PATH']}", AUTODIFF_DOT_TIMEOUT="1")
+    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert "took longer than 1 s" in done.stderr and ".dot" in done.stderr
+    assert not running(int((fake / "pid").read_text()))
+    assert not (tmp_path / "g.svg").exists()
+
+
+@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGINT])
+def test_ending_the_command_ends_its_dot(tmp_path, how):
+    fake = sleeping_dot(tmp_path / "bin")
+    expr = "+".join(["x"] * 200)  # the graph that once kept dot busy for minutes
+    process = subprocess.Popen(
+        [sys.executable, "-m", "autodiff", "draw", expr, "--at", "x=1", "-o",
+         str(tmp_path / "g.svg")], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(ROOT),
+             "PATH": f"{fake}{os.pathsep}{os.environ['PATH']}"})
+    pid_file = fake / "pid"
+    deadline = time.monotonic() + 60
+    while not (pid_file.exists() and pid_file.read_text().strip()):
+        assert time.monotonic() < deadline and process.poll() is None, "dot never started"
+        time.sleep(0.05)
+    dot = int(pid_file.read_text())
+    assert running(dot)
+    process.send_signal(how)
+    _, err = process.communicate(timeout=30)
+    assert process.returncode in (128 + how, 130), err
+    assert b"Traceback" not in err
+    deadline = time.monotonic() + 10
+    while running(dot) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not running(dot)
+
+
+# The size ladder through the command line: formulas of growing size, drawn and paged; each
+# run finishes (within the subprocess's bound) or is refused with exit 2 and one line.
+LADDER = [("+", n) for n in (10, 100, 200, 1000)] + [("**", n) for n in (10, 60, 200, 1000)]
+
+
+@needs_dot
+@pytest.mark.parametrize("sep, terms", LADDER, ids=[f"{s}{n}" for s, n in LADDER])
+def test_the_size_ladder_finishes_or_is_refused_in_one_line(tmp_path, sep, terms):
+    expr = sep.join(["x"] * terms)
+    svg, page = tmp_path / "g.svg", tmp_path / "p.html"
+    done = cli("draw", expr, "--at", "x=0.9", "-o", str(svg), "--page", str(page),
+               timeout=240, AUTODIFF_DOT_TIMEOUT="100")
+    if done.returncode == 2:
+        assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+    else:
+        assert done.returncode == 0, done.stderr
+        assert svg.read_bytes().startswith(b"<?xml") and "Wrote" in done.stdout
+        assert '"picture":{' in page.read_text(encoding="utf-8")

@@ -276,3 +276,29 @@ def test_with_dot_a_notebook_shows_the_picture(mazur_traced):
     _, loss, _ = mazur_traced
     shown, _ = DisplayFormatter().format(draw_graph(loss))
     assert "<svg" in shown["image/svg+xml"]
+
+
+@needs_dot
+def test_a_lone_surrogate_label_draws_and_saves(tmp_path):
+    x = Value(1.5, "\ud800")
+    y = x * x
+    y.label = "y\udfff"
+    y.backward()
+    svg = draw_graph(y, title="t\ud800").pipe(format="svg").decode("utf-8")
+    assert "\\ud800" in svg and "y\\udfff" in svg  # shown as its code, as a control is
+    path = trace(y).page(title="\ud800").save(tmp_path / "p.html")
+    text = path.read_text(encoding="utf-8")
+    assert "\\\\ud800" in text or "\\ud800" in text
+
+
+def test_a_cut_does_not_walk_through_a_shared_leaf():
+    x = Value(0.5, "x")
+    node = x
+    for _ in range(199):
+        node = node + x
+    node.label = "end"
+    dot = draw_graph(node, max_nodes=40)
+    shown = sorted(int(k[1:]) for k in node_lines(dot) if k.startswith("v"))
+    # The 39 steps before the end and x: one unbroken stretch, not x's users far and wide.
+    assert shown == [0, *range(161, 200)]
+    assert "more input" in dot.source

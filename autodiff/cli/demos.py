@@ -14,6 +14,7 @@ import graphviz
 from ..language import say
 from ..language.numbers import format_number
 from ..see.draw import draw_graph
+from ..see.layout import run_dot
 from ..see.page import GRAPHVIZ_HINT, page_html
 from ..see.trace import Trace, trace
 
@@ -74,12 +75,14 @@ def textbook_trace(out: Path | None = None, highlight: str | None = None) -> lis
 
 
 def write_drawing(dot: graphviz.Digraph, path: Path) -> Path:
-    """Write the drawing at `path` by its suffix; without Graphviz, the .dot and a hint."""
+    """Write the drawing at `path` by its suffix; without Graphviz, the .dot and a hint.
+
+    Raises GraphTooBig or LayoutTimeout (from `run_dot`) before writing anything."""
     if path.suffix == ".dot":
         path.write_text(dot.source, encoding="utf-8")
         return path
     try:
-        picture = dot.pipe(format=path.suffix[1:])
+        picture = run_dot(dot.source, path.suffix[1:], what="the drawing")
     except graphviz.ExecutableNotFound:
         fallback = path.with_suffix(".dot")
         fallback.write_text(dot.source, encoding="utf-8")

@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import signal
+import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -17,6 +19,7 @@ from ..compile import compile_graph
 from ..language import LANGUAGES, from_environment, language, say
 from ..language.numbers import format_number
 from ..see.draw import draw_graph
+from ..see.layout import GraphTooBig, LayoutTimeout, check_size, layout_work
 from ..see.trace import trace
 from .demos import textbook_trace, write_drawing
 from .formula import FormulaError, build_graph, parse_assignments, source_for_formula
@@ -40,6 +43,7 @@ class _Parser(argparse.ArgumentParser):
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with `argv` (default: sys.argv[1:]); return the exit status."""
     parser = _build_parser()
+    restore = _terminate_as_exit()
     try:
         args = parser.parse_args(_formula_first(list(sys.argv[1:] if argv is None else argv)))
         # --lang, else the environment's LANG/LC_ALL; only for this run (main() may be called
@@ -51,9 +55,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()  # a reader that went away shows here, not in the final flush
         return status
     except _UsageError as error:
-        print(" ".join(str(error).split()), file=sys.stderr)  # one line, whatever it holds
+        print(readable_line(str(error)), file=sys.stderr)  # one line, whatever it holds
         return 2
-    except SystemExit as done:  # --help and --version end here
+    except SystemExit as done:  # --help and --version end here, and a SIGTERM
         return done.code if isinstance(done.code, int) else 0
     except KeyboardInterrupt:
         print(say("cli.interrupted"), file=sys.stderr)
@@ -67,6 +71,40 @@ def main(argv: Sequence[str] | None = None) -> int:
         except (OSError, ValueError):
             pass
         return 1
+    finally:
+        restore()
+
+
+def _terminate_as_exit() -> Callable[[], None]:
+    """Turn SIGTERM into SystemExit while a command runs, so that what it started (Graphviz's
+    `dot`) is ended on the way out; return what puts the old handler back."""
+    try:
+        previous = signal.signal(signal.SIGTERM, _exit_on_signal)
+    except ValueError:  # not the main thread: signals are not ours to handle
+        return lambda: None
+    return lambda: signal.signal(signal.SIGTERM, previous)
+
+
+def _exit_on_signal(signum: int, frame) -> None:
+    raise SystemExit(128 + signum)
+
+
+_WORD_LIMIT = 160  # characters of one quoted word (a formula, a label, a path)
+_LINE_LIMIT = 500  # characters of a whole message
+
+
+def readable_line(message: str) -> str:
+    """A message as one readable line: whitespace joined, any word longer than _WORD_LIMIT
+    and the line beyond _LINE_LIMIT cut in the middle, with an ellipsis."""
+    words = []
+    for word in message.split():
+        if len(word) > _WORD_LIMIT:
+            word = f"{word[:100]}…{word[-40:]}"
+        words.append(word)
+    line = " ".join(words)
+    if len(line) > _LINE_LIMIT:
+        line = f"{line[:340]} … {line[-140:]}"
+    return line
 
 
 # The options of the commands that take a formula, to tell them from a formula that starts
@@ -227,9 +265,11 @@ def _run_draw(args: argparse.Namespace) -> int:
     if output is not None and output.suffix.lower() not in _DRAW_SUFFIXES:
         raise _UsageError(f"autodiff draw: -o {args.output}: the file name must end in .svg, "
                           ".png or .dot, as in graph.svg")
-    if output is not None and not output.parent.is_dir():  # say so before printing anything
-        raise _UsageError(f"autodiff draw: -o {args.output}: there is no directory "
-                          f"{output.parent}; create it first, or draw somewhere else")
+    # Every place to write is checked before any work: a bad one costs nothing.
+    if output is not None:
+        _check_target(output, f"-o {args.output}")
+    if args.page is not None:
+        _check_target(Path(args.page), f"--page {args.page}")
     try:
         root, leaves = build_graph(args.expr, parse_assignments(",".join(args.at)))
         root.label = "f" if "f" not in leaves else "out"
@@ -239,15 +279,27 @@ def _run_draw(args: argparse.Namespace) -> int:
     except (ArithmeticError, ValueError) as error:
         # The engine's own errors (a derivative that is not finite at this point, ...).
         raise _UsageError(f"autodiff draw: {error}") from None
+    dot = None
+    if output is not None:
+        dot = draw_graph(root, title=f"{root.label} = {args.expr.strip()}")
+        if output.suffix.lower() != ".dot":
+            try:  # a drawing Graphviz would take minutes over is refused before printing
+                check_size(layout_work(dot.source), "the drawing")
+            except GraphTooBig as error:
+                raise _UsageError(f"autodiff draw: {error} (-o graph.dot)") from None
 
     name = root.label
     print(f"{name} = {args.expr.strip()} = {format_number(root.data)}")
     for leaf_name, leaf in leaves.items():
         print(f"d{name}/d{leaf_name} = {format_number(leaf.grad)}")
     if output is not None:
-        dot = draw_graph(root, title=f"{name} = {args.expr.strip()}")
         try:
             written = write_drawing(dot, output.with_suffix(output.suffix.lower()))
+        except (GraphTooBig, LayoutTimeout) as error:
+            raise _UsageError(f"autodiff draw: {error} (-o graph.dot)") from None
+        except subprocess.CalledProcessError as error:  # dot itself failed
+            raise _UsageError(f"autodiff draw: Graphviz failed on the drawing (exit status "
+                              f"{error.returncode}); write -o graph.dot instead") from None
         except OSError as error:
             raise _UsageError(f"autodiff draw: cannot write {output}: {error}") from None
         print(f"Wrote {written}")
@@ -258,6 +310,25 @@ def _run_draw(args: argparse.Namespace) -> int:
             raise _UsageError(f"autodiff draw: cannot write {args.page}: {error}") from None
         print(f"Wrote {written}")
     return 0
+
+
+def _check_target(path: Path, option: str) -> None:
+    """A one-line usage error unless `path` can be written: its folder exists and is writable,
+    and it is not itself a folder."""
+    folder = path.parent
+    cannot = f"autodiff draw: cannot write {option}:"
+    try:
+        exists, is_dir = folder.is_dir(), path.is_dir()
+    except OSError as error:  # a name too long, a loop of links
+        raise _UsageError(f"{cannot} {error.strerror}; write somewhere else") from None
+    if not exists:
+        raise _UsageError(f"{cannot} there is no directory {folder}; create it first, or write "
+                          "somewhere else")
+    if is_dir:
+        raise _UsageError(f"{cannot} it is a directory; give a file name")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise _UsageError(f"{cannot} the directory {folder} is not writable; write somewhere "
+                          "else")
 
 
 # --- train and compile ------------------------------------------------------------------------

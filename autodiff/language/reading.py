@@ -17,10 +17,11 @@ MAX_NAME = 28  # a derived name longer than this is shortened to the op and a nu
 _NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
 # A name that needs no brackets inside a formula: w5, h1_1.w1, out_h1[2], 0.5.
 _ATOM = re.compile(r"[A-Za-z_][A-Za-z_0-9.]*(\[\d+\])?|\d+(\.\d+)?(e[-+]?\d+)?")
-# Control characters, and the marks that reorder text (a right-to-left override would show
-# 1.25 as 52.1 beside a label): each is shown as its code, never obeyed.
+# Control characters, line separators, the marks that reorder text (a right-to-left override
+# would show 1.25 as 52.1 beside a label), and lone surrogates (no UTF-8 for them: a file or a
+# pipe to Graphviz would fail on one): each is shown as its code, never obeyed.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e"
-                      r"\u2066-\u2069]")
+                      r"\u2066-\u2069\ud800-\udfff]")
 _NUMBER = re.compile(r"\d+(\.\d+)?(e[-+]?\d+)?")
 _SUPERSCRIPT_CHARS = "0123456789-.nab"
 _SUPERSCRIPTS = str.maketrans(_SUPERSCRIPT_CHARS, "⁰¹²³⁴⁵⁶⁷⁸⁹⁻·ⁿᵃᵇ")

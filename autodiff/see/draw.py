@@ -29,6 +29,7 @@ from ..engine.backward import topological_order
 from ..engine.value import Value
 from ..language import reading
 from ..language.numbers import short_number
+from .layout import GraphTooBig, LayoutTimeout, run_dot
 
 __all__ = ["draw_graph", "Drawing", "GRAPHVIZ_HINT", "MAX_NODES", "Scene", "register_layout",
            "gradient_fill", "text_lines", "escape"]
@@ -248,15 +249,18 @@ class Scene:
         allowed = set(single)
         start = [n for n in centre if n in allowed] or [n for n in single if n.inputs][-1:]
         # Breadth first over inputs and users alike: the nearest nodes in either direction.
+        # A leaf reached on the way is drawn but not walked through: `x` in x+x+...+x is
+        # near every step, and its users would scatter the cut over the whole graph.
         shown: set[Value] = set()
         queue = deque(sorted(start, key=self.index.__getitem__, reverse=True))
+        starts = set(start)
         while queue and len(shown) < max_nodes:
             node = queue.popleft()
             if node in shown:
                 continue
             shown.add(node)
-            queue.extend(n for n in (*node.inputs, *self.users.get(node, ()))
-                         if n in allowed and n not in shown)
+            users = self.users.get(node, ()) if node.inputs or node in starts else ()
+            queue.extend(n for n in (*node.inputs, *users) if n in allowed and n not in shown)
         names = ", ".join(sorted(self.names[n] for n in centre)[:5])
         caption = (
             f"showing {len(shown):,} of {len(self.order):,} value nodes, those nearest {names}; "
@@ -493,7 +497,21 @@ GRAPHVIZ_HINT = (
 
 class Drawing(graphviz.Digraph):
     """A `graphviz.Digraph` that a notebook shows shrunk to its column, or, where Graphviz's
-    `dot` program is missing, as its DOT source with a hint."""
+    `dot` program is missing, as its DOT source with a hint.
+
+    `.pipe()` (and so the notebook's picture) runs `dot` through `layout.run_dot`: with a
+    time limit, a cheaper layout for a big graph, and a one-line refusal for a huge one.
+    """
+
+    def pipe(self, format: str | None = None, renderer: str | None = None,  # noqa: A002
+             formatter: str | None = None, neato_no_op=None, quiet: bool = False, *,
+             engine: str | None = None, encoding: str | None = None) -> bytes | str:
+        """The drawing laid out by Graphviz, as bytes (or text, given `encoding`)."""
+        if renderer or formatter or neato_no_op:
+            return super().pipe(format, renderer, formatter, neato_no_op, quiet,
+                                engine=engine, encoding=encoding)
+        out = run_dot(self.source, format or self.format, engine=engine or self.engine)
+        return out if encoding is None else out.decode(encoding)
 
     def _repr_image_svg_xml(self) -> str:
         svg = super()._repr_image_svg_xml()
@@ -508,6 +526,9 @@ class Drawing(graphviz.Digraph):
             return {"text/html": f"<p><b>{html.escape(hint)}</b></p>"
                                  f"<pre>{html.escape(self.source)}</pre>",
                     "text/plain": f"{hint}\n{self.source}"}
+        except (GraphTooBig, LayoutTimeout) as error:  # said in one line, not a traceback
+            return {"text/html": f"<p><b>{html.escape(str(error))}</b></p>",
+                    "text/plain": str(error)}
 
 
 def _digraph(rankdir: str) -> graphviz.Digraph:

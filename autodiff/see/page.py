@@ -38,6 +38,7 @@ from ..language import reading
 from ..language.numbers import format_number, short_number, sum_terms
 from ..work.practise import Practice
 from .draw import GRAPHVIZ_HINT, Scene, gradient_fill, model_layout
+from .layout import run_dot
 
 # A see.trace.Trace. Not imported: the trace imports its page, and imports run one way.
 Trace = Any
@@ -528,8 +529,6 @@ def _forward_mode(tr: Trace, index: dict, num: _Numbers) -> dict:
 
 def _views(tr: Trace, data: dict, scene: Scene, rankdir: str) -> dict:
     """Layouts of the picture: one view, or for a big graph one per group that holds a step."""
-    import graphviz
-
     order = tr.nodes
     num = _Numbers(data["batch"]["shown"] if data["batch"] else 0)
     finals = {n: tr.grad(n) for n in order}
@@ -570,7 +569,7 @@ def _views(tr: Trace, data: dict, scene: Scene, rankdir: str) -> dict:
         dot = scene.digraph(opened, shown, notes=False, labels=labels, rankdir=rankdir,
                             box_edges=False)
         sources.append(dot.source)
-    laid = graphviz.pipe("dot", "json0", "\n".join(sources).encode("utf-8"))
+    laid = run_dot("\n".join(sources), "json0", what="the page's picture")
     decoder, text, at, views = json.JSONDecoder(), laid.decode("utf-8"), 0, []
     while True:
         while at < len(text) and text[at].isspace():
