@@ -7,12 +7,13 @@ pass needs of them (`Forward`); constant arrays and the domain checks' refusal a
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from ..engine import ops
 from .analysis import Analysis
-from .domains import domain, may_leave, refusal
+from .domains import domain, may_leave, refusal, spans
 from .fusion import Fusion
 from .layers import Layer
 from .naming import Naming
@@ -62,9 +63,15 @@ class _ForwardWriter:
         self.local_from: dict[int, tuple[Template, list[str]]] = {}
         self.local_arrays: dict[int, list[bool]] = {}
         self.checks: list[tuple] = []  # the domain checks' ops, for out_of_domain
+        # Where constant arrays fix every batch's shape (full-batch data), a batch is that.
+        a = self.a
+        self.fixed = a.shape if a.numpy and a.uniform and a.constant_arrays() else None
+        self.slopes: dict[int, str] = {}  # a sum's or mean's local derivative, made once
+        self.spans: list[tuple[float, float]] | None = None
 
     def constant_lines(self) -> list[str]:
-        """The leaves that are not inputs: a number as a statement, an array bound."""
+        """The leaves that are not inputs: a number as a statement, an array bound; and the
+        local derivative of each sum or mean over a batch of that fixed shape."""
         lines = []
         for i in self.a.constants:
             name = self.naming.var[i]
@@ -77,7 +84,32 @@ class _ForwardWriter:
                 self.namespace[name] = data
                 lines.append(f"    # {name}: a constant array of shape {data.shape}, "
                              "bound when compiled")
-        return ["    # constants: the leaves that are not inputs", *lines] if lines else []
+        lines = ["    # constants: the leaves that are not inputs", *lines] if lines else []
+        return lines + self.slope_lines()
+
+    def slope_lines(self) -> list[str]:
+        """d sum/d x (ones) and d mean/d x (1/N in every entry) for a batch of the fixed
+        shape: arrays made once, where the op table's text makes them at every call."""
+        a, made, lines = self.a, {}, []
+        if self.fixed is None:
+            return lines
+        size = int(np.prod(self.fixed))
+        for i, node in enumerate(a.order):
+            op = node.op_entry
+            if (op is not ops.SUM and op is not ops.MEAN) or not a.needs[i]:
+                continue
+            if not a.array_kernel[i] or self.fusion.absorbed(i):
+                continue
+            if op not in made:
+                name = made[op] = self.naming.names.take(
+                    "all_ones" if op is ops.SUM else "ones_over_n")
+                self.namespace[name] = (np.ones(self.fixed) if op is ops.SUM
+                                        else np.ones(self.fixed) / size)
+                what = "1.0" if op is ops.SUM else f"1/{size}"
+                lines.append(f"    # {name}: d {op.name}/d x, {what} in each of the {size} "
+                             "entries, made when compiled")
+            self.slopes[i] = made[op]
+        return lines
 
     def weight_lines(self) -> list[str]:
         """Each layer's weights as one matrix (a row per neuron) and its biases as a vector."""
@@ -128,6 +160,10 @@ class _ForwardWriter:
         args = [atom[c] for c in a.ins[i]]
         array = a.numpy and a.array_kernel[i]
         found = template(node.op_entry, len(args), node.exponent, array)
+        if array and a.batch[i] and not a.varies[i]:
+            return self.folded_lines(i, found, args)
+        if array and self.fixed is not None and node.op_entry in (ops.SUM, ops.MEAN):
+            found = self.fixed_size(i, found)
         if i in self.fusion.vdots:  # a wide sum over inputs: one dot product of entries of p
             w_at, x_at = naming.vdot_names[i]
             terms = [f"float({naming.p}{w_at} @ {naming.p}{x_at})", args[-1]]
@@ -145,6 +181,23 @@ class _ForwardWriter:
             self.local_from[i] = (found, args)
         return lines + assignment(naming.var[i], terms)
 
+    def folded_lines(self, i: int, found: Template, args: list[str]) -> list[str]:
+        """An array made from constants only: the value the engine computed when it recorded
+        the graph, bound when compiled, not computed again at every call."""
+        name = self.naming.var[i]
+        self.namespace[name] = self.a.order[i].data
+        return [f"    # {name} = {' + '.join(found.terms(args))}: constants only, computed "
+                "once, when compiled"]
+
+    def fixed_size(self, i: int, found: Template) -> Template:
+        """A sum or mean over a batch of the fixed shape: its size a number, its local
+        derivative the array made once (`slope_lines`)."""
+        size = str(int(np.prod(self.fixed)))
+        forward = found.forward.replace("np_size({0})", size)
+        if i in self.slopes:
+            return replace(found, forward=forward, local=(self.slopes[i],), atomic=(True,))
+        return replace(found, forward=forward)
+
     def may_leave(self, i: int, checked) -> bool:
         a, ins = self.a, self.a.ins[i]
         free = [k for k in checked.reads if a.varies[ins[k]]]
@@ -152,7 +205,10 @@ class _ForwardWriter:
             return False
         # Where constant arrays fix every batch's shape (full-batch data), a batch is that.
         fixed = a.shape if a.uniform and a.constant_arrays() else None
-        return may_leave(a.order[i], checked, free, [a.batch[c] for c in ins], fixed)
+        if self.spans is None:  # where every node's values lie: once, where a check may be
+            self.spans = spans(a.order, a.ins, a.varies)
+        return may_leave(a.order[i], checked, free, [a.batch[c] for c in ins], fixed,
+                         [self.spans[c] for c in ins])
 
     def domain_lines(self, i: int, condition: str, args: list[str], array: bool) -> list[str]:
         """`if not <domain>: out_of_domain(k, inputs...)`, the engine's refusal."""
