@@ -85,9 +85,13 @@ class _BackwardWriter:
             return []
         self.steps.grad_array[i] = any(step[2] for step in steps)
         shown = steps if len(steps) <= 4 else steps[:2]
+        terms = [step[0] for step in steps]
+        if self.a.numpy and len(terms) > 1 and terms[0][:1] == "-" and terms[0][1:].isidentifier():
+            # -a + b is b - a to the last bit (a sum of two commutes): one array op, not two
+            terms[:2] = terms[1], terms[0]
         return (comment(f"{self.grads.prefix}{self.naming.atom[i]}",
                         [step[1] for step in shown], len(steps))
-                + assignment(self.grads.grad[i], [step[0] for step in steps]))
+                + assignment(self.grads.grad[i], terms))
 
     def input_lines(self) -> list[str]:
         """The inputs' gradients; with dp, only what the layers and dot products left."""
@@ -183,7 +187,7 @@ class _BackwardWriter:
             k = self.fusion.p_at[weights.biases[0]]
             lines.append(f"    {self.grads.dp}[{k}] += float(np.sum({dnet}))")
         else:
-            lines.append(self.scatter(weights.names["b_at"], f"np.sum({dnet}, axis=1)"))
+            lines.append(self.scatter(weights.names["b_at"], f"np.add.reduce({dnet}, axis=1)"))
         if layer.source is None and any(self.a.needs[x] for x in layer.xs):
             lines.append(f"    {names['dX']} = {weights.names['W']}.T @ {dnet}")
         return lines
@@ -195,11 +199,12 @@ class _BackwardWriter:
         if any(needs[w] for row in weights.rows for w in row):
             lines.append(f"    {names['dW']} = ({names['dnet']} @ {names['X']}.T).tolist()")
         if any(needs[b] for b in weights.biases):
-            # np.sum, not the array's method: that one imports NumPy's helpers lazily,
-            # from this function's (bare) builtins.
+            # np.add.reduce, what np.sum calls (without its Python layers), not the
+            # array's method: that one imports NumPy's helpers lazily, from this function's
+            # (bare) builtins.
             lines.append(f"    {names['db']} = float(np.sum({names['dnet']}))"
                          if weights.shared_bias else
-                         f"    {names['db']} = np.sum({names['dnet']}, axis=1).tolist()")
+                         f"    {names['db']} = np.add.reduce({names['dnet']}, axis=1).tolist()")
         if layer.source is None and any(needs[x] for x in layer.xs) and layer.xs:
             lines.append(f"    {names['dX']} = {weights.names['W']}.T @ {names['dnet']}")
         return lines
