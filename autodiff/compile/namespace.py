@@ -6,7 +6,7 @@ import numpy as np
 
 from ..engine import ops
 from ..engine.backward import unbroadcast
-from . import layers
+from . import layer_kernels
 from .optext import ARRAY_PREFIX
 
 __all__ = ["FUNCTION_NAME", "VECTOR_NAME", "RESERVED", "namespace"]
@@ -32,8 +32,10 @@ _OWN_HELPERS: dict[str, object] = {
 }
 _ARRAY_HELPERS = {ARRAY_PREFIX + k: v for k, v in ops.ARRAY_NAMESPACE.items()}
 _ARRAY_HELPERS[ARRAY_PREFIX + "total"] = _batch_sum  # the op table's float(np.sum(x)), faster
-_LAYER_HELPERS = {f.__name__: f for f in (layers.affine, layers.input_grads, layers.weight_grads,
-                                          layers.bias_grads, layers.shared_bias_grad)}
+# A scalar layer's helpers: `layers`' own sums, written out per shape where they are small.
+_LAYER_HELPERS = {f.__name__: f for f in (layer_kernels.affine, layer_kernels.input_grads,
+                                          layer_kernels.weight_grads, layer_kernels.bias_grads,
+                                          layer_kernels.shared_bias_grad)}
 RESERVED = frozenset({FUNCTION_NAME, VECTOR_NAME, "np", "out_of_domain", *ops.SCALAR_NAMESPACE,
                       *_ARRAY_HELPERS, *_OWN_HELPERS, *_LAYER_HELPERS})
 
