@@ -7,7 +7,8 @@ import pytest
 
 from autodiff.compile import layer_kernels, layers
 
-SHAPES = [(1, 1, 1), (4, 3, 2), (4, 2, 3), (6, 1, 1), (2, 5, 4), (3, 16, 16)]  # samples, rows, width
+# (samples, rows, width)
+SHAPES = [(1, 1, 1), (4, 3, 2), (4, 2, 3), (6, 1, 1), (2, 5, 4), (3, 16, 16)]
 
 
 def floats(rng, *shape) -> list:
