@@ -174,6 +174,12 @@ def test_a_small_model_has_its_function_of_p_too():
     params = model.parameters()
     compiled = compile_graph(loss, params, backend="numpy")
     assert compiled.source.startswith("def value_and_grad(\n    h1_w1, h1_b, h2_w1,")
+    # One input, one output neuron: outer products, by broadcasting; one row, a view of it.
+    lines = [line.strip() for line in compiled.source.splitlines()]
+    assert "net_h = W_h * X_h + b_h[:, None]" in lines
+    assert "out_o = W_o @ out_h + b_o[:, None]" in lines
+    assert "dout_dout_o = dout_dout_o1[None]" in lines
+    assert "dout_dout_h = W_o.T * dout_dout_o" in lines
     p = np.array([q.data for q in params])
     value, dp = compiled.function_p(p)
     assert compiled.vector_function(p)[0] == value

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .analysis import Analysis
-from .emit_forward import Forward
+from .emit_forward import Forward, product
 from .fusion import Fusion
 from .layers import Layer, Weights
 from .naming import Gradients, Naming
@@ -160,7 +160,8 @@ class _BackwardWriter:
         names, consumer, parts = layer.names, layer.consumer, []
         if consumer is not None:
             dnext = consumer.names["dnet"]
-            parts.append(f"{consumer.weights.names['W']}.T @ {dnext}" if layer.array
+            parts.append(f"{consumer.weights.names['W']}.T {product(len(consumer.nets))} {dnext}"
+                         if layer.array
                          else f"input_grads({dnext}, {consumer.weights.names['W']})")
         loose = self.fusion.loose
         if any(row in loose for row in layer.rows):
@@ -175,7 +176,10 @@ class _BackwardWriter:
                     entries.append(g if self.steps.grad_array[row] else
                                    f"zeros_like({names['rows']}[{r}]) + {g}")
             rows = tuple_text(entries)
-            parts.append(f"np.array({rows[0].strip()})" if layer.array else rows[0].strip())
+            if layer.array and len(entries) == 1 and entries[0].isidentifier():
+                parts.append(f"{entries[0]}[None]")  # one row: a view of it, not a copy
+            else:
+                parts.append(f"np.array({rows[0].strip()})" if layer.array else rows[0].strip())
         return parts
 
     def gathered_weight_lines(self, layer: Layer) -> list[str]:
@@ -189,7 +193,8 @@ class _BackwardWriter:
         else:
             lines.append(self.scatter(weights.names["b_at"], f"np.add.reduce({dnet}, axis=1)"))
         if layer.source is None and any(self.a.needs[x] for x in layer.xs):
-            lines.append(f"    {names['dX']} = {weights.names['W']}.T @ {dnet}")
+            lines.append(f"    {names['dX']} = {weights.names['W']}.T {product(len(layer.nets))} "
+                         f"{dnet}")
         return lines
 
     def batch_weight_lines(self, layer: Layer) -> list[str]:
@@ -206,7 +211,8 @@ class _BackwardWriter:
                          if weights.shared_bias else
                          f"    {names['db']} = np.add.reduce({names['dnet']}, axis=1).tolist()")
         if layer.source is None and any(needs[x] for x in layer.xs) and layer.xs:
-            lines.append(f"    {names['dX']} = {weights.names['W']}.T @ {names['dnet']}")
+            lines.append(f"    {names['dX']} = {weights.names['W']}.T "
+                         f"{product(len(layer.nets))} {names['dnet']}")
         return lines
 
     def activation_lines(self, layer: Layer) -> list[str]:

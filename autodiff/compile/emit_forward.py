@@ -20,7 +20,7 @@ from .naming import Naming
 from .optext import Template, kinds, template
 from .text import WIDTH, assignment, literal, name_list, tuple_text
 
-__all__ = ["Forward", "write_forward", "P_LINE", "p_comment"]
+__all__ = ["Forward", "write_forward", "P_LINE", "p_comment", "product"]
 
 P_LINE = "\0p"  # where the body unpacks the vector p: the signature (`function`) writes it
 
@@ -231,15 +231,16 @@ class _ForwardWriter:
             count, width = len(layer.nets), len(layer.xs)
             reading = (f"the {width} rows of {names['X']}" if layer.source is not None
                        else f"{name_list([atom[x] for x in layer.xs], 4)}")
+            how = "one matrix product" if width > 1 else "one product (an outer product)"
             lines.append(f"    # layer {weights.names['stem']}: {count} neuron"
-                         f"{'s' if count > 1 else ''} reading {reading}, as one matrix product")
+                         f"{'s' if count > 1 else ''} reading {reading}, as {how}")
         if layer.source is None:
             lines += self.layer_input_lines(layer)
         W = weights.names["W"]
         if layer.array:
             bias = (f" + {atom[weights.biases[0]]}" if weights.shared_bias
                     else f" + {weights.names['b']}[:, None]")
-            lines.append(f"    {names['net']} = {W} @ {names['X']}{bias}")
+            lines.append(f"    {names['net']} = {W} {product(len(layer.xs))} {names['X']}{bias}")
         else:
             lines.append(f"    {names['net']} = affine({W}, {names['X']}, {weights.names['b']})")
         if layer.act is not None:
@@ -267,6 +268,13 @@ class _ForwardWriter:
             lines[-1] += ")"
             return lines
         return tuple_text(items, f"{X} = ", indent="    ")
+
+
+def product(inner: int) -> str:
+    """The operator of a matrix product whose inner size is `inner`: `@`, or `*` where it is 1
+    (a column times a row, each entry one product: broadcasting makes it without the
+    machinery of a matrix product, and makes the unfused code's very numbers)."""
+    return "@" if inner > 1 else "*"
 
 
 def _matrix(name: str, rows: list[list[str]], array: bool) -> list[str]:
