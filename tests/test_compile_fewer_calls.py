@@ -63,29 +63,47 @@ def test_the_python_backend_keeps_the_power():
     assert "power(x, 2.0)" in compile_graph(x ** 2 + x, [x]).source
 
 
-def test_a_mean_over_fixed_data_has_its_slope_made_once():
+def test_a_mean_over_fixed_data_has_one_number_for_its_slope():
     w, b = Value(0.3, "w"), Value(-0.2, "b")
     loss = logistic(w, b)
     compiled = compile_graph(loss, [w, b], backend="numpy")
     source = compiled.source
     assert "np_ones" not in source and "np_size" not in source
-    assert "# ones_over_n: d mean/d x, 1/50 in each of the 50 entries" in source
-    assert "/ 50\n" in source
+    assert "    out = np_total(t12) / 50\n" in source
+    assert "    dout_dt12 = dout_dout * 0.02\n" in source  # 1/N: one number for every entry
+    assert "    dout_dt5 = dout_dt6 * 0.5 - dout_dt7\n" in source  # numbers, till an array
     assert_bits(compiled.function(0.3, -0.2), engine(loss, [w, b]))
 
 
-def test_the_slope_made_once_is_never_handed_out():
-    # The gradient of an array input is a new array at each call: changing the one returned
-    # changes nothing the next call reads.
+def test_one_number_for_equal_entries_becomes_an_array_where_one_is_due():
+    # Into a scalar (the bias: the engine sums the entries), into an array input (its
+    # gradient is an array of its shape), into a layer's row: the engine's numbers.
+    w, b = Value(0.3, "w"), Value(-0.2, "b")
+    loss = (w * Value(DATA, "x") + b).mean()
+    compiled = compile_graph(loss, [w, b], backend="numpy")
+    assert "batch_sum(zeros_like(t2) + dout_dt2)" in compiled.source
+    assert_bits(compiled.function(0.3, -0.2), engine(loss, [w, b]))
     x = Value(RNG.normal(size=50), "x")
-    loss = (x * Value(DATA, "c")).mean() + x.sum()
+    loss = (x + 1.0).mean() + (x * Value(DATA, "c")).sum()
     compiled = compile_graph(loss, [x], backend="numpy")
-    assert "ones_over_n" in compiled.source and "    # all_ones: d sum/d x" in compiled.source
-    first = compiled.function(x.data)
+    got = compiled.function(x.data)
     want = engine(loss, [x])
-    assert_bits(first, want)
-    first[1][0][:] = 99.0
+    assert_bits(got, want)
+    assert type(got[1][0]) is np.ndarray and got[1][0].shape == (50,)
+    got[1][0][:] = 99.0  # a new array at each call: changing it changes nothing
     assert_bits(compiled.function(x.data), want)
+    from nn import MLP
+
+    model = MLP(1, [4, 3], activation="tanh", out_activation="linear", seed=2)
+    out = model(DATA[:, None])
+    loss = out[0].mean() + out[1].sum() + (out[2] * out[2]).mean()
+    params = model.parameters()
+    compiled = compile_graph(loss, params, backend="numpy")
+    assert "zeros_like(out_o[0]) + " in compiled.source
+    value, grads = compiled.function(*[q.data for q in params])
+    want = engine(loss, params)
+    assert value == pytest.approx(want[0], rel=1e-13)
+    np.testing.assert_allclose(grads, want[1], rtol=1e-12, atol=1e-15)
 
 
 def test_a_batch_of_any_size_still_has_its_slope_made_at_each_call():

@@ -66,12 +66,11 @@ class _ForwardWriter:
         # Where constant arrays fix every batch's shape (full-batch data), a batch is that.
         a = self.a
         self.fixed = a.shape if a.numpy and a.uniform and a.constant_arrays() else None
-        self.slopes: dict[int, str] = {}  # a sum's or mean's local derivative, made once
         self.spans: list[tuple[float, float]] | None = None
+        self.uniform_locals: set[int] = set()  # a sum's or mean's local: one number
 
     def constant_lines(self) -> list[str]:
-        """The leaves that are not inputs: a number as a statement, an array bound; and the
-        local derivative of each sum or mean over a batch of that fixed shape."""
+        """The leaves that are not inputs: a number as a statement, an array bound."""
         lines = []
         for i in self.a.constants:
             name = self.naming.var[i]
@@ -85,30 +84,6 @@ class _ForwardWriter:
                 lines.append(f"    # {name}: a constant array of shape {data.shape}, "
                              "bound when compiled")
         lines = ["    # constants: the leaves that are not inputs", *lines] if lines else []
-        return lines + self.slope_lines()
-
-    def slope_lines(self) -> list[str]:
-        """d sum/d x (ones) and d mean/d x (1/N in every entry) for a batch of the fixed
-        shape: arrays made once, where the op table's text makes them at every call."""
-        a, made, lines = self.a, {}, []
-        if self.fixed is None:
-            return lines
-        size = int(np.prod(self.fixed))
-        for i, node in enumerate(a.order):
-            op = node.op_entry
-            if (op is not ops.SUM and op is not ops.MEAN) or not a.needs[i]:
-                continue
-            if not a.array_kernel[i] or self.fusion.absorbed(i):
-                continue
-            if op not in made:
-                name = made[op] = self.naming.names.take(
-                    "all_ones" if op is ops.SUM else "ones_over_n")
-                self.namespace[name] = (np.ones(self.fixed) if op is ops.SUM
-                                        else np.ones(self.fixed) / size)
-                what = "1.0" if op is ops.SUM else f"1/{size}"
-                lines.append(f"    # {name}: d {op.name}/d x, {what} in each of the {size} "
-                             "entries, made when compiled")
-            self.slopes[i] = made[op]
         return lines
 
     def weight_lines(self) -> list[str]:
@@ -175,6 +150,8 @@ class _ForwardWriter:
             lines += self.domain_lines(i, checked.text.format(*args), args, array)
         if array:
             out, self.local_arrays[i] = kinds(node)
+            if i in self.uniform_locals:
+                self.local_arrays[i] = [False]
             if type(out) is not float and type(node.data) is float:
                 terms = [f"float({' + '.join(terms)})"]  # as the engine: a reduction
         if a.needs[i]:
@@ -190,13 +167,18 @@ class _ForwardWriter:
                 "once, when compiled"]
 
     def fixed_size(self, i: int, found: Template) -> Template:
-        """A sum or mean over a batch of the fixed shape: its size a number, its local
-        derivative the array made once (`slope_lines`)."""
-        size = str(int(np.prod(self.fixed)))
-        forward = found.forward.replace("np_size({0})", size)
-        if i in self.slopes:
-            return replace(found, forward=forward, local=(self.slopes[i],), atomic=(True,))
-        return replace(found, forward=forward)
+        """A sum or mean over a batch of the fixed shape: its size a number, and its local
+        derivative one number too (1.0, or 1/N), where the op table makes an array of it at
+        every call. The gradient it gives is then one number standing for an array of equal
+        entries, and stays one through every step by a number (x + c, c * x): each such step
+        is the engine's own, entry by entry; `ChainSteps` makes it an array where one is due."""
+        size = int(np.prod(self.fixed))
+        forward = found.forward.replace("np_size({0})", str(size))
+        if not self.a.needs[i]:
+            return replace(found, forward=forward)
+        slope = "1.0" if self.a.order[i].op_entry is ops.SUM else literal(1.0 / size)
+        self.uniform_locals.add(i)
+        return replace(found, forward=forward, local=(slope,), atomic=(True,))
 
     def may_leave(self, i: int, checked) -> bool:
         a, ins = self.a, self.a.ins[i]
