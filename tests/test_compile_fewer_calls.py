@@ -198,6 +198,7 @@ def test_a_small_model_has_its_function_of_p_too():
     assert "out_o = W_o @ out_h + b_o[:, None]" in lines
     assert "dout_dout_o = dout_dout_o1[None]" in lines
     assert "dout_dout_h = W_o.T * dout_dout_o" in lines
+    assert "dout_dp[24] += batch_sum(dout_dout_o)" in lines  # one neuron, one bias: one sum
     p = np.array([q.data for q in params])
     value, dp = compiled.function_p(p)
     assert compiled.vector_function(p)[0] == value

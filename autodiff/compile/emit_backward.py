@@ -187,9 +187,11 @@ class _BackwardWriter:
         names, weights = layer.names, layer.weights
         X, dnet = names["X"], names["dnet"]
         lines = [self.scatter(weights.names["W_at"], f"{dnet} @ {X}.T")]
-        if weights.shared_bias:
+        if weights.shared_bias or len(layer.nets) == 1:
+            # one bias: the sum of every entry of dnet (one row, or one bias for all rows)
             k = self.fusion.p_at[weights.biases[0]]
-            lines.append(f"    {self.grads.dp}[{k}] += float(np.sum({dnet}))")
+            total = f"float(np.sum({dnet}))" if weights.shared_bias else f"batch_sum({dnet})"
+            lines.append(f"    {self.grads.dp}[{k}] += {total}")
         else:
             lines.append(self.scatter(weights.names["b_at"], f"np.add.reduce({dnet}, axis=1)"))
         if layer.source is None and any(self.a.needs[x] for x in layer.xs):
