@@ -54,7 +54,7 @@ class CompiledGraph:
     exactly as the engine's, naming the op and the node.
     `input_names` and `wrt_names` are the function's parameters and the gradients it returns.
     `vector_function(p) -> (value, dp)`, where the numpy backend gathers every input into one
-    vector (many numbers, all of them parameters with a gradient), is the function of that
+    vector (all of them numbers, parameters with a gradient), is the function of that
     NumPy vector, in `input_names` order, and returns the gradient as one vector too: a
     training loop on one array (`p -= lr * dp`), with no list in between. Its answer is
     checked as a call's is (one test of the vector): never a silent inf or nan. It is None for

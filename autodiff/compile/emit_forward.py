@@ -83,8 +83,7 @@ class _ForwardWriter:
                 self.namespace[name] = data
                 lines.append(f"    # {name}: a constant array of shape {data.shape}, "
                              "bound when compiled")
-        lines = ["    # constants: the leaves that are not inputs", *lines] if lines else []
-        return lines
+        return ["    # constants: the leaves that are not inputs", *lines] if lines else []
 
     def weight_lines(self) -> list[str]:
         """Each layer's weights as one matrix (a row per neuron) and its biases as a vector."""
@@ -185,11 +184,9 @@ class _ForwardWriter:
         free = [k for k in checked.reads if a.varies[ins[k]]]
         if not free:
             return False
-        # Where constant arrays fix every batch's shape (full-batch data), a batch is that.
-        fixed = a.shape if a.uniform and a.constant_arrays() else None
         if self.spans is None:  # where every node's values lie: once, where a check may be
             self.spans = spans(a.order, a.ins, a.varies)
-        return may_leave(a.order[i], checked, free, [a.batch[c] for c in ins], fixed,
+        return may_leave(a.order[i], checked, free, [a.batch[c] for c in ins], self.fixed,
                          [self.spans[c] for c in ins])
 
     def domain_lines(self, i: int, condition: str, args: list[str], array: bool) -> list[str]:
