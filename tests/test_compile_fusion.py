@@ -130,7 +130,7 @@ def test_the_fused_source_reads_like_vectorised_backprop():
         # their gradients, gathered in one vector and returned as it is.
         "W_h2 = p[W_h2_at]",
         "dloss_dp[W_h2_at] += dloss_dnet_h2 @ out_h1.T",
-        "dloss_dp[b_h2_at] += np.sum(dloss_dnet_h2, axis=1)",
+        "dloss_dp[b_h2_at] += np.add.reduce(dloss_dnet_h2, axis=1)",
         # The L2 term over every parameter, in order: a dot product of all of p with itself.
         "l2 = float(p @ p) + 0.0",
         "dloss_dp += dloss_dl2 * p",

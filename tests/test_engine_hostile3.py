@@ -49,6 +49,17 @@ def test_a_gradient_overflow_names_the_edge_where_it_happened():
         s.backward()
 
 
+def test_a_gradient_overflow_in_batch_mode_names_the_edge_too():
+    # The gradient reaching the division is an array: the message reads its numbers (an
+    # array's .data is its buffer, which made this a TypeError).
+    x0, x1 = Value(np.array([0.0]), "x0"), Value(6.6e-192, "x1")
+    root = ((x1 + 1.0) / x1 - (x1 + x0)).mean()
+    with pytest.raises(OverflowError, match=r"reaching node 'x1' is not finite \(-inf\): the "
+                                            r"share from an unlabeled / node"):
+        root.backward()
+    assert x1.grad == 0.0
+
+
 def test_forward_mode_refuses_an_infinite_tangent():
     with pytest.raises(OverflowError, match=r"the tangent of an unlabeled \* node is not finite "
                                             r"\(inf\): 1e\+200 × 1e\+200"):

@@ -54,11 +54,12 @@ class CompiledGraph:
     exactly as the engine's, naming the op and the node.
     `input_names` and `wrt_names` are the function's parameters and the gradients it returns.
     `vector_function(p) -> (value, dp)`, where the numpy backend gathers every input into one
-    vector (many numbers, all of them parameters with a gradient), is the function of that
+    vector (all of them numbers, parameters with a gradient), is the function of that
     NumPy vector, in `input_names` order, and returns the gradient as one vector too: a
     training loop on one array (`p -= lr * dp`), with no list in between. Its answer is
     checked as a call's is (one test of the vector): never a silent inf or nan. It is None for
-    other graphs.
+    other graphs. `function_p` is the generated function of p itself (`value_and_grad_p`, no
+    checks: the fastest way to call it, as `function` is for a call), None where there is none.
     """
 
     def __init__(self, *, source: str, function, vector_function, backend: str,
@@ -68,7 +69,7 @@ class CompiledGraph:
                  fixed_shape: tuple | None, node_count: int) -> None:
         self.source = source
         self.function = function
-        self._vector = vector_function
+        self._vector = self.function_p = vector_function
         self.vector_function = None if vector_function is None else self._vector_checked
         self.backend = backend
         self.input_names = input_names

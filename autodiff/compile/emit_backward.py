@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .analysis import Analysis
-from .emit_forward import Forward
+from .emit_forward import Forward, product
 from .fusion import Fusion
 from .layers import Layer, Weights
 from .naming import Gradients, Naming
@@ -85,9 +85,13 @@ class _BackwardWriter:
             return []
         self.steps.grad_array[i] = any(step[2] for step in steps)
         shown = steps if len(steps) <= 4 else steps[:2]
+        terms = [step[0] for step in steps]
+        if self.a.numpy and len(terms) > 1 and terms[0][:1] == "-" and terms[0][1:].isidentifier():
+            # -a + b is b - a to the last bit (a sum of two commutes): one array op, not two
+            terms[:2] = terms[1], terms[0]
         return (comment(f"{self.grads.prefix}{self.naming.atom[i]}",
                         [step[1] for step in shown], len(steps))
-                + assignment(self.grads.grad[i], [step[0] for step in steps]))
+                + assignment(self.grads.grad[i], terms))
 
     def input_lines(self) -> list[str]:
         """The inputs' gradients; with dp, only what the layers and dot products left."""
@@ -156,7 +160,8 @@ class _BackwardWriter:
         names, consumer, parts = layer.names, layer.consumer, []
         if consumer is not None:
             dnext = consumer.names["dnet"]
-            parts.append(f"{consumer.weights.names['W']}.T @ {dnext}" if layer.array
+            parts.append(f"{consumer.weights.names['W']}.T {product(len(consumer.nets))} {dnext}"
+                         if layer.array
                          else f"input_grads({dnext}, {consumer.weights.names['W']})")
         loose = self.fusion.loose
         if any(row in loose for row in layer.rows):
@@ -171,7 +176,10 @@ class _BackwardWriter:
                     entries.append(g if self.steps.grad_array[row] else
                                    f"zeros_like({names['rows']}[{r}]) + {g}")
             rows = tuple_text(entries)
-            parts.append(f"np.array({rows[0].strip()})" if layer.array else rows[0].strip())
+            if layer.array and len(entries) == 1 and entries[0].isidentifier():
+                parts.append(f"{entries[0]}[None]")  # one row: a view of it, not a copy
+            else:
+                parts.append(f"np.array({rows[0].strip()})" if layer.array else rows[0].strip())
         return parts
 
     def gathered_weight_lines(self, layer: Layer) -> list[str]:
@@ -179,13 +187,16 @@ class _BackwardWriter:
         names, weights = layer.names, layer.weights
         X, dnet = names["X"], names["dnet"]
         lines = [self.scatter(weights.names["W_at"], f"{dnet} @ {X}.T")]
-        if weights.shared_bias:
+        if weights.shared_bias or len(layer.nets) == 1:
+            # one bias: the sum of every entry of dnet (one row, or one bias for all rows)
             k = self.fusion.p_at[weights.biases[0]]
-            lines.append(f"    {self.grads.dp}[{k}] += float(np.sum({dnet}))")
+            total = f"float(np.sum({dnet}))" if weights.shared_bias else f"batch_sum({dnet})"
+            lines.append(f"    {self.grads.dp}[{k}] += {total}")
         else:
-            lines.append(self.scatter(weights.names["b_at"], f"np.sum({dnet}, axis=1)"))
+            lines.append(self.scatter(weights.names["b_at"], f"np.add.reduce({dnet}, axis=1)"))
         if layer.source is None and any(self.a.needs[x] for x in layer.xs):
-            lines.append(f"    {names['dX']} = {weights.names['W']}.T @ {dnet}")
+            lines.append(f"    {names['dX']} = {weights.names['W']}.T {product(len(layer.nets))} "
+                         f"{dnet}")
         return lines
 
     def batch_weight_lines(self, layer: Layer) -> list[str]:
@@ -195,13 +206,15 @@ class _BackwardWriter:
         if any(needs[w] for row in weights.rows for w in row):
             lines.append(f"    {names['dW']} = ({names['dnet']} @ {names['X']}.T).tolist()")
         if any(needs[b] for b in weights.biases):
-            # np.sum, not the array's method: that one imports NumPy's helpers lazily,
-            # from this function's (bare) builtins.
+            # np.add.reduce, what np.sum calls (without its Python layers), not the
+            # array's method: that one imports NumPy's helpers lazily, from this function's
+            # (bare) builtins.
             lines.append(f"    {names['db']} = float(np.sum({names['dnet']}))"
                          if weights.shared_bias else
-                         f"    {names['db']} = np.sum({names['dnet']}, axis=1).tolist()")
+                         f"    {names['db']} = np.add.reduce({names['dnet']}, axis=1).tolist()")
         if layer.source is None and any(needs[x] for x in layer.xs) and layer.xs:
-            lines.append(f"    {names['dX']} = {weights.names['W']}.T @ {names['dnet']}")
+            lines.append(f"    {names['dX']} = {weights.names['W']}.T "
+                         f"{product(len(layer.nets))} {names['dnet']}")
         return lines
 
     def activation_lines(self, layer: Layer) -> list[str]:

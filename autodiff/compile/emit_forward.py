@@ -7,19 +7,20 @@ pass needs of them (`Forward`); constant arrays and the domain checks' refusal a
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from ..engine import ops
 from .analysis import Analysis
-from .domains import domain, may_leave, refusal
+from .domains import domain, may_leave, refusal, spans
 from .fusion import Fusion
 from .layers import Layer
 from .naming import Naming
 from .optext import Template, kinds, template
 from .text import WIDTH, assignment, literal, name_list, tuple_text
 
-__all__ = ["Forward", "write_forward", "P_LINE", "p_comment"]
+__all__ = ["Forward", "write_forward", "P_LINE", "p_comment", "product"]
 
 P_LINE = "\0p"  # where the body unpacks the vector p: the signature (`function`) writes it
 
@@ -62,6 +63,11 @@ class _ForwardWriter:
         self.local_from: dict[int, tuple[Template, list[str]]] = {}
         self.local_arrays: dict[int, list[bool]] = {}
         self.checks: list[tuple] = []  # the domain checks' ops, for out_of_domain
+        # Where constant arrays fix every batch's shape (full-batch data), a batch is that.
+        a = self.a
+        self.fixed = a.shape if a.numpy and a.uniform and a.constant_arrays() else None
+        self.spans: list[tuple[float, float]] | None = None
+        self.uniform_locals: set[int] = set()  # a sum's or mean's local: one number
 
     def constant_lines(self) -> list[str]:
         """The leaves that are not inputs: a number as a statement, an array bound."""
@@ -128,6 +134,10 @@ class _ForwardWriter:
         args = [atom[c] for c in a.ins[i]]
         array = a.numpy and a.array_kernel[i]
         found = template(node.op_entry, len(args), node.exponent, array)
+        if array and a.batch[i] and not a.varies[i]:
+            return self.folded_lines(i, found, args)
+        if array and self.fixed is not None and node.op_entry in (ops.SUM, ops.MEAN):
+            found = self.fixed_size(i, found)
         if i in self.fusion.vdots:  # a wide sum over inputs: one dot product of entries of p
             w_at, x_at = naming.vdot_names[i]
             terms = [f"float({naming.p}{w_at} @ {naming.p}{x_at})", args[-1]]
@@ -139,20 +149,45 @@ class _ForwardWriter:
             lines += self.domain_lines(i, checked.text.format(*args), args, array)
         if array:
             out, self.local_arrays[i] = kinds(node)
+            if i in self.uniform_locals:
+                self.local_arrays[i] = [False]
             if type(out) is not float and type(node.data) is float:
                 terms = [f"float({' + '.join(terms)})"]  # as the engine: a reduction
         if a.needs[i]:
             self.local_from[i] = (found, args)
         return lines + assignment(naming.var[i], terms)
 
+    def folded_lines(self, i: int, found: Template, args: list[str]) -> list[str]:
+        """An array made from constants only: the value the engine computed when it recorded
+        the graph, bound when compiled, not computed again at every call."""
+        name = self.naming.var[i]
+        self.namespace[name] = self.a.order[i].data
+        return [f"    # {name} = {' + '.join(found.terms(args))}: constants only, computed "
+                "once, when compiled"]
+
+    def fixed_size(self, i: int, found: Template) -> Template:
+        """A sum or mean over a batch of the fixed shape: its size a number, and its local
+        derivative one number too (1.0, or 1/N), where the op table makes an array of it at
+        every call. The gradient it gives is then one number standing for an array of equal
+        entries, and stays one through every step by a number (x + c, c * x): each such step
+        is the engine's own, entry by entry; `ChainSteps` makes it an array where one is due."""
+        size = int(np.prod(self.fixed))
+        forward = found.forward.replace("np_size({0})", str(size))
+        if not self.a.needs[i]:
+            return replace(found, forward=forward)
+        slope = "1.0" if self.a.order[i].op_entry is ops.SUM else literal(1.0 / size)
+        self.uniform_locals.add(i)
+        return replace(found, forward=forward, local=(slope,), atomic=(True,))
+
     def may_leave(self, i: int, checked) -> bool:
         a, ins = self.a, self.a.ins[i]
         free = [k for k in checked.reads if a.varies[ins[k]]]
         if not free:
             return False
-        # Where constant arrays fix every batch's shape (full-batch data), a batch is that.
-        fixed = a.shape if a.uniform and a.constant_arrays() else None
-        return may_leave(a.order[i], checked, free, [a.batch[c] for c in ins], fixed)
+        if self.spans is None:  # where every node's values lie: once, where a check may be
+            self.spans = spans(a.order, a.ins, a.varies)
+        return may_leave(a.order[i], checked, free, [a.batch[c] for c in ins], self.fixed,
+                         [self.spans[c] for c in ins])
 
     def domain_lines(self, i: int, condition: str, args: list[str], array: bool) -> list[str]:
         """`if not <domain>: out_of_domain(k, inputs...)`, the engine's refusal."""
@@ -175,15 +210,16 @@ class _ForwardWriter:
             count, width = len(layer.nets), len(layer.xs)
             reading = (f"the {width} rows of {names['X']}" if layer.source is not None
                        else f"{name_list([atom[x] for x in layer.xs], 4)}")
+            how = "one matrix product" if width > 1 else "one product (an outer product)"
             lines.append(f"    # layer {weights.names['stem']}: {count} neuron"
-                         f"{'s' if count > 1 else ''} reading {reading}, as one matrix product")
+                         f"{'s' if count > 1 else ''} reading {reading}, as {how}")
         if layer.source is None:
             lines += self.layer_input_lines(layer)
         W = weights.names["W"]
         if layer.array:
             bias = (f" + {atom[weights.biases[0]]}" if weights.shared_bias
                     else f" + {weights.names['b']}[:, None]")
-            lines.append(f"    {names['net']} = {W} @ {names['X']}{bias}")
+            lines.append(f"    {names['net']} = {W} {product(len(layer.xs))} {names['X']}{bias}")
         else:
             lines.append(f"    {names['net']} = affine({W}, {names['X']}, {weights.names['b']})")
         if layer.act is not None:
@@ -211,6 +247,13 @@ class _ForwardWriter:
             lines[-1] += ")"
             return lines
         return tuple_text(items, f"{X} = ", indent="    ")
+
+
+def product(inner: int) -> str:
+    """The operator of a matrix product whose inner size is `inner`: `@`, or `*` where it is 1
+    (a column times a row, each entry one product: broadcasting makes it without the
+    machinery of a matrix product, and makes the unfused code's very numbers)."""
+    return "@" if inner > 1 else "*"
 
 
 def _matrix(name: str, rows: list[list[str]], array: bool) -> list[str]:

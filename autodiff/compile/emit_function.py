@@ -62,22 +62,35 @@ def function_lines(a: Analysis, fusion: Fusion, naming: Naming, dp: str, doc: st
     """`def value_and_grad(x1, x2, ...):`, the docstring, the body. Where many numbers go
     into the vector p and nothing else reads them by name: `def value_and_grad(*inputs)`,
     `p = np.array(inputs[:K])`, their names in the docstring (a list of hundreds of
-    parameters reads no better, and Python's compiler reads it twice)."""
+    parameters reads no better, and Python's compiler reads it twice). Where every input is
+    a number in p and every gradient one entry of dp, the work is a function of the vector p
+    (`value_and_grad_p`: a training loop can keep its parameters as one array), and
+    value_and_grad only packs and unpacks."""
     p_at, p = fusion.p_at, naming.p
     input_names = [naming.var[i] for i in a.input_pos]
     count = len(p_at)
     start = body.index(P_LINE) if count else len(body)
     rest = body[:start] + body[start + 1:]
-    if (count < 32 or sorted(p_at.values()) != [a.input_at[i] for i in p_at]
-            or set(input_names[:count]) & set(IDENT.findall("\n".join(
-                line for line in rest if not line.startswith("    #"))))):
+    in_order = sorted(p_at.values()) == [a.input_at[i] for i in p_at]
+    read_by_name = bool(set(input_names[:count]) & set(IDENT.findall("\n".join(
+        line for line in rest if not line.startswith("    #")))))
+    vector = (in_order and not read_by_name and count == len(input_names)
+              and _returns_dp(a, fusion))
+    if count < 32 or not in_order or read_by_name:
         p_line = []
         if count:  # p = np.array((x1, x2, ...)), the inputs by name
             scalars = sorted(p_at, key=p_at.get)
             p_line = tuple_text([naming.atom[i] for i in scalars], f"{p} = np.array(", "    ")
             p_line[-1] += ")"
-        return [*wrap_list(f"def {FUNCTION_NAME}(", input_names, "):", indent=""),
-                f'    """{doc}"""', *body[:start], *p_line, *body[start + 1:]]
+        head = [*wrap_list(f"def {FUNCTION_NAME}(", input_names, "):", indent=""),
+                f'    """{doc}"""']
+        if not vector:
+            return [*head, *body[:start], *p_line, *body[start + 1:]]
+        # A few parameters: by name first, as a textbook lists them; then the function of p.
+        root = naming.atom[a.root_at]
+        return [*head, *p_line, f"    {root}, {dp} = {VECTOR_NAME}({p})",
+                f"    return {root}, {dp}.tolist()", "", "",
+                *_vector_lines(a, naming, dp, count, body, start)]
     inputs = naming.names.take("inputs")
     unpacked = [f"    {p} = np.array({inputs}[:{count}])"]
     others = input_names[count:]
@@ -86,20 +99,24 @@ def function_lines(a: Analysis, fusion: Fusion, naming: Naming, dp: str, doc: st
                         f"{inputs}[{count}:]")
     listing = fill(f"The {len(input_names)} inputs, in order: {', '.join(input_names)}.", "    ")
     head = [f"def {FUNCTION_NAME}(*{inputs}):", f'    """{doc}', "", *listing, '    """']
-    if others or not _returns_dp(a, fusion):
+    if not vector:
         return [*head, *body[:start], *unpacked, *body[start + 1:]]
     root = naming.atom[a.root_at]
-    # Every input a number in p, every gradient one entry of dp: the work is a function of
-    # the vector p (a training loop can keep its parameters as one array), and
-    # value_and_grad only packs and unpacks.
+    return [*_vector_lines(a, naming, dp, count, body, start), "", "", *head,
+            f"    {root}, {dp} = {VECTOR_NAME}(np.array({inputs}))",
+            f"    return {root}, {dp}.tolist()"]
+
+
+def _vector_lines(a: Analysis, naming: Naming, dp: str, count: int, body: list[str],
+                  start: int) -> list[str]:
+    """`def value_and_grad_p(p)`: the body, a function of the vector p, returning dp."""
+    p, root = naming.p, naming.atom[a.root_at]
     about = fill(f'"""{root} and its gradient d{root}/d{p}: {p} is the {count} '
                  f"inputs of {FUNCTION_NAME} as one vector, in the order it lists them, and "
                  f'd{root}/d{p} one vector too."""', "    ")
     before = body[:start - 1] if start and body[start - 1] == p_comment(count) else body[:start]
     return [f"def {VECTOR_NAME}({p}):", *about, *before, *body[start + 1:-1],
-            f"    return {root}, {dp}", "", "", *head,
-            f"    {root}, {dp} = {VECTOR_NAME}(np.array({inputs}))",
-            f"    return {root}, {dp}.tolist()"]
+            f"    return {root}, {dp}"]
 
 
 def _returns_dp(a: Analysis, fusion: Fusion) -> bool:

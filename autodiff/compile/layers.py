@@ -16,6 +16,8 @@ neurons, named after it (`net_h2`, `W_h2`), and so is its backward pass:
   (`input_grads`, `weight_grads`, `bias_grads`) that add the engine's products in the
   engine's order: the numbers are the engine's, to the last bit. That is checked here for
   every sum (`check_scalar_layers`); a layer that does not fit stays one statement per node.
+  The compiled code calls these sums written out for each small shape (`layer_kernels`):
+  the same products in the same order, without the loops.
 
 A scalar layer that runs once (the textbook 2-2-2 network) stays one statement per node, as
 the textbook writes it.

@@ -22,7 +22,8 @@ Step = tuple[str, str, bool, bool]
 
 class ChainSteps:
     """The terms of each gradient; `grad_array` says which gradients written so far are
-    arrays (numpy backend), which decides how the steps through them are summed."""
+    arrays (numpy backend), which decides how the steps through them are summed. A batch
+    node's gradient that is not an array is one number standing for equal entries."""
 
     def __init__(self, a: Analysis, fusion: Fusion, naming: Naming, grads: Gradients,
                  forward: Forward) -> None:
@@ -48,6 +49,10 @@ class ChainSteps:
             if not a.uniform:
                 return f"reduce_to({term}, {self.naming.atom[i]})", True  # back to i's shape
             return term, True
+        if a.numpy and a.batch[p] and not a.batch[i]:
+            # p's gradient is one number standing for equal entries (from a mean over fixed
+            # data): the engine sums its entries, so they are made first
+            return f"batch_sum(zeros_like({self.naming.var[p]}) + {term})", False
         return term, False
 
     def node_step(self, p: int, s: int, i: int) -> Step:

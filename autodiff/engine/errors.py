@@ -78,7 +78,10 @@ def op_failed(op, inputs: tuple, n: float | None) -> Exception:
 
 def gradient_overflow(node, order: list, found: dict) -> Exception:
     """Where the gradient reaching `node` overflowed: one share (local × upstream), or the sum."""
-    shares = [(u, d, getattr(found[u], "data", found[u])) for u in order if u in found
+    # A gradient is a number, an array or (gradients of gradients) a Value: the Value's
+    # number. Not getattr(g, "data"): an array's .data is its buffer, a memoryview.
+    shares = [(u, d, found[u].data if hasattr(found[u], "local_grads") else found[u])
+              for u in order if u in found
               for child, d in zip(u.inputs, u.local_grads) if child is node]
     bad = [share for share in shares if not np.all(np.isfinite(share[1] * share[2]))]
     if bad:

@@ -186,16 +186,17 @@ def ours(params: dict, steps: int = STEPS) -> dict:
 
 
 def ours_compiled(params: dict, steps: int = STEPS) -> dict:
-    """The loss recorded once and compiled for NumPy: the layers as matrix products."""
+    """The loss recorded once and compiled for NumPy: the layers as matrix products, the
+    parameters one vector p, each step one call of the function of p and `p -= LR * dp`."""
     model = _model(params)
     weights = model.parameters()
     step = compile_graph(_loss(model), weights, backend="numpy")
-    p, history = [q.data for q in weights], []
+    p, history = np.array([q.data for q in weights]), []
     for _ in range(steps):
-        loss, grads = step.function(*p)
-        p = [pi - LR * g for pi, g in zip(p, grads)]
+        loss, dp = step.function_p(p)
+        p -= LR * dp
         history.append(loss)
-    for q, v in zip(weights, p):
+    for q, v in zip(weights, p.tolist()):
         q.data = v
     return _result(model, history)
 

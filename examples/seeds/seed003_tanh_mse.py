@@ -120,16 +120,17 @@ def ours(weights: list[np.ndarray], epochs: int = EPOCHS, lr: float = LR) -> dic
 
 
 def ours_compiled(weights: list[np.ndarray], epochs: int = EPOCHS, lr: float = LR) -> dict:
-    """The loss recorded once and compiled for NumPy (each layer one matrix product)."""
+    """The loss recorded once and compiled for NumPy (each layer one matrix product); the
+    parameters one vector p, each step one call of the function of p and `p -= lr * dp`."""
     model = MLP.from_arrays([weights[:2], weights[2:]], layout="nin_nout", activation="tanh")
     params = model.parameters()
     step = compile_graph(losses.half_sse(model(X), Y[:, 0]), params, backend="numpy")
-    p, trained = [q.data for q in params], []
+    p, trained = np.array([q.data for q in params]), []
     for _ in range(epochs):
-        loss, grads = step.function(*p)
-        p = [pi - lr * g for pi, g in zip(p, grads)]
+        loss, dp = step.function_p(p)
+        p -= lr * dp
         trained.append(loss)
-    for q, v in zip(params, p):
+    for q, v in zip(params, p.tolist()):
         q.data = v
     return _result(model, trained, [2.0 * t for t in trained])  # mse = 2 · half_sse here
 
