@@ -47,79 +47,96 @@ def groups(model, order: list[Value]) -> dict:
     neurons sits in the layer's box, beside the neurons' boxes.
     """
     layers = _layers(model)
-    neuron_of: dict[Value, tuple[int, int]] = {}  # a weight (or its own bias) -> (layer, neuron)
-    shared: dict[Value, int] = {}  # a bias shared by a layer's neurons -> the layer
-    names: dict[tuple[int, int], str] = {}
-    activation: dict[int, str | None] = {}
-    for li, layer in enumerate(layers):
-        neurons = list(getattr(layer, "neurons", ()))
-        activation[li] = _ACTIVATION_OPS.get(getattr(layer, "activation", None))
-        biases = [getattr(n, "b", None) for n in neurons]
-        for nj, neuron in enumerate(neurons):
-            name = getattr(neuron, "name", None)
-            names[(li, nj)] = name if isinstance(name, str) else f"neuron {nj + 1}"
-            for w in getattr(neuron, "w", ()):
-                neuron_of[w] = (li, nj)
-            b = biases[nj]
-            if isinstance(b, Value):
-                if sum(other is b for other in biases) > 1:
-                    shared[b] = li
-                else:
-                    neuron_of[b] = (li, nj)
-
+    roles = _Roles(layers)
+    in_neuron, sample_of, samples = _trace_neurons(order, roles)
     members: dict[tuple[int, int], list[Value]] = {}
-    placed: set[Value] = set()
+    for param, key in roles.neuron_of.items():
+        members.setdefault(key, []).append(param)
+    placed = set(roles.neuron_of)
+    for node in order:
+        key = in_neuron.get(node)
+        if key is not None and node not in placed:
+            members.setdefault(key, []).append(node)
+            placed.add(node)
+    result = _layer_boxes(layers, roles, members)
+    if samples > 1:  # one call per sample: each sample's own nodes in a box of its own
+        for sample in range(samples):
+            nodes = [n for n in order if sample_of.get(n) == sample and n not in placed
+                     and (n.inputs or n.label)]
+            if nodes:
+                result[f"sample {sample}"] = nodes
+    return result
+
+
+class _Roles:
+    """What each parameter is in the model: whose weight or own bias (layer, neuron), which
+    layer's shared bias; each neuron's name and each layer's activation op."""
+
+    def __init__(self, layers: list) -> None:
+        self.neuron_of: dict[Value, tuple[int, int]] = {}
+        self.shared: dict[Value, int] = {}
+        self.names: dict[tuple[int, int], str] = {}
+        self.activation: dict[int, str | None] = {}
+        for li, layer in enumerate(layers):
+            neurons = list(getattr(layer, "neurons", ()))
+            self.activation[li] = _ACTIVATION_OPS.get(getattr(layer, "activation", None))
+            biases = [getattr(n, "b", None) for n in neurons]
+            for nj, neuron in enumerate(neurons):
+                name = getattr(neuron, "name", None)
+                self.names[(li, nj)] = name if isinstance(name, str) else f"neuron {nj + 1}"
+                for w in getattr(neuron, "w", ()):
+                    self.neuron_of[w] = (li, nj)
+                b = biases[nj]
+                if isinstance(b, Value):
+                    if sum(other is b for other in biases) > 1:
+                        self.shared[b] = li
+                    else:
+                        self.neuron_of[b] = (li, nj)
+
+
+def _trace_neurons(order: list[Value], roles: _Roles) -> tuple[dict, dict, int]:
+    """Which neuron each net and activation node belongs to, which sample each node belongs
+    to (-1: it mixes samples), and how many samples the first layer was called on."""
     in_neuron: dict[Value, tuple[int, int]] = {}
     sample_of: dict[Value, int] = {}
     calls: dict[tuple[int, ...], int] = {}  # the first layer's inputs -> the sample's number
     for node in order:
         if node.op == "linear":
-            key = next((neuron_of[x] for x in node.inputs if x in neuron_of), None)
+            key = next((roles.neuron_of[x] for x in node.inputs if x in roles.neuron_of), None)
             if key is not None:
                 in_neuron[node] = key
                 if key[0] == 0:
                     k = (len(node.inputs) - 1) // 2
-                    xs = tuple(id(x) for x in node.inputs[k:2 * k])
-                    sample = calls.setdefault(xs, len(calls))
+                    sample = calls.setdefault(tuple(id(x) for x in node.inputs[k:2 * k]),
+                                              len(calls))
                     for x in node.inputs[k:2 * k]:
                         if not x.inputs:
                             sample_of.setdefault(x, sample)
         elif len(node.inputs) == 1 and node.inputs[0] in in_neuron:
             key = in_neuron[node.inputs[0]]
-            if node.op == activation.get(key[0]) and node.inputs[0].op == "linear":
+            if node.op == roles.activation.get(key[0]) and node.inputs[0].op == "linear":
                 in_neuron[node] = key
         # A node belongs to one sample when all its inputs that belong to one agree; -1
         # marks a node that mixes samples (a total loss), and so everything made from it.
         samples = {sample_of[x] for x in node.inputs if x in sample_of}
         if samples and node.inputs and node not in sample_of:
             sample_of[node] = samples.pop() if len(samples) == 1 else -1
-    for param, key in neuron_of.items():
-        members.setdefault(key, []).append(param)
-        placed.add(param)
-    for node in order:
-        key = in_neuron.get(node)
-        if key is not None and node not in placed:
-            members.setdefault(key, []).append(node)
-            placed.add(node)
+    return in_neuron, sample_of, len(calls)
 
+
+def _layer_boxes(layers: list, roles: _Roles, members: dict) -> dict:
+    """{layer title: {neuron name: its nodes, and the shared bias}} for the layers drawn."""
     result: dict = {}
     for li, layer in enumerate(layers):
-        title = _layer_title(li, len(layers))
         box: dict = {}
         for nj in range(len(getattr(layer, "neurons", ()))):
             if members.get((li, nj)):
-                box[names[(li, nj)]] = members[(li, nj)]
-        bias = [b for b, owner in shared.items() if owner == li]
+                box[roles.names[(li, nj)]] = members[(li, nj)]
+        bias = [b for b, owner in roles.shared.items() if owner == li]
         if bias:
             box[f"{bias[0].label or 'bias'} (shared)"] = bias
         if box:
-            result[title] = box
-    if len(calls) > 1:  # one call per sample: each sample's own nodes in a box of its own
-        for sample in range(len(calls)):
-            nodes = [n for n in order if sample_of.get(n) == sample and n not in placed
-                     and (n.inputs or n.label)]
-            if nodes:
-                result[f"sample {sample}"] = nodes
+            result[_layer_title(li, len(layers))] = box
     return result
 
 
@@ -156,40 +173,11 @@ def summary(root: Value, model, *, rankdir: str = "LR", digits: int = 4,
     nin = len(getattr(first, "w", ()))
     dot.node("inputs", f"inputs\n{nin}", shape="box", style="rounded", color="#888888")
     previous, previous_cluster = "inputs", None
-    for li, layer in enumerate(layers):
-        neurons = list(getattr(layer, "neurons", ()))
-        drawn = list(enumerate(neurons))
-        if len(neurons) > MAX_NEURONS:
-            drawn = drawn[: MAX_NEURONS - 4] + [(None, None)] + drawn[-4:]
+    for li in range(len(layers)):
         cluster = f"cluster_layer{li}"
-        bias = getattr(layer, "b", None)
-        heading = _layer_title(li, len(layers))
-        heading += f" · {len(neurons)} neuron{'s' if len(neurons) != 1 else ''}"
-        if isinstance(bias, Value):
-            heading += f" · shared bias grad {short_number(_norm([bias.grad]), digits)}"
-        with dot.subgraph(name=cluster) as box:
-            box.attr(label=f"<{escape(heading)}>", style="rounded,dashed", color="#bdbdbd",
-                     fontcolor="#555555", fontsize="11", labeljust="l")
-            for nj, neuron in drawn:
-                if neuron is None:
-                    box.node(f"n{li}_more", f"… {len(neurons) - MAX_NEURONS + 1} more",
-                             shape="plaintext", fontcolor="#888888")
-                    continue
-                name = getattr(neuron, "name", None)
-                name = name if isinstance(name, str) else f"neuron {nj + 1}"
-                norm = norms[id(neuron)]
-                rows = [f"<B>{escape(name)}</B>",
-                        f"{len(getattr(neuron, 'w', ()))} weights",
-                        f"‖∇w‖ {short_number(norm, digits)}"]
-                label = ('<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">'
-                         + "".join(f'<TR><TD><FONT POINT-SIZE="10">{r}</FONT></TD></TR>'
-                                   for r in rows) + "</TABLE>>")
-                box.node(f"n{li}_{nj}", label, shape="box", style="rounded,filled",
-                         fillcolor=gradient_fill(norm, scale), color="#444444")
-        real = [nj for nj, neuron in drawn if neuron is not None]
-        if not real:
+        anchor = _layer_cluster(dot, cluster, li, layers, norms, scale, digits)
+        if anchor is None:
             continue
-        anchor = f"n{li}_{real[len(real) // 2]}"  # edges join the middles of the layers
         attrs = {"lhead": cluster}
         if previous_cluster:
             attrs["ltail"] = previous_cluster
@@ -198,12 +186,51 @@ def summary(root: Value, model, *, rankdir: str = "LR", digits: int = 4,
     rows = [f"<B>{escape(root.label or 'output')}</B>",
             *(escape(t) for t in text_lines("data", root.data, digits)),
             *(escape(t) for t in text_lines("grad", root.grad, digits))]
-    label = ('<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">'
-             + "".join(f"<TR><TD>{r}</TD></TR>" for r in rows) + "</TABLE>>")
-    dot.node("root", label, shape="box", style="rounded,filled,bold", fillcolor="#fff3c4")
+    dot.node("root", _table(rows), shape="box", style="rounded,filled,bold",
+             fillcolor="#fff3c4")
     dot.edge(previous, "root", ltail=previous_cluster or "", label="  loss and the rest  ",
              fontcolor="#888888")
     return dot
+
+
+def _layer_cluster(dot: graphviz.Digraph, cluster: str, li: int, layers: list, norms: dict,
+                   scale: float, digits: int) -> str | None:
+    """One layer's box of neuron boxes (the middle ones left out past MAX_NEURONS); returns
+    the neuron that edges join (the middle one), None for a layer with no neurons."""
+    layer = layers[li]
+    neurons = list(getattr(layer, "neurons", ()))
+    drawn = list(enumerate(neurons))
+    if len(neurons) > MAX_NEURONS:
+        drawn = drawn[: MAX_NEURONS - 4] + [(None, None)] + drawn[-4:]
+    bias = getattr(layer, "b", None)
+    heading = _layer_title(li, len(layers))
+    heading += f" · {len(neurons)} neuron{'s' if len(neurons) != 1 else ''}"
+    if isinstance(bias, Value):
+        heading += f" · shared bias grad {short_number(_norm([bias.grad]), digits)}"
+    with dot.subgraph(name=cluster) as box:
+        box.attr(label=f"<{escape(heading)}>", style="rounded,dashed", color="#bdbdbd",
+                 fontcolor="#555555", fontsize="11", labeljust="l")
+        for nj, neuron in drawn:
+            if neuron is None:
+                box.node(f"n{li}_more", f"… {len(neurons) - MAX_NEURONS + 1} more",
+                         shape="plaintext", fontcolor="#888888")
+                continue
+            name = getattr(neuron, "name", None)
+            name = name if isinstance(name, str) else f"neuron {nj + 1}"
+            norm = norms[id(neuron)]
+            rows = [f"<B>{escape(name)}</B>", f"{len(getattr(neuron, 'w', ()))} weights",
+                    f"‖∇w‖ {short_number(norm, digits)}"]
+            box.node(f"n{li}_{nj}", _table([f'<FONT POINT-SIZE="10">{r}</FONT>' for r in rows]),
+                     shape="box", style="rounded,filled", fillcolor=gradient_fill(norm, scale),
+                     color="#444444")
+    real = [nj for nj, neuron in drawn if neuron is not None]
+    return f"n{li}_{real[len(real) // 2]}" if real else None
+
+
+def _table(rows: list[str]) -> str:
+    """An HTML-like Graphviz label: one row per line."""
+    return ('<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">'
+            + "".join(f"<TR><TD>{r}</TD></TR>" for r in rows) + "</TABLE>>")
 
 
 def _norm(grads: list) -> float:

@@ -156,7 +156,17 @@ def _build_parser() -> _Parser:
         description="See, check and step through backpropagation.",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for add in (_add_trace, _add_draw, _add_train, _add_compile, _add_check):
+        add(commands)
+    for command in commands.choices.values():  # every subcommand speaks both languages
+        command.add_argument("--lang", choices=LANGUAGES,
+                             help="the language of what it prints: en or zh (default: zh where "
+                             "LANG or LC_ALL starts with zh, else en)")
+    return parser
 
+
+def _add_trace(commands) -> None:
+    """`autodiff trace`: the hand-worked example, every number of one step."""
     trace = commands.add_parser(
         "trace", help="the hand-worked 2-2-2 example, every number of one training step",
         description="Forward pass, every gradient by the chain rule, one SGD step (lr 0.5, "
@@ -168,6 +178,9 @@ def _build_parser() -> _Parser:
                        help="outline the chain-rule paths of LABEL's gradient in graph.svg")
     trace.set_defaults(run=_run_trace)
 
+
+def _add_draw(commands) -> None:
+    """`autodiff draw EXPR`: a formula's gradients, its graph and its page."""
     draw = commands.add_parser(
         "draw", help="a formula's gradients, and its graph drawn to a file",
         description="Evaluate a formula (numbers, names, + - * / **, parentheses, exp log tanh "
@@ -182,6 +195,9 @@ def _build_parser() -> _Parser:
                       help="also write the step-through page (one self-contained .html)")
     draw.set_defaults(run=_run_draw)
 
+
+def _add_train(commands) -> None:
+    """`autodiff train {xor,moons}`: a demo task trained with a progress bar."""
     train = commands.add_parser(
         "train", help="train a small network on a demo task, with a progress bar",
         description="Train an MLP on xor or two moons; print the final loss and accuracy.",
@@ -193,6 +209,9 @@ def _build_parser() -> _Parser:
     train.add_argument("--plot", metavar="FILE", help="a PNG: loss curve and decision boundary")
     train.set_defaults(run=_run_train)
 
+
+def _add_compile(commands) -> None:
+    """`autodiff compile [EXPR]`: the generated code of a graph."""
     compile_ = commands.add_parser(
         "compile", help="print the generated Python of a graph's forward and backward pass",
         description="Without EXPR: the hand-worked 2-2-2 example, inputs w1..w8.",
@@ -200,6 +219,10 @@ def _build_parser() -> _Parser:
     compile_.add_argument("expr", metavar="EXPR", nargs="?")
     compile_.add_argument("--at", metavar="NAME=NUMBER,...", action="append")
     compile_.set_defaults(run=_run_compile)
+
+
+def _add_check(commands) -> None:
+    """`autodiff check FILE`: a learner's numbers for the hand-worked example."""
     check = commands.add_parser(
         "check", help="check your hand-worked numbers for the 2-2-2 example, slips named",
         description="Check a learner's numbers for the hand-worked 2-2-2 network: each right, "
@@ -212,12 +235,6 @@ def _build_parser() -> _Parser:
     check.add_argument("--lr", type=float, default=0.5, metavar="X",
                        help="the learning rate of the step (default 0.5, the textbook's)")
     check.set_defaults(run=_run_check)
-
-    for command in commands.choices.values():  # every subcommand speaks both languages
-        command.add_argument("--lang", choices=LANGUAGES,
-                             help="the language of what it prints: en or zh (default: zh where "
-                             "LANG or LC_ALL starts with zh, else en)")
-    return parser
 
 
 def _failing(kinds: tuple[type[BaseException], ...], prefix: str) -> Callable:
