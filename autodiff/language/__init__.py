@@ -28,8 +28,8 @@ from collections.abc import Iterator, Mapping
 from ..engine import errors
 from . import en, zh
 
-__all__ = ["LANGUAGES", "set_language", "get_language", "language", "say", "from_environment",
-           "placeholders"]
+__all__ = ["LANGUAGES", "set_language", "get_language", "language", "say", "texts",
+           "from_environment", "placeholders"]
 
 TABLES: dict[str, dict[str, str]] = {"en": en.TEXTS, "zh": zh.TEXTS}
 LANGUAGES = tuple(TABLES)
@@ -79,6 +79,13 @@ def say(key: str, **fields: object) -> str:
         raise KeyError(f"no text {key!r} in the {_current!r} table (autodiff/language/"
                        f"{_current}.py)") from None
     return text.format(**fields)
+
+
+def texts(prefix: str) -> dict[str, str]:
+    """The current language's texts whose keys start with `prefix` ("page."), by the rest of
+    the key, their `{fields}` left unfilled: for a script that fills them itself (the page)."""
+    return {key[len(prefix):]: text for key, text in TABLES[_current].items()
+            if key.startswith(prefix)}
 
 
 def from_environment(environ: Mapping[str, str] | None = None) -> str:

@@ -34,7 +34,7 @@ import numpy as np
 from ..check import numerical_grad
 from ..engine.mode import no_grad
 from ..engine.value import Value
-from ..language import reading
+from ..language import get_language, reading, say, texts
 from ..language.numbers import format_number, short_number, sum_terms
 from ..work.practise import Practice
 from .draw import GRAPHVIZ_HINT, Scene, gradient_fill, model_layout
@@ -309,7 +309,9 @@ def _guess(tr: Trace, node, index: dict, practice: Practice | None) -> list | No
     slips = []
     for c in practice.candidates(node):
         edge = None if c.edge is None else f"e{index[c.edge[0]]}_{c.edge[1]}"
-        slips.append([c.value, c.kind, c.text, c.rank, edge, [index[n] for n in c.carried]])
+        # The kind as check_work's report names it, in the reader's language.
+        slips.append([c.value, say(f"work.kind.{c.kind}"), c.text, c.rank, edge,
+                      [index[n] for n in c.carried]])
     return [tr.grad(node), slips]
 
 
@@ -335,7 +337,7 @@ def _explanations(tr: Trace, index: dict, num: _Numbers, fixed: set) -> dict:
                 entry["paths"].append(_path_entry(path, index, num))
         else:
             name = reading.derivative_name(tr.name(tr.root), tr.name(node))
-            entry["line"] = f"{name} = the sum of {count:,} paths" + (
+            entry["line"] = say("page.sum_of_paths", name=name, count=f"{count:,}") + (
                 "" if isinstance(grad, np.ndarray) else f" = {format_number(grad)}")
         found[str(index[node])] = entry
     return found
@@ -354,10 +356,11 @@ def _explain_line(ex, num: _Numbers, count: int) -> str:
     products = [p.product for p in ex.paths]
     if any(isinstance(v, np.ndarray) for v in products):
         # One number per sample: the panel below shows each path's, and the total's.
-        return (f"{ex.name}: the product along its one path" if count == 1 else
-                f"{ex.name}: the sum of its {count} paths")
+        return (say("page.one_path", name=ex.name) if count == 1 else
+                say("page.sum_of_its_paths", name=ex.name, count=count))
     if count > 8:
-        return f"{ex.name} = the sum of its {count} paths = {format_number(ex.total)}"
+        return say("page.sum_of_its_paths_is", name=ex.name, count=count,
+                   total=format_number(ex.total))
     return f"{ex.name} = {sum_terms(products)} = {format_number(ex.total)}" if count > 1 \
         else f"{ex.name} = {format_number(ex.total)}"
 
@@ -669,14 +672,24 @@ def _pack(data: dict) -> dict:
             "explain": dict(zip(explain, table("explain", list(explain.values()))))}
 
 
-_SLOT = re.compile(r"%%(TITLE|DATA|PRACTISE)%%")
-# A page with nothing to practise on or step carries none of that code (templates/practise.js);
-# this stands in for it.
-_NO_PRACTISE = (
-    "  const practise = () => false, stepper = () => {}, paintSlip = () => {};\n"
-    '  $("predict").disabled = true;\n'
-    f'  $("predict").title = "practise mode asks each gradient of a scalar graph of up to '
-    f'{PRACTISE_NODES} nodes";\n')
+# The template's slots: %%TITLE%%, %%DATA%%, …, and %%t:KEY%%, the text "page.KEY" of the
+# language tables for the page's own words (buttons, headings, hints).
+_SLOT = re.compile(r"%%(TITLE|DATA|PRACTISE|TEXTS|LANG)%%|%%t:(\w+)%%")
+
+
+def _no_practise() -> str:
+    """What stands in for practise mode's code (templates/practise.js) on a page with nothing
+    to practise on or step: the button, disabled, says why."""
+    return ("  const practise = () => false, stepper = () => {}, paintSlip = () => {};\n"
+            '  $("predict").disabled = true;\n'
+            '  $("predict").title = T.no_practise.replace("{count}", String('
+            f"{PRACTISE_NODES}));\n")
+
+
+def _script_json(value) -> str:
+    """JSON inside <script>: "</script" or "<!--" would end or bend the script, so every "<"
+    is written as its JSON escape; JSON.parse reads it back as "<"."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
 
 
 def page_html(tr: Trace, *, title: str | None = None, **options) -> str:
@@ -705,24 +718,23 @@ def page_html(tr: Trace, *, title: str | None = None, **options) -> str:
         import graphviz
 
         data["picture"] = None
-        data["note"] = (GRAPHVIZ_HINT + "; the steps below work without the picture."
+        data["note"] = (GRAPHVIZ_HINT + say("page.no_picture")
                         if isinstance(error, graphviz.ExecutableNotFound) else
-                        f"The picture could not be drawn ({type(error).__name__}: "
-                        f"{error}); the steps below work without it.")
-    title = reading.printable(title or f"Backpropagation through {data['rootName']}, "
-                                       "step by step")
+                        say("page.picture_failed", error=f"{type(error).__name__}: {error}"))
+    title = reading.printable(title or say("page.title", root=data["rootName"]))
     data["title"] = title
     template = resources.files(__package__).joinpath("templates/trace_page.html").read_text(
         encoding="utf-8")
-    # JSON inside <script>: "</script" or "<!--" would end or bend the script, so every "<" is
-    # written as its JSON escape; JSON.parse reads it back as "<".
-    payload = json.dumps(_pack(data), ensure_ascii=False, separators=(",", ":"))
-    payload = payload.replace("<", "\\u003c")
-    practise = _NO_PRACTISE if data["guesses"] is None else resources.files(
+    practise = _no_practise() if data["guesses"] is None else resources.files(
         __package__).joinpath("templates/practise.js").read_text(encoding="utf-8")
-    slots = {"TITLE": html.escape(title), "DATA": payload, "PRACTISE": practise}
+    # Every word the page writes, in the current language: the markup's through %%t:KEY%%,
+    # the script's from one JSON object (`T`), each {field} filled by the script.
+    words = texts("page.")
+    slots = {"TITLE": html.escape(title), "DATA": _script_json(_pack(data)),
+             "PRACTISE": practise, "TEXTS": _script_json(words), "LANG": get_language()}
     # One pass: what a slot is filled with is never searched for slots again.
-    return _SLOT.sub(lambda m: slots[m.group(1)], template)
+    return _SLOT.sub(lambda m: slots[m.group(1)] if m.group(1) else html.escape(words[m.group(2)]),
+                     template)
 
 
 class TracePage:
@@ -730,6 +742,7 @@ class TracePage:
 
     def __init__(self, tr: Trace, **options) -> None:
         self.html = page_html(tr, **options)
+        self.frame_title = say("page.frame_title")  # in the page's language, as it is built
 
     def save(self, path: str | Path) -> Path:
         """Write the page to `path` (one file, no network needed to view it)."""
@@ -745,4 +758,4 @@ class TracePage:
         srcdoc = self.html.replace("&", "&amp;").replace("'", "&#39;")
         return (f"<iframe srcdoc='{srcdoc}' "
                 f'style="width:100%;height:{FRAME_HEIGHT}px;border:1px solid #ddd" '
-                'title="the graph, step by step"></iframe>')
+                f'title="{html.escape(self.frame_title)}"></iframe>')

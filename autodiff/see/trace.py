@@ -16,7 +16,7 @@ import numpy as np
 from ..engine.backward import backward, topological_order, unbroadcast
 from ..engine.higher import forward_sweep, tangent
 from ..engine.value import Value
-from ..language import reading, say
+from ..language import get_language, language, reading, say
 from ..language.numbers import format_number, sum_terms
 from .page import TracePage
 
@@ -255,12 +255,15 @@ class Trace:
         )
 
     def page(self, *, title: str | None = None, model=None, groups=None, highlight=(),
-             params=None, lr: float = 0.1, rankdir: str = "LR") -> TracePage:
+             params=None, lr: float = 0.1, rankdir: str = "LR",
+             lang: str | None = None) -> TracePage:
         """The step-through page (`page.TracePage`): shows in Jupyter, `.save(path)` writes it.
         `model=` or `groups=`: what the picture collapses into boxes; `highlight=`: a node or
-        an explanation lit at the start; `params=`, `lr=`: the SGD panel; `rankdir=`: LR, TB."""
-        return TracePage(self, title=title, model=model, groups=groups, highlight=highlight,
-                         params=params, lr=lr, rankdir=rankdir)
+        an explanation lit at the start; `params=`, `lr=`: the SGD panel; `rankdir=`: LR, TB;
+        `lang=`: "en" or "zh" for this page (None: the current language, `set_language`)."""
+        with language(lang or get_language()):
+            return TracePage(self, title=title, model=model, groups=groups,
+                             highlight=highlight, params=params, lr=lr, rankdir=rankdir)
 
 
 def _op_text(node: Value) -> str:

@@ -1,26 +1,26 @@
   // --- practise mode: predict each gradient before the page shows it ----------------------------
   // (page.py puts this in the page where the graph can be practised on; else a stand-in.)
-  // Every sentence practise mode and the step write, in one place.
+  // Every sentence practise mode and the step write, in one place: the page's texts (T, say).
   const TEXT = {
-    ask: (dv) => "Your turn: " + dv + " = ",
-    askLabel: (dv) => "your value of " + dv,
-    right: (dv, v) => "Right: " + dv + " = " + v + ".",
-    wrong: (dv, v, given) => "Not quite: " + dv + " = " + v + ", not " + given + ". ",
-    also: "The same number also comes from ",
-    score: (r, n) => "Score: " + r + " right of " + n,
-    retry: "try again",
-    startOver: "start over",
-    predict: "practise", stopPredict: "stop practising",
-    stepTitle: "Take the step",
-    stepNote: "p ← p − lr·grad, run here from the op table: forward, backward, forward again.",
-    stepLater: "After the last backward step, take the step.",
-    lr: "lr",
-    take: "take the step", again: "again", reset: "back to the start",
-    heads: ["parameter", "before", "gradient", "after"],
-    stepCount: (k) => k === 1 ? "1 step taken." : k + " steps taken.",
-    beforeStep: " before the step, ", afterStep: " after it.",
-    undefinedLoss: "not defined",
-    badLr: "lr must be a positive number, such as 0.5.",
+    ask: (dv) => say("ask", {d: dv}),
+    askLabel: (dv) => say("ask_label", {d: dv}),
+    right: (dv, v) => say("right", {d: dv, value: v}),
+    wrong: (dv, v, given) => say("wrong", {d: dv, value: v, given}),
+    also: T.also,
+    score: (r, n) => say("score", {right: r, count: n}),
+    retry: T.retry,
+    startOver: T.start_over,
+    predict: T.practise, stopPredict: T.stop_practising,
+    stepTitle: T.take_title,
+    stepNote: T.take_note,
+    stepLater: T.take_later,
+    lr: T.lr,
+    take: T.take, again: T.again, reset: T.reset,
+    heads: [T.parameter, T.before, T.gradient, T.after],
+    stepCount: (k) => k === 1 ? T.one_step_taken : say("steps_taken", {count: k}),
+    beforeStep: T.before_step, afterStep: T.after_step,
+    undefinedLoss: T.not_defined,
+    badLr: T.bad_lr,
   };
   // Right as check_work rules: within 1e-8 + 1e-4·|expected|, or rounded to the digits written.
   let practising = false, score = [0, 0];
