@@ -6,7 +6,8 @@
     askLabel: (dv) => say("ask_label", {d: dv}),
     right: (dv, v) => say("right", {d: dv, value: v}),
     wrong: (dv, v, given) => say("wrong", {d: dv, value: v, given}),
-    also: T.also,
+    slip: (text) => say("slip", {text}),
+    also: (kind, text) => say("also", {kind, text}),
     score: (r, n) => say("score", {right: r, count: n}),
     retry: T.retry,
     startOver: T.start_over,
@@ -101,9 +102,9 @@
       const found = slipFor(text, slips);
       if (found.length) {
         verdict.appendChild(el("span", found[0][1], "kind"));
-        verdict.appendChild(el("span", ": " + found[0][2] + "."));
+        verdict.appendChild(el("span", TEXT.slip(found[0][2])));
         const other = found.find((s) => s[1] !== found[0][1]);
-        if (other) verdict.appendChild(el("span", " " + TEXT.also + other[1] + ": " + other[2] + ".", "also"));
+        if (other) verdict.appendChild(el("span", TEXT.also(other[1], other[2]), "also"));
         paintSlip(found[0]);
       }
       const retry = el("button", TEXT.retry);
