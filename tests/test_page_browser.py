@@ -1056,3 +1056,104 @@ def test_practise_and_the_step_on_a_formula_page(tmp_path, capsys):
         finally:
             b.close()
     assert b.errors == []
+
+
+# --- in Chinese -----------------------------------------------------------------------------------
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def test_page_lang_writes_one_page_in_chinese_and_leaves_the_language_as_it_was(textbook):
+    from autodiff import get_language
+    from autodiff.language import en, zh
+
+    page = textbook.page(lang="zh").html
+    assert get_language() == "en"
+    assert '<html lang="zh">' in page and "%%" not in page
+    assert "◀ 上一步" in page and "目前的梯度" in page and zh.TEXTS["page.footer"] in page
+    english = textbook.page().html
+    assert '<html lang="en">' in english and not CJK.search(english)
+    assert "◀ previous" in english and en.TEXTS["page.footer"] in english
+    # The data the script shows is the same but for the words: the same numbers in both.
+    numbers = re.compile(r"-?\d+\.\d{8}")
+    assert numbers.findall(page) == numbers.findall(english) != []
+    with pytest.raises(ValueError, match="unknown language 'fr'"):
+        textbook.page(lang="fr")
+
+
+def test_autodiff_trace_lang_zh_writes_the_chinese_page(tmp_path, capsys):
+    from autodiff.cli import main
+
+    assert main(["trace", "--out", str(tmp_path), "--lang", "zh"]) == 0
+    page = (tmp_path / "trace.html").read_text(encoding="utf-8")
+    assert '<html lang="zh">' in page and "2-2-2 网络的反向传播，一步一步" in page
+    assert "练习" in page and "practise</button>" not in page
+
+
+@needs_chromium
+def test_the_chinese_page_shows_chinese_words_and_the_same_numbers(textbook, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    paths = {lang: tmp_path / f"{lang}.html" for lang in ("en", "zh")}
+    for lang, path in paths.items():
+        textbook.page(lang=lang).save(path)
+    seen = {}
+    with sync_playwright() as p:
+        for lang, path in paths.items():
+            b = Browser(p, path, width=800)
+            try:
+                page = b.page
+                k = go_to_step(page, "out_o1") if lang == "en" else seen["en"]["k"]
+                page.locator("#slider").fill(str(k))
+                seen[lang] = {
+                    "k": k, "head": page.locator("#grads thead th").all_text_contents(),
+                    # Every value and gradient cell (textContent: rows off screen too).
+                    "grads": page.locator("#grads tbody td.num").all_text_contents(),
+                    "title": page.locator("#step-title").text_content(),
+                    "predict": page.locator("#predict").text_content(),
+                    "counter": page.locator("#counter").text_content(),
+                    "heading": page.locator("section:has(#grads) h2").text_content(),
+                    "fonts": page.evaluate("getComputedStyle(document.body).fontFamily"),
+                    "errors": b.errors,
+                }
+                page.click("#last")  # and once every gradient is complete
+                seen[lang]["grads"] += page.locator("#grads tbody td.num").all_text_contents()
+            finally:
+                b.close()
+    en, zh = seen["en"], seen["zh"]
+    assert en["errors"] == [] and zh["errors"] == []
+    assert en["title"] == f"Step {en['k']} of 31: out_o1" and en["predict"] == "practise"
+    assert zh["title"] == f"第 {en['k']} / 31 步：out_o1" and zh["predict"] == "练习"
+    assert zh["counter"] == f"第 {en['k']} / 31 步" and zh["heading"] == "目前的梯度"
+    assert zh["head"] == ["节点", "值", "梯度"] and en["head"] == ["node", "value", "gradient"]
+    # Every number in the gradients' table, the same in both languages (w5's 0.08216704 too).
+    assert zh["grads"] == en["grads"] and "0.08216704" in zh["grads"]
+    assert "Noto Sans CJK SC" in zh["fonts"]
+
+
+@needs_chromium
+def test_practise_mode_in_chinese_names_the_slip_in_chinese(textbook, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    path = tmp_path / "zh.html"
+    textbook.page(lang="zh").save(path)
+    with sync_playwright() as p:
+        b = Browser(p, path)
+        try:
+            page = b.page
+            page.click("#predict")
+            assert page.locator("#predict").text_content() == "停止练习"
+            # net_o1's backward step: the same step as on the English page.
+            k = next(k for k in range(31, 0, -1)
+                     if page.locator("#slider").fill(str(k)) is None
+                     and page.locator("#step-title").text_content().endswith("：net_o1"))
+            assert page.locator("#step-title").text_content() == f"第 {k} / 31 步：net_o1"
+            assert page.locator("#practise label").text_content() == "轮到你了：dE_total/dnet_o1 = "
+            cls, text = answer(page, "-0.13849856")
+            assert "wrong" in cls
+            assert text.startswith("不太对：dE_total/dnet_o1 = 0.13849856，不是 -0.13849856。")
+            assert "符号错误：" in text and "再试一次" in text
+            assert page.locator(".score").text_content() == "得分：1 题中答对 0 题"
+        finally:
+            b.close()
+    assert b.errors == []

@@ -34,7 +34,8 @@ import numpy as np
 from ..check import numerical_grad
 from ..engine.mode import no_grad
 from ..engine.value import Value
-from ..language import get_language, reading, say, texts
+from ..language import get_language, reading, say
+from ..language import texts as table_texts
 from ..language.numbers import format_number, short_number, sum_terms
 from ..work.practise import Practice
 from .draw import GRAPHVIZ_HINT, Scene, gradient_fill, model_layout
@@ -674,7 +675,7 @@ def _pack(data: dict) -> dict:
 
 # The template's slots: %%TITLE%%, %%DATA%%, …, and %%t:KEY%%, the text "page.KEY" of the
 # language tables for the page's own words (buttons, headings, hints).
-_SLOT = re.compile(r"%%(TITLE|DATA|PRACTISE|TEXTS|LANG)%%|%%t:(\w+)%%")
+_SLOT = re.compile(r"%%(TITLE|DATA|PRACTISE|LANG)%%|%%t:(\w+)%%")
 
 
 def _no_practise() -> str:
@@ -728,10 +729,11 @@ def page_html(tr: Trace, *, title: str | None = None, **options) -> str:
     practise = _no_practise() if data["guesses"] is None else resources.files(
         __package__).joinpath("templates/practise.js").read_text(encoding="utf-8")
     # Every word the page writes, in the current language: the markup's through %%t:KEY%%,
-    # the script's from one JSON object (`T`), each {field} filled by the script.
-    words = texts("page.")
+    # the script's from one object of texts in the data (`T`), each {field} filled by the script.
+    words = table_texts("page.")
+    data["texts"] = words
     slots = {"TITLE": html.escape(title), "DATA": _script_json(_pack(data)),
-             "PRACTISE": practise, "TEXTS": _script_json(words), "LANG": get_language()}
+             "PRACTISE": practise, "LANG": get_language()}
     # One pass: what a slot is filled with is never searched for slots again.
     return _SLOT.sub(lambda m: slots[m.group(1)] if m.group(1) else html.escape(words[m.group(2)]),
                      template)
