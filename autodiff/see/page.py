@@ -735,8 +735,14 @@ def page_html(tr: Trace, *, title: str | None = None, **options) -> str:
     slots = {"TITLE": html.escape(title), "DATA": _script_json(_pack(data)),
              "PRACTISE": practise, "LANG": get_language()}
     # One pass: what a slot is filled with is never searched for slots again.
-    return _SLOT.sub(lambda m: slots[m.group(1)] if m.group(1) else html.escape(words[m.group(2)]),
+    return _SLOT.sub(lambda m: slots[m.group(1)] if m.group(1) else _markup(words[m.group(2)]),
                      template)
+
+
+def _markup(text: str) -> str:
+    """A text for the template's markup, in an element or a double-quoted attribute (an
+    apostrophe stays as it is: "the node's", not "the node&#x27;s")."""
+    return html.escape(text, quote=False).replace('"', "&quot;")
 
 
 class TracePage:
