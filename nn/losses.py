@@ -11,9 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-import numpy as np
-
 from autodiff import Value, linear
+from autodiff.engine.numpy_on_demand import is_array, np
 
 __all__ = ["half_sse", "mse", "binary_cross_entropy", "softmax_cross_entropy", "hinge", "l2",
            "softmax", "log_softmax"]
@@ -65,7 +64,7 @@ def _targets(targets: Any, n: int, what: str) -> list[Value]:
     """One target node per output: targets may be one number/array (one output) or a list."""
     if n == 1 and (type(targets) is Value or not _is_list(targets) and np.ndim(targets) <= 1):
         return [_constant(targets, what)]
-    if isinstance(targets, np.ndarray):
+    if is_array(targets):
         if targets.ndim == 2:
             # (samples, outputs), the layout of a data set's y: one column per output.
             targets = list(targets.T)

@@ -12,9 +12,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
-
 from ..engine import errors, ops
+from ..engine.numpy_on_demand import np
 from ..engine.value import Value
 from .optext import IDENT
 

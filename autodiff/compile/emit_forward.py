@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
-
+from ..engine.numpy_on_demand import np
 from .analysis import Analysis
 from .domains import domain, may_leave, refusal
 from .fusion import Fusion

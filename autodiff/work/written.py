@@ -7,8 +7,7 @@ import math
 import re
 from dataclasses import dataclass
 
-import numpy as np
-
+from ..engine.numpy_on_demand import np
 from ..language import say
 
 __all__ = ["Written", "written", "round_significant", "significant_digits"]
