@@ -27,7 +27,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 from autodiff import Value
-from autodiff.engine.numpy_on_demand import is_array, np
+from autodiff.engine.numpy_on_demand import is_array, is_numpy_scalar, np
 
 from .checks import is_number, short_repr
 
@@ -288,7 +288,7 @@ def _as_float(data: Any) -> Any:
     """A parameter's data as a Python float where it is a number (int, NumPy scalar), else as is."""
     if type(data) is float or isinstance(data, bool):
         return data  # a bool is no number here: left for the caller to refuse
-    if isinstance(data, (int, np.integer, np.floating)) or (
+    if isinstance(data, int) or is_numpy_scalar(data) or (
         is_array(data) and data.ndim == 0 and data.dtype.kind in "fiu"
     ):
         try:

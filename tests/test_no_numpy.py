@@ -14,6 +14,11 @@ from nn.modules import init_bound
 
 _SCALAR_WORK = """
 import sys
+class NoNumPy:  # as in the browser: NumPy cannot be imported at all
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] == "numpy":
+            raise ImportError("no NumPy here")
+sys.meta_path.insert(0, NoNumPy())
 import autodiff, nn
 from autodiff import Value, trace, check_work, grad, jvp, gradcheck
 from nn import MLP, SGD, Adam, losses
@@ -22,6 +27,11 @@ loss = losses.mse([model([0.5, -1.0])], [1.0])
 loss.backward()
 SGD(model.parameters(), lr=0.1).step()
 trace(loss).page()
+losses.binary_cross_entropy(model([1.0, 2.0]), 1).backward()
+from nn import live
+lab = live.from_settings('{"data": "moons", "hidden": [4]}')
+lab.update(2)
+assert lab.steps == 2 and lab.state()["layers"][0]["w"]
 trace(loss).explain(trace(loss).forward[0].node)
 x = Value(2.0, label="x")
 y = (x * x).log()

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import sys
-
-from .numpy_on_demand import is_array, np
+from .numpy_on_demand import is_array, is_numpy_scalar, np
 
 #  mistake            raised as          message, filled in by `error(mistake, **fields)`
 MESSAGES: dict[str, tuple[type[Exception], str]] = {
@@ -42,9 +40,7 @@ def said(key: str, english: str, **fields) -> str:
 
 def is_number(x: object) -> bool:
     """An int, float or NumPy real scalar; never a bool (True is not a number a user means)."""
-    numpy = sys.modules.get("numpy")  # a NumPy scalar exists only once NumPy is loaded
-    kinds = (int, float) if numpy is None else (int, float, numpy.integer, numpy.floating)
-    return isinstance(x, kinds) and not isinstance(x, bool)
+    return (isinstance(x, (int, float)) or is_numpy_scalar(x)) and not isinstance(x, bool)
 
 
 def finite(x) -> bool:

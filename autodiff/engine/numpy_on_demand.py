@@ -18,3 +18,9 @@ np = _NumPyOnDemand()
 def is_array(x: object) -> bool:
     """Whether x is a NumPy array; never imports NumPy (were it not loaded, x could not be one)."""
     return "numpy" in sys.modules and isinstance(x, sys.modules["numpy"].ndarray)
+
+
+def is_numpy_scalar(x: object, kinds: tuple[str, ...] = ("integer", "floating")) -> bool:
+    """Whether x is a NumPy scalar of these kinds; never imports NumPy (as `is_array`)."""
+    numpy = sys.modules.get("numpy")
+    return numpy is not None and isinstance(x, tuple(getattr(numpy, k) for k in kinds))
