@@ -20,7 +20,8 @@ class NoNumPy:  # as in the browser: NumPy cannot be imported at all
             raise ImportError("no NumPy here")
 sys.meta_path.insert(0, NoNumPy())
 import autodiff, nn
-from autodiff import Value, trace, check_work, grad, jvp, gradcheck
+from autodiff import Value, trace, check_work, grad, jvp, gradcheck, hessian, compile_graph
+from autodiff import draw_graph
 from nn import MLP, SGD, Adam, losses
 model = MLP(2, [4, 1], seed=0)
 loss = losses.mse([model([0.5, -1.0])], [1.0])
@@ -38,6 +39,10 @@ y = (x * x).log()
 y.backward()
 assert grad(y, [x]) == [1.0]
 assert gradcheck(lambda v: (v * v).tanh(), [0.3])
+assert compile_graph(y, [x])(2.0) == (y.data, [1.0])  # the Python backend
+assert hessian(lambda a: a ** 3, [2.0]) == [[12.0]] and jvp(lambda a: a * a, [3.0], [1.0])[1] == 6.0
+assert draw_graph(y).source.startswith("digraph")
+Adam(model.parameters(), lr=0.01).step()
 for bad in (lambda: Value(-1.0).log(), lambda: Value(1.0) / 0, lambda: Value(800.0).exp(),
             lambda: Value(-8.0) ** 0.5, lambda: Value(0.0).sqrt() * 1.0):
     try:
