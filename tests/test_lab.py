@@ -258,3 +258,21 @@ def test_the_lab_trains_live_and_the_loss_falls(lab_page, data, below):
           f"{page.inner_text('#speed')} updates/s as the page measures it")
     assert float(page.inner_text("#loss")) < min(below, first)
     assert seconds > 0 and failed == []
+
+
+@needs_browser
+def test_points_clicked_on_the_plane_are_learned(lab_page):
+    page, failed = lab_page
+    page.select_option("#dataset", "points")
+    box = page.locator("#boundary").bounding_box()
+    for label, fx, fy in (("0", 0.25, 0.3), ("0", 0.2, 0.7), ("1", 0.75, 0.4), ("1", 0.8, 0.8)):
+        page.select_option("#click-class", label)
+        page.mouse.click(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
+    state = json.loads(page.evaluate("live.state_json()"))
+    xs = [(round(x, 1), round(y, 1), c) for x, y, c in state["points"]]
+    assert xs == [(-1.0, 0.8, 0), (-1.2, -0.8, 0), (1.0, 0.4, 1), (1.2, -1.2, 1)]
+    page.click("#train")
+    page.wait_for_function("Number(document.getElementById('loss').textContent) < 0.05",
+                           timeout=60_000)
+    page.click("#train")
+    assert failed == []
