@@ -264,6 +264,7 @@ def test_the_lab_trains_live_and_the_loss_falls(lab_page, data, below):
 def test_points_clicked_on_the_plane_are_learned(lab_page):
     page, failed = lab_page
     page.select_option("#dataset", "points")
+    page.locator("#boundary").scroll_into_view_if_needed()  # the mouse clicks what is in view
     box = page.locator("#boundary").bounding_box()
     for label, fx, fy in (("0", 0.25, 0.3), ("0", 0.2, 0.7), ("1", 0.75, 0.4), ("1", 0.8, 0.8)):
         page.select_option("#click-class", label)
@@ -275,4 +276,21 @@ def test_points_clicked_on_the_plane_are_learned(lab_page):
     page.wait_for_function("Number(document.getElementById('loss').textContent) < 0.05",
                            timeout=60_000)
     page.click("#train")
+    assert failed == []
+
+
+@needs_browser
+def test_an_update_that_fails_stops_training_and_says_why(lab_page):
+    page, failed = lab_page
+    page.select_option("#dataset", "moons")
+    page.select_option("#activation", "relu")  # relu passes the huge weights on: an overflow
+    page.fill("#lr", "1e200")
+    page.click("#reset")
+    page.click("#train")
+    page.wait_for_selector("#network-error:not([hidden])", timeout=60_000)
+    assert "OverflowError: linear" in page.inner_text("#network-error")
+    assert page.inner_text("#train") == "Train"
+    page.select_option("#activation", "tanh")
+    page.fill("#lr", "0.1")
+    page.click("#reset")
     assert failed == []

@@ -145,9 +145,15 @@ function frame() {
   if (!training) return;
   const start = performance.now();
   let loss = NaN;
-  do {  // as many updates as fit in about 50 ms, then one drawing of them all
-    loss = live.update(1);
-  } while (performance.now() - start < 50);
+  try {
+    do {  // as many updates as fit in about 50 ms, then one drawing of them all
+      loss = live.update(1);
+    } while (performance.now() - start < 50);
+  } catch (error) {  // the engine's own message: an overflow at too large a learning rate, say
+    say("network-error", String(error.message).trim().split("\n").pop());
+    setTraining(false);
+    return;
+  }
   const state = JSON.parse(live.state_json());
   draw(state);
   const now = performance.now();
