@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
+from autodiff.engine.numpy_on_demand import np
 
 from .checks import short_repr
 

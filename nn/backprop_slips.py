@@ -16,8 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import numpy as np
-
+from autodiff.engine.numpy_on_demand import np
 from autodiff.language import say
 
 __all__ = ["Net", "Slip", "forward", "backprop", "catalog"]

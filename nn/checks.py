@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import math
 import reprlib
+import sys
 from typing import Any
-
-import numpy as np
 
 from autodiff.engine.errors import is_number
 
@@ -30,7 +29,9 @@ def short_repr(value: Any) -> str:
 
 def is_whole(x: object) -> bool:
     """An int or NumPy integer; never a bool."""
-    return isinstance(x, (int, np.integer)) and not isinstance(x, bool)
+    numpy = sys.modules.get("numpy")  # a NumPy integer exists only once NumPy is loaded
+    kinds = int if numpy is None else (int, numpy.integer)
+    return isinstance(x, kinds) and not isinstance(x, bool)
 
 
 def whole_number(value: Any, what: str, minimum: int) -> int:

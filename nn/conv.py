@@ -12,9 +12,8 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
-
 from autodiff import Value, linear
+from autodiff.engine.numpy_on_demand import is_array, np
 
 from .checks import is_whole, short_repr, whole_number
 from .module import Layout, Module, check_config_fields
@@ -79,7 +78,7 @@ class FeatureMap:
         """Backpropagate the upstream d L/d out (`dout`, shape (N, O, rows, cols)): the kernels,
         biases and `input_grad` get d L/d each, as `y.backward(dout)` does."""
         shape = self.shape
-        if not isinstance(gradient, np.ndarray) or gradient.shape != shape:
+        if not is_array(gradient) or gradient.shape != shape:
             raise ValueError(f"FeatureMap.backward: the upstream gradient must be an array of "
                              f"shape {shape}, got {np.shape(gradient)}")
         flat = [v for plane in self.values for line in plane for v in line]
@@ -156,7 +155,7 @@ class Conv2d(Module):
                  ) -> list[list[list[Value]]] | FeatureMap:
         """out[out_channel][row][col] for x[channel][row][col] (numbers, Values or batch arrays);
         for x a NumPy array of shape (N, C, H, W), a `FeatureMap` of shape (N, O, rows, cols)."""
-        if isinstance(x, np.ndarray) and x.ndim == 4:
+        if is_array(x) and x.ndim == 4:
             grid = self._batch_leaves(x)
             return FeatureMap(self._correlate(grid), grid)
         return self._correlate(self._lift(x))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
+from autodiff.engine.numpy_on_demand import np
 
 from .checks import is_number, positive_number, whole_number
 

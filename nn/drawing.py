@@ -11,9 +11,9 @@ and `trace(loss).page(model=model)` know them; the drawing code never imports `n
 from __future__ import annotations
 
 import graphviz
-import numpy as np
 
 from autodiff import Value, topological_order
+from autodiff.engine.numpy_on_demand import np
 from autodiff.language.numbers import short_number
 from autodiff.see.draw import FONT, Drawing, escape, gradient_fill, register_layout, text_lines
 

@@ -17,9 +17,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from autodiff import Value, grad, linear, numerical_grad, trace
+from autodiff.engine.numpy_on_demand import np
 from autodiff.engine.ops import SIGMOID, TANH, Op
 from autodiff.language import say
 

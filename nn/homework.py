@@ -19,8 +19,7 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
 
-import numpy as np
-
+from autodiff.engine.numpy_on_demand import np
 from autodiff.language import say
 
 from . import losses

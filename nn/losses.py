@@ -11,9 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-import numpy as np
-
 from autodiff import Value, linear
+from autodiff.engine.numpy_on_demand import is_array, is_numpy_scalar, np
 
 __all__ = ["half_sse", "mse", "binary_cross_entropy", "softmax_cross_entropy", "hinge", "l2",
            "softmax", "log_softmax"]
@@ -65,7 +64,7 @@ def _targets(targets: Any, n: int, what: str) -> list[Value]:
     """One target node per output: targets may be one number/array (one output) or a list."""
     if n == 1 and (type(targets) is Value or not _is_list(targets) and np.ndim(targets) <= 1):
         return [_constant(targets, what)]
-    if isinstance(targets, np.ndarray):
+    if is_array(targets):
         if targets.ndim == 2:
             # (samples, outputs), the layout of a data set's y: one column per output.
             targets = list(targets.T)
@@ -106,7 +105,10 @@ def mse(outputs: Output, targets: Any, reduction: str = "mean") -> Value:
 
 
 def _check_binary(target: Any, allowed: tuple[float, ...], what: str) -> Any:
-    values = np.asarray(target.data if type(target) is Value else target, dtype=float)
+    value = target.data if type(target) is Value else target
+    if type(value) in (int, float) and value in allowed:  # one sample's number: no NumPy
+        return target
+    values = np.asarray(value, dtype=float)
     if not np.all(np.isin(values, allowed)):
         bad = values[~np.isin(values, allowed)].ravel()[0] if values.ndim else float(values)
         raise ValueError(
@@ -131,7 +133,7 @@ def binary_cross_entropy(logit: Value, target: Any, reduction: str = "mean") -> 
             f"binary_cross_entropy: the logit must be a Value, got {type(logit).__name__}"
         )
     _check_binary(target, (0.0, 1.0), "binary_cross_entropy")
-    if isinstance(target, (int, float, np.integer, np.floating)):
+    if isinstance(target, (int, float)) or is_numpy_scalar(target):
         slope = 0.5 - float(target)  # a number: one node fewer than a constant leaf
     else:
         slope = 0.5 - _constant(target, "binary_cross_entropy")
@@ -228,7 +230,7 @@ def _check_labels(label: Any, classes: int, batch: bool) -> Any:
     if isinstance(label, bool) or type(label) is Value:
         raise TypeError("softmax_cross_entropy: the label must be an int class index "
                         f"(or an int array in batch mode), got {type(label).__name__}")
-    if isinstance(label, (int, np.integer)):
+    if isinstance(label, int) or is_numpy_scalar(label, ("integer",)):
         labels = np.asarray(int(label))
     else:
         labels = np.asarray(label)
@@ -252,7 +254,7 @@ def hinge(score: Value, y: Any, reduction: str = "mean") -> Value:
     if type(score) is not Value:
         raise TypeError(f"hinge: the score must be a Value, got {type(score).__name__}")
     _check_binary(y, (-1.0, 1.0), "hinge")
-    if isinstance(y, (int, float, np.integer, np.floating)):
+    if isinstance(y, (int, float)) or is_numpy_scalar(y):
         margin = 1.0 - float(y) * score
     else:
         margin = 1.0 - _constant(y, "hinge") * score

@@ -26,9 +26,8 @@ import math
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
-import numpy as np
-
 from autodiff import Value
+from autodiff.engine.numpy_on_demand import is_array, is_numpy_scalar, np
 
 from .checks import is_number, short_repr
 
@@ -49,7 +48,7 @@ def zero_grads(params: Iterable[Value]) -> None:
             p.grad = 0.0
             continue
         # An int or a NumPy scalar assigned to data is a scalar parameter too: its grad is 0.0.
-        batch = isinstance(data, np.ndarray) and data.ndim > 0
+        batch = is_array(data) and data.ndim > 0
         p.grad = np.zeros(data.shape) if batch else 0.0
 
 
@@ -289,8 +288,8 @@ def _as_float(data: Any) -> Any:
     """A parameter's data as a Python float where it is a number (int, NumPy scalar), else as is."""
     if type(data) is float or isinstance(data, bool):
         return data  # a bool is no number here: left for the caller to refuse
-    if isinstance(data, (int, np.integer, np.floating)) or (
-        isinstance(data, np.ndarray) and data.ndim == 0 and data.dtype.kind in "fiu"
+    if isinstance(data, int) or is_numpy_scalar(data) or (
+        is_array(data) and data.ndim == 0 and data.dtype.kind in "fiu"
     ):
         try:
             return float(data)

@@ -16,11 +16,10 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-import numpy as np
-
 from autodiff import Value, linear
+from autodiff.engine.numpy_on_demand import is_array, np
 
-from . import arrays
+from . import arrays, pcg64
 from .checks import short_repr, whole_number
 from .module import Layout, Module, Repeat, check_config_fields, is_bias_name, zero_grads
 
@@ -66,7 +65,7 @@ def feature_inputs(x: Any, nin: int, who: str) -> Any:
     its columns (one batch array per feature), whatever the number of samples: a square
     array is rows too, never guessed.
     """
-    if not isinstance(x, np.ndarray):
+    if not is_array(x):
         return x
     if x.ndim == 1:
         return list(x)
@@ -127,7 +126,7 @@ class Neuron(Module):
         self._act = ACTIVATIONS[activation]
         self.name = name
         if w is None:
-            rng = rng if rng is not None else np.random.default_rng(seed)
+            rng = rng if rng is not None else pcg64.default_rng(seed)
             bound = init_bound(activation, nin, 1)
             w = rng.uniform(-bound, bound, size=nin)
         if len(w) != nin:
@@ -154,7 +153,7 @@ class Neuron(Module):
 
     def __call__(self, x: Sequence[Value | float | np.ndarray] | np.ndarray) -> Value:
         """The neuron's output for inputs x (numbers, Values, batch arrays, or rows of samples)."""
-        if isinstance(x, np.ndarray):
+        if is_array(x):
             x = feature_inputs(x, len(self.w), "Neuron")
         net = linear(self.w, x, self.b)
         act = self._act
@@ -206,7 +205,7 @@ class Layer(Module):
         _check_activation(activation)
         self.activation = activation
         self.shared_bias = bool(shared_bias)
-        rng = rng if rng is not None else np.random.default_rng(seed)
+        rng = rng if rng is not None else pcg64.default_rng(seed)
         bound = init_bound(activation, nin, nout)
         weights = rng.uniform(-bound, bound, size=(nout, nin))
         names = list(names) if names is not None else [f"n{j + 1}" for j in range(nout)]
@@ -223,7 +222,7 @@ class Layer(Module):
 
     def __call__(self, x: Sequence[Value | float | np.ndarray] | np.ndarray) -> list[Value]:
         """Every neuron's output, in order (x as for `Neuron`; an array's rows are samples)."""
-        if isinstance(x, np.ndarray):
+        if is_array(x):
             x = feature_inputs(x, len(self.neurons[0].w), "Layer")
         return [n(x) for n in self.neurons]
 
@@ -295,7 +294,7 @@ class MLP(Module):
         self.out_activation = out_activation
         self.shared_bias = bool(shared_bias)
         self.seed = seed
-        rng = np.random.default_rng(seed)  # one stream for all layers: one seed, one model
+        rng = pcg64.default_rng(seed)  # one stream for all layers: one seed, one model
         sizes = [self.nin, *self.nouts]
         depth = len(self.nouts)
         self.layers: list[Layer] = []

@@ -13,9 +13,8 @@ import math
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-import numpy as np
-
 from autodiff import Value
+from autodiff.engine.numpy_on_demand import np
 
 from .checks import positive_number
 from .modules import zero_grads

@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-import numpy as np
+from autodiff.engine.numpy_on_demand import np
 
 from .datasets import Standardizer
 from .modules import Module

@@ -12,10 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from autodiff import Value, gc_paused, no_grad
 from autodiff.compile import compile_graph
+from autodiff.engine.numpy_on_demand import is_array, np
 
 from . import losses
 from .checks import is_whole, whole_number
@@ -273,7 +272,7 @@ def evaluate(model: Module, loss: LossFn | str, X: Any, y: Any) -> float:
 
 
 def _is_rows(X: Any) -> bool:
-    return isinstance(X, np.ndarray) and X.ndim == 2
+    return is_array(X) and X.ndim == 2
 
 
 def _progress(epochs: int, progress: bool | None):

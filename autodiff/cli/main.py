@@ -235,6 +235,18 @@ def _add_check(commands) -> None:
     check.add_argument("--lr", type=float, default=0.5, metavar="X",
                        help="the learning rate of the step (default 0.5, the textbook's)")
     check.set_defaults(run=_run_check)
+    lab = commands.add_parser(
+        "lab", help="write the lab: a static site that trains and shows gradients live",
+        description="Write a static site (DIR/index.html) that runs this package in the browser "
+        "through Pyodide: a formula's graph and gradients, a network trained live. Serve DIR "
+        "(python -m http.server -d DIR) and open it.",
+    )
+    lab.add_argument("--out", metavar="DIR", required=True, help="the folder to write the site to")
+    lab.add_argument("--pyodide", metavar="PATH", help="the npm package pyodide's folder: its core "
+                     "files are copied in, so the site needs no network (default: its CDN)")
+    lab.add_argument("--viz", metavar="PATH", help="the npm package @viz-js/viz's folder (default: "
+                     "beside PATH in node_modules, else its CDN)")
+    lab.set_defaults(run=_run_lab)
 
 
 def _failing(kinds: tuple[type[BaseException], ...], prefix: str) -> Callable:
@@ -395,6 +407,19 @@ def _run_compile(args: argparse.Namespace) -> int:
         print(source_for_formula(args.expr, parse_assignments(",".join(args.at or []))))
     except (FormulaError, ValueError, ArithmeticError) as error:
         raise _UsageError(f"autodiff compile: {error}") from None
+    return 0
+
+
+# --- lab --------------------------------------------------------------------------------------
+
+
+@_failing((OSError,), "autodiff lab")
+def _run_lab(args: argparse.Namespace) -> int:
+    from ..lab import build_site
+
+    index = build_site(args.out, pyodide=args.pyodide, viz=args.viz)
+    print(f"wrote {index}; serve it with: python -m http.server -d {index.parent} 8000, "
+          "then open http://127.0.0.1:8000/")
     return 0
 
 

@@ -26,11 +26,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
-
 from ..engine import errors
 from ..engine.backward import topological_order
 from ..engine.collector import gc_paused
+from ..engine.numpy_on_demand import is_array as is_ndarray
+from ..engine.numpy_on_demand import np
 from ..engine.replay import record, replay
 from ..engine.value import Value
 from .codegen import FUNCTION_NAME, VECTOR_NAME, write_program
@@ -41,7 +41,6 @@ __all__ = ["compile_graph", "CompiledGraph"]
 
 BACKENDS = ("python", "numpy")
 _RUN_ERRORS = (ArithmeticError, ValueError, TypeError)
-_FLOAT = np.dtype(float)
 
 
 class CompiledGraph:
@@ -238,7 +237,7 @@ class CompiledGraph:
         self._check_count(values)
         numbers = []
         for name, value in zip(self.input_names, values):
-            if isinstance(value, np.ndarray) and value.ndim:
+            if is_ndarray(value) and value.ndim:
                 raise TypeError(
                     f"input {name!r} is an array, but this graph was compiled for numbers "
                     "(backend='python'); record the graph with arrays and compile it with "
@@ -257,22 +256,22 @@ class CompiledGraph:
             if kind is float and not is_array:  # the common cases first, with no conversion
                 prepared.append(value)
                 continue
-            if kind is np.ndarray and is_array and value.dtype == _FLOAT and value.ndim:
+            if is_array and kind is np.ndarray and value.dtype == float and value.ndim:
                 if shape is None or not self._uniform:
                     shape = value.shape
                 if value.shape == shape:
                     prepared.append(value)
                     continue
             if not is_array:
-                if isinstance(value, np.ndarray) and value.ndim:  # points: see _points
+                if is_ndarray(value) and value.ndim:  # points: see _points
                     if value.dtype.kind not in "fiu":
                         raise _bad_data(f"input {name!r}", value)
                     prepared.append(np.asarray(value, dtype=float))
                 else:
                     prepared.append(_number(name, value))
                 continue
-            if not isinstance(value, np.ndarray) or value.ndim == 0:
-                if errors.is_number(value) or isinstance(value, np.ndarray):
+            if not is_ndarray(value) or value.ndim == 0:
+                if errors.is_number(value) or is_ndarray(value):
                     _number(name, value)  # a bad number is refused as the engine would first
                     raise TypeError(f"input {name!r} was an array when the graph was recorded, "
                                     "so it takes an array (of any batch size), got a number")
@@ -293,21 +292,21 @@ class CompiledGraph:
 
 
 def _what(x) -> str:
-    return f"an array of shape {x.shape}" if isinstance(x, np.ndarray) else type(x).__name__
+    return f"an array of shape {x.shape}" if is_ndarray(x) else type(x).__name__
 
 
 def _bad_data(where: str, data) -> Exception:
     """The engine's own error for data a Value cannot hold."""
     if isinstance(data, int) and not isinstance(data, bool):
         return errors.error("data too big", where=where, digits=len(str(abs(data))))
-    kind = f"an array of {data.dtype}" if isinstance(data, np.ndarray) else type(data).__name__
+    kind = f"an array of {data.dtype}" if is_ndarray(data) else type(data).__name__
     return errors.error("data type", where=where, kind=kind)
 
 
 def _number(name: str, value) -> float:
     """One input as a float, by the engine's rule: a finite int, float or NumPy real scalar (a
     0-d array too), never a bool; anything else is the error `Value` would raise."""
-    if isinstance(value, np.ndarray) and value.dtype.kind in "fiu":
+    if is_ndarray(value) and value.dtype.kind in "fiu":
         value = value.item()  # 0-d: the number it holds
     if not errors.is_number(value):
         raise _bad_data(f"input {name!r}", value)

@@ -14,9 +14,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
-
 from ..engine import errors, ops
+from ..engine.numpy_on_demand import is_numpy_scalar, np
 from ..engine.value import Value
 from .optext import IDENT
 
@@ -90,7 +89,7 @@ class _Folder(ast.NodeTransformer):
                 value = eval(compile(expression, "<domain>", "eval"), {"np": np})  # our own text
             except Exception:  # noqa: BLE001 - not foldable here: leave it to run
                 return node
-            if isinstance(value, (bool, np.bool_)):
+            if isinstance(value, bool) or is_numpy_scalar(value, ("bool_",)):
                 return ast.copy_location(ast.Constant(bool(value)), node)
         return node
 

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-import numpy as np
-
 from ..engine import ops
+from ..engine.numpy_on_demand import np
 from .analysis import Analysis
 from .domains import domain, may_leave, refusal, spans
 from .fusion import Fusion

@@ -7,8 +7,7 @@ the vector p itself (`value_and_grad_p(p)`), and value_and_grad only packs and u
 
 from __future__ import annotations
 
-import numpy as np
-
+from ..engine.numpy_on_demand import np
 from .analysis import Analysis
 from .emit_backward import Backward
 from .emit_forward import P_LINE, p_comment

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from ..engine import ops
 from ..engine.backward import unbroadcast
+from ..engine.numpy_on_demand import np
 from . import layer_kernels
 from .optext import ARRAY_PREFIX
 
@@ -28,7 +27,7 @@ def _batch_sum(c) -> float:
 _OWN_HELPERS: dict[str, object] = {
     "batch_sum": _batch_sum,
     "reduce_to": unbroadcast,
-    "zeros_like": np.zeros_like,
+    "zeros_like": lambda x: np.zeros_like(x),
 }
 _ARRAY_HELPERS = {ARRAY_PREFIX + k: v for k, v in ops.ARRAY_NAMESPACE.items()}
 _ARRAY_HELPERS[ARRAY_PREFIX + "total"] = _batch_sum  # the op table's float(np.sum(x)), faster

@@ -11,8 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-import numpy as np
-
+from ..engine.numpy_on_demand import np
 from .analysis import Analysis
 from .fusion import Fusion
 from .layers import Layer

@@ -13,9 +13,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
 from ..engine import ops
+from ..engine.numpy_on_demand import np
 from ..engine.value import Value
 from .text import operand, split_sum
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-import numpy as np
-
 from . import errors
+from .numpy_on_demand import is_array, np
 
 _adding = threading.Lock()  # held while a pass adds its gradients to the nodes' `grad`
 
@@ -42,7 +41,7 @@ def backward(root, on_step: Callable | None = None, gradient=None) -> list:
     pass changes none); return the nodes in topological order. `gradient`: the upstream
     d(something)/d(root), 1.0 when None (then root must be a scalar)."""
     if gradient is None and type(root.data) is not float:
-        raise errors.error("not scalar", who="backward()", shape=np.shape(root.data))
+        raise errors.error("not scalar", who="backward()", shape=getattr(root.data, "shape", ()))
     order = topological_order(root)
     found = chain_rule(order, on_step=on_step, seed=1.0 if gradient is None else gradient)
     with _adding:  # grad + g, then a write: two threads at once would lose a share
@@ -60,7 +59,7 @@ def chain_rule(order: list, local_grads: Callable | None = None,
     found = {order[-1]: seed}
     for node in reversed(order):  # every user of a node comes before it
         g = found[node]  # final: every user has added its share
-        if (g - g != 0.0) if type(g) is float else not np.isfinite(getattr(g, "data", g)).all():
+        if (g - g != 0.0) if type(g) is float else not errors.finite(getattr(g, "data", g)):
             raise errors.gradient_overflow(node, order, found)
         if not node.inputs:
             continue  # a leaf: nothing flows further
@@ -80,7 +79,7 @@ def unbroadcast(c, like):
     """Sum a broadcast contribution `c` back to the shape of the node that receives it."""
     if hasattr(c, "local_grads"):  # a Value, in a graph of gradients
         return c.sum() if type(like) is float and type(c.data) is not float else c
-    if type(like) is not np.ndarray:
+    if not is_array(like):
         return float(np.sum(c))
     c = np.asarray(c, dtype=float)
     while c.ndim > like.ndim:

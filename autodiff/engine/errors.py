@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import numpy as np
+from .numpy_on_demand import is_array, is_numpy_scalar, np
 
 #  mistake            raised as          message, filled in by `error(mistake, **fields)`
 MESSAGES: dict[str, tuple[type[Exception], str]] = {
@@ -40,13 +40,20 @@ def said(key: str, english: str, **fields) -> str:
 
 def is_number(x: object) -> bool:
     """An int, float or NumPy real scalar; never a bool (True is not a number a user means)."""
-    return isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool)
+    return (isinstance(x, (int, float)) or is_numpy_scalar(x)) and not isinstance(x, bool)
+
+
+def finite(x) -> bool:
+    """Whether a number, or every entry of an array, is finite (neither inf nor nan)."""
+    return x - x == 0.0 if type(x) is float or is_number(x) else bool(np.all(np.isfinite(x)))
 
 
 def show(x) -> str:
     """A value in a message: a number as it is, a small array whole, a big one summed up."""
-    if np.ndim(x) == 0:
-        return repr(float(x)) if is_number(x) else repr(x)
+    if is_number(x):
+        return repr(float(x))
+    if not is_array(x) or x.ndim == 0:
+        return repr(x)
     if np.size(x) <= 6:
         return np.array2string(np.asarray(x), precision=6, separator=", ")
     return (f"array(shape={np.shape(x)}, mean={np.mean(x):.6g}, min={np.min(x):.6g}, "
@@ -67,7 +74,7 @@ def op_failed(op, inputs: tuple, n: float | None) -> Exception:
     where = ", ".join(map(describe, inputs))
     where += "" if n is None else said("with exponent", " with exponent {n!r}", n=n)
     for v in inputs:
-        if not np.all(np.isfinite(v.data)):
+        if not finite(v.data):
             return error("input infinite", op=op.name, node=describe(v, False), value=show(v.data))
     if not op.in_domain([v.data for v in inputs], n):
         domain = said("domain " + op.reads[0], op.domain_message)
@@ -83,7 +90,7 @@ def gradient_overflow(node, order: list, found: dict) -> Exception:
     shares = [(u, d, found[u].data if hasattr(found[u], "local_grads") else found[u])
               for u in order if u in found
               for child, d in zip(u.inputs, u.local_grads) if child is node]
-    bad = [share for share in shares if not np.all(np.isfinite(share[1] * share[2]))]
+    bad = [share for share in shares if not finite(share[1] * share[2])]
     if bad:
         where = said("share", "the share from {user}, its local derivative {local} × its "
                      "gradient {grad},", user=describe(bad[0][0], False), local=show(bad[0][1]),

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-import numpy as np
-
 from . import errors, ops
 from .backward import chain_rule, topological_order, unbroadcast
 from .collector import gc_paused
+from .numpy_on_demand import is_array, np
 from .value import Value
 
 __all__ = ["grad", "hessian", "jvp", "forward_sweep", "tangent"]
@@ -65,7 +64,7 @@ def grad(output: Value, inputs: Sequence[Value], *, create_graph: bool = False) 
             raise TypeError(errors.said("grad input", "grad: inputs[{k}] must be a Value, got "
                                         "{kind}", k=k, kind=type(x).__name__))
     if type(output.data) is not float:
-        raise errors.error("not scalar", who="grad()", shape=np.shape(output.data))
+        raise errors.error("not scalar", who="grad()", shape=getattr(output.data, "shape", ()))
     with gc_paused():
         order = topological_order(output)
         found = chain_rule(order, local_grads=_local_values if create_graph else None)
@@ -111,7 +110,7 @@ def forward_sweep(order: list[Value], seeds: dict[Value, object],
         total = terms[0]
         for t in terms[1:]:
             total = total + t
-        if not np.all(np.isfinite(total)):  # never a silent inf, as in the backward pass
+        if not errors.finite(total):  # never a silent inf, as in the backward pass
             raise errors.error("tangent", node=errors.describe(node, False),
                                value=errors.show(total), terms=" + ".join(
                                    f"{errors.show(d)} × {errors.show(tangent[x])}"
@@ -126,12 +125,12 @@ def tangent(v, where: str) -> float | np.ndarray:
     """A direction's component as forward mode takes it: a float, or a float array per sample."""
     if errors.is_number(v):
         v = float(v)
-    elif isinstance(v, np.ndarray) and v.dtype.kind in "fiu":
+    elif is_array(v) and v.dtype.kind in "fiu":
         v = np.asarray(v, dtype=float)
     else:
         raise TypeError(errors.said("tangent type", "{where} must be a number, got {kind}",
                                     where=where, kind=type(v).__name__))
-    if not np.all(np.isfinite(v)):
+    if not errors.finite(v):
         raise errors.error("data infinite", where=where, value=errors.show(v))
     return v
 

@@ -32,6 +32,9 @@ class LinearOp(Op):
         wide = arity > 201 and namespace != "value"
         return _linear_loop if wide else super().kernel(arity, array, namespace)
 
+    def run_safely(self, values: Sequence[float], n: float | None = None) -> tuple:
+        return self.run(*values)  # sums and products never raise: an overflow is an inf here
+
     def arg_names(self, arity: int | None = None) -> list[str]:
         k = (arity - 1) // 2
         return [f"w{i}" for i in range(k)] + [f"x{i}" for i in range(k)] + ["b"]

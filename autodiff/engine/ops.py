@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
-import numpy as np
+from .numpy_on_demand import np
 
 
 @dataclass(frozen=True, eq=False)  # eq=False: an op is hashed by identity, cheaply
@@ -61,11 +61,23 @@ class Op:
             self._kernels[key] = eval(code, dict(NAMESPACES[namespace]))  # our own text
         return self._kernels[key]
 
+    def run_safely(self, values: Sequence[float], n: float | None = None) -> tuple:
+        """The float row where its kernel raised: nan for a value that fails, inf for a slope."""
+        names, out = dict(zip("ab", values), n=n), math.nan  # each text compiled once (`_code`)
+        try:
+            out = eval(_code(self.forward), dict(SCALAR_NAMESPACE), names)
+            return out, eval(_code(f"({', '.join(self.local)},)"), dict(SCALAR_NAMESPACE),
+                             {**names, "out": out})
+        except (ArithmeticError, ValueError):
+            return out, (math.inf,) * len(values)
+
     def in_domain(self, values: Sequence, n: float | None = None) -> bool:
         """Whether the inputs satisfy the op's domain (every sample, in batch mode)."""
         names = dict(zip(self.arg_names(len(values)), values), n=n)
+        if not self.domain or all(type(x) is float for x in values):  # no NumPy for floats
+            return not self.domain or bool(eval(_code(self.domain), {"np": np}, names))
         with np.errstate(all="ignore"):  # the condition compiled once (`_code`), not per call
-            return not self.domain or bool(np.all(eval(_code(self.domain), {"np": np}, names)))
+            return bool(np.all(eval(_code(self.domain), {"np": np}, names)))
 
     def forward_text(self, args: Sequence[str], n: float | None = None) -> str:
         """The forward code with the inputs named `args` (and n written out)."""
@@ -87,7 +99,7 @@ SUB       = Op("-",       "−",    "a - b",             ("1.0",                
 MUL       = Op("*",       "×",    "a * b",             ("b",                       "a"),                  ("a × b", "b", "a"))
 DIV       = Op("/",       "÷",    "a / b",             ("1.0 / b",                 "-out / b"),           ("a ÷ b", "1 ÷ b", "−out ÷ b"), "b != 0", "division by zero", ZeroDivisionError)
 POW_VALUE = Op("**",      "**",   "power(a, b)",       ("b * power(a, b - 1.0)",   "out * log(a)"),       ("a^b", "b·a^(b−1)", "out·ln a"), "a > 0", "x ** y with a Value exponent needs x > 0 (d/dy = x**y · log x)")
-POW       = Op("**",      "**",   "power(a, n)",       ("n * power(a, n - 1.0) if n else 0.0",),          ("a^n", "n·a^n1"), "(a > 0) | ((a == 0) & (n >= 0)) | ((a < 0) & (np.floor(n) == n))", "a ** n needs a > 0, or a whole exponent for a negative base, or n >= 0 for a zero base", param=True)
+POW       = Op("**",      "**",   "power(a, n)",       ("n * power(a, n - 1.0) if n else 0.0",),          ("a^n", "n·a^n1"), "(a > 0) | ((a == 0) & (n >= 0)) | ((a < 0) & (round(n) == n))", "a ** n needs a > 0, or a whole exponent for a negative base, or n >= 0 for a zero base", param=True)
 NEG       = Op("neg",     "−",    "-a",                ("-1.0",),                                         ("−a", "−1"))
 EXP       = Op("exp",     "exp",  "exp(a)",            ("out",),                                          ("e^a", "out"), domain_error=OverflowError)
 LOG       = Op("log",     "log",  "log(a)",            ("1.0 / a",),                                      ("ln a", "1 ÷ a"), "a > 0", "log needs an input > 0")
@@ -103,27 +115,27 @@ OPS: tuple[Op, ...] = (ADD, SUB, MUL, DIV, NEG, POW, POW_VALUE, EXP, LOG, TANH, 
                        RELU, SQRT, ABS, SUM, MEAN)  # and linear.LINEAR, a neuron's net
 
 
-# --- the helpers the rows call, on floats and on arrays -----------------------------------------
-def _sigmoid_array(x: np.ndarray) -> np.ndarray:
+# --- the helpers the rows call, on floats and on arrays (NumPy loaded at the first array op) -----
+def _sigmoid_array(x):
     e = np.exp(-np.abs(x))  # exp of a non-positive number only: no overflow
     return np.where(x >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
 #              on floats                                     on arrays (batch mode)
 _HELPERS = {
-    "exp":     (math.exp,                                      np.exp),
-    "log":     (math.log,                                      np.log),
-    "tanh":    (math.tanh,                                     np.tanh),
-    "sqrt":    (math.sqrt,                                     np.sqrt),
-    "fabs":    (abs,                                           np.abs),
+    "exp":     (math.exp,                                      lambda x: np.exp(x)),
+    "log":     (math.log,                                      lambda x: np.log(x)),
+    "tanh":    (math.tanh,                                     lambda x: np.tanh(x)),
+    "sqrt":    (math.sqrt,                                     lambda x: np.sqrt(x)),
+    "fabs":    (abs,                                           lambda x: np.abs(x)),
     "sigmoid": (lambda x: 1.0 / (1.0 + math.exp(-x)) if x >= 0.0 else math.exp(x) / (1.0 + math.exp(x)), _sigmoid_array),  # no overflow
     "relu":    (lambda x: x if x > 0.0 else 0.0,               lambda x: np.maximum(x, 0.0)),
     "step":    (lambda x: 1.0 if x > 0.0 else 0.0,             lambda x: (x > 0.0) * 1.0),
-    "sign":    (lambda x: (x > 0.0) - (x < 0.0) + 0.0,         np.sign),
-    "power":   (math.pow,                                      np.power),  # math.pow raises where ** would give a complex number
+    "sign":    (lambda x: (x > 0.0) - (x < 0.0) + 0.0,         lambda x: np.sign(x)),
+    "power":   (math.pow,                                      lambda x, n: np.power(x, n)),  # math.pow raises where ** would give a complex number
     "total":   (lambda x: x,                                   lambda x: float(np.sum(x))),
-    "size":    (lambda x: 1,                                   np.size),
-    "ones":    (lambda x: 1.0,                                 np.ones_like),
+    "size":    (lambda x: 1,                                   lambda x: np.size(x)),
+    "ones":    (lambda x: 1.0,                                 lambda x: np.ones_like(x)),
 }
 SCALAR_NAMESPACE: dict[str, object] = {name: f for name, (f, _) in _HELPERS.items()}
 ARRAY_NAMESPACE: dict[str, object] = {name: g for name, (_, g) in _HELPERS.items()}

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import threading
 
-import numpy as np
-
 from . import errors, ops
 from .backward import backward
+from .numpy_on_demand import is_array, np
 
 
 class Value:
@@ -77,11 +76,12 @@ class Value:
         """Add d(self)/d(node) to the `grad` of every node in self's graph, once each; with
         `gradient` (d L/d self: a number, or an array of self's shape), add d L/d node."""
         if gradient is not None:  # checked as data is (a copy, finite), then its shape
-            node, shape = errors.describe(self, False), np.shape(self.data)
+            node, shape = errors.describe(self, False), getattr(self.data, "shape", ())
             gradient = _as_data(gradient, errors.said("upstream", "backward(gradient): {node} has "
                                 "shape {shape}; its upstream gradient", node=node, shape=shape))
-            if np.shape(gradient) != shape:
-                raise errors.error("upstream shape", node=node, shape=shape, got=np.shape(gradient))
+            got = getattr(gradient, "shape", ())
+            if got != shape:
+                raise errors.error("upstream shape", node=node, shape=shape, got=got)
         backward(self, gradient=gradient)
 
 
@@ -117,33 +117,37 @@ def _make(op: ops.Op, inputs: tuple, n: float | None = None) -> Value:
 
 
 def _make_checked(op: ops.Op, inputs: tuple, values: tuple, n: float | None) -> tuple:
-    """The row on NumPy, every value checked, and a clear error where something is wrong."""
-    if not {float, np.ndarray}.issuperset(map(type, values)):  # an int set by hand, say
+    """The row run again, every value checked, and a clear error where something is wrong."""
+    if not all(type(x) is float or is_array(x) for x in values):  # an int set by hand, say
         for v in inputs:  # `data` is a plain attribute (optimizers set it): check what is there
             where = errors.said("held data", "{op}: {node} holds data of type {kind}, but a "
                                 "Value's data", op=op.name, kind=type(v.data).__name__,
                                 node=errors.describe(v, False))
             v.data = _as_data(v.data, where)
         values = tuple(v.data for v in inputs)
-    with np.errstate(all="ignore"):
-        try:
-            kernel = op.kernel(len(inputs), array=True)
-            out, local = kernel(*values) if n is None else kernel(*values, n)
-        except ValueError:  # shapes that do not broadcast
-            shapes = ", ".join(errors.said("of shape", "{node} of shape {shape}", shape=np.shape(
-                v.data), node=errors.describe(v, False)) for v in inputs)
-            raise errors.error("shapes", op=op.name, shapes=shapes) from None
-        except ArithmeticError:  # a Python float division by zero inside the row
-            raise errors.op_failed(op, inputs, n) from None
-    if not np.isfinite(out).all():
+    if all(type(x) is float for x in values):
+        out, local = op.run_safely(values, n)  # inf or nan where the float kernel raised
+    else:
+        with np.errstate(all="ignore"):
+            try:
+                kernel = op.kernel(len(inputs), array=True)
+                out, local = kernel(*values) if n is None else kernel(*values, n)
+            except ValueError:  # shapes that do not broadcast
+                shapes = ", ".join(errors.said("of shape", "{node} of shape {shape}",
+                                               node=errors.describe(v, False),
+                                               shape=np.shape(v.data)) for v in inputs)
+                raise errors.error("shapes", op=op.name, shapes=shapes) from None
+            except ArithmeticError:  # a Python float division by zero inside the row
+                raise errors.op_failed(op, inputs, n) from None
+    if not errors.finite(out):
         raise errors.op_failed(op, inputs, n)
     own = {id(x) for x in values}  # an input's own data (the locals of * and linear): finite
-    if not all(type(d) is float and d - d == 0.0 or id(d) in own or np.isfinite(d).all()
+    if not all(type(d) is float and d - d == 0.0 or id(d) in own or errors.finite(d)
                for d in local):
         if not op.in_domain(values, n):
             raise errors.op_failed(op, inputs, n)
         local = (errors.UndefinedDerivative(op, inputs),) * len(inputs)  # sqrt's slope at 0
-    return (out.astype(float, copy=False) if isinstance(out, np.ndarray) else float(out)), local
+    return (out.astype(float, copy=False) if is_array(out) else float(out)), local
 
 
 # --- what users hand us -------------------------------------------------------------------------
@@ -172,15 +176,15 @@ def _as_data(data, where: str) -> float | np.ndarray:
             value = float(data)
         except OverflowError:  # an int beyond the float range
             raise errors.error("data too big", where=where, digits=len(str(abs(data)))) from None
-    elif isinstance(data, np.ndarray) and data.dtype.kind in "fiu":
+    elif is_array(data) and data.dtype.kind in "fiu":
         if data.ndim == 0:
             return _as_data(data.item(), where)
         value = np.array(data, dtype=float)  # a copy: the graph must not change under us
     else:
-        kind = errors.said("array of", "an array of {dtype}", dtype=data.dtype) if isinstance(
-            data, np.ndarray) else type(data).__name__
+        kind = errors.said("array of", "an array of {dtype}", dtype=data.dtype) if is_array(
+            data) else type(data).__name__
         raise errors.error("data type", where=where, kind=kind)
-    if not (value - value == 0.0 if type(value) is float else np.isfinite(value).all()):
+    if not errors.finite(value):
         raise errors.error("data infinite", where=where, value=errors.show(value))
     return value
 

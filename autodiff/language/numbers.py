@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import numpy as np
-
+from ..engine.numpy_on_demand import is_array
 from . import say
 
 __all__ = ["format_number", "short_number", "number_text", "constant_text", "sum_terms"]
@@ -11,7 +10,7 @@ __all__ = ["format_number", "short_number", "number_text", "constant_text", "sum
 
 def format_number(x, digits: int = 8) -> str:
     """A number with `digits` decimals (the textbook's style); an array as shape and summary."""
-    if isinstance(x, np.ndarray) and x.ndim > 0:
+    if is_array(x) and x.ndim > 0:
         if x.size == 0:
             return say("number.empty_array", shape=x.shape)
         mean = format_number(float(x.mean()), digits)
@@ -29,7 +28,7 @@ def format_number(x, digits: int = 8) -> str:
 def short_number(x, digits: int = 4) -> str:
     """`digits` decimals, or `digits` significant digits where decimals would lose the number;
     an array as its mean."""
-    if isinstance(x, np.ndarray) and x.ndim > 0:
+    if is_array(x) and x.ndim > 0:
         return (say("number.mean", mean=short_number(float(x.mean()), digits)) if x.size
                 else say("number.empty"))
     x = float(x)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from ..engine.numpy_on_demand import is_array
 from ..engine.ops import Op
 from .numbers import constant_text, number_text
 
@@ -165,7 +166,6 @@ def node_names(order) -> dict:
     `(0.01 − out_o1)²`, while that stays short; past `MAX_NAME` characters, its op and a
     count, `exp_3`. Names are unique: a repeat gets `[k]` as a shared label does.
     """
-    import numpy as np  # noqa: PLC0415 (kept out of the module's import time for the CLI)
 
     labels: dict[str, int] = {}
     for node in order:
@@ -184,7 +184,7 @@ def node_names(order) -> dict:
                 seen_label[node.label] = k + 1
                 name = f"{name}[{k}]"
         elif not node.inputs:
-            if isinstance(node.data, np.ndarray) and node.data.ndim > 0:
+            if is_array(node.data) and node.data.ndim > 0:
                 arrays += 1
                 name = f"c{arrays}"  # one number per sample: the panels show the sample's
             else:

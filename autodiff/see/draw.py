@@ -23,9 +23,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 import graphviz
-import numpy as np
 
 from ..engine.backward import topological_order
+from ..engine.numpy_on_demand import is_array, np
 from ..engine.value import Value
 from ..language import reading
 from ..language.numbers import short_number
@@ -589,14 +589,14 @@ def _grad_scale(nodes: Iterable[Value]) -> float:
     largest = 0.0
     for node in nodes:
         g = node.grad
-        size = float(np.mean(np.abs(g))) if isinstance(g, np.ndarray) else abs(g)
+        size = float(np.mean(np.abs(g))) if is_array(g) else abs(g)
         largest = max(largest, size)
     return largest
 
 
 def gradient_fill(grad, scale: float) -> str:
     """The fill colour of a gradient, `scale` being the largest |gradient| drawn beside it."""
-    g = float(np.mean(grad)) if isinstance(grad, np.ndarray) else grad
+    g = float(np.mean(grad)) if is_array(grad) else grad
     if g == 0.0 or scale == 0.0:
         return "#ffffff"
     # Square root: small gradients stay visible next to big ones.
@@ -608,7 +608,7 @@ def gradient_fill(grad, scale: float) -> str:
 
 def text_lines(prefix: str, x, digits: int) -> list[str]:
     """'data 0.4000', or for a batch node its shape, mean and range, one line each."""
-    if isinstance(x, np.ndarray) and x.ndim > 0:
+    if is_array(x) and x.ndim > 0:
         mean = short_number(float(x.mean()), digits)
         low, high = short_number(float(x.min()), digits), short_number(float(x.max()), digits)
         return [f"{prefix} shape {x.shape}", f"mean {mean}", f"[{low}, {high}]"]

@@ -29,10 +29,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from ..check import numerical_grad
 from ..engine.mode import no_grad
+from ..engine.numpy_on_demand import is_array, np
 from ..engine.value import Value
 from ..language import get_language, reading, say
 from ..language import texts as table_texts
@@ -87,7 +86,7 @@ class _Numbers:
         self.samples = samples  # how many samples the reader can pick (0: not batch mode)
 
     def per_sample(self, x) -> list[float] | None:
-        if isinstance(x, np.ndarray) and x.ndim > 0:
+        if is_array(x) and x.ndim > 0:
             flat = x.reshape(-1)
             return [float(v) for v in flat[: self.samples]]
         return None
@@ -107,8 +106,13 @@ class _Numbers:
         return float(x) if values is None else values[s]
 
 
+def _any(x) -> bool:
+    """Whether a number, or any entry of an array, is not zero."""
+    return bool(np.any(x)) if is_array(x) else x != 0.0
+
+
 def _mean(x) -> float:
-    return float(np.mean(x)) if isinstance(x, np.ndarray) else float(x)
+    return float(np.mean(x)) if is_array(x) else float(x)
 
 
 # --- the data -----------------------------------------------------------------------------------
@@ -149,7 +153,7 @@ def _page_data(tr: Trace, scene: Scene, *, model, layout, params, lr, highlight)
         raise TypeError(f"lr must be a number, got {lr!r}")
     order = tr.nodes
     index = {node: i for i, node in enumerate(order)}
-    batch = max((np.size(n.data) for n in order if isinstance(n.data, np.ndarray)), default=0)
+    batch = max((np.size(n.data) for n in order if is_array(n.data)), default=0)
     num = _Numbers(min(batch, MAX_SAMPLES))
     fixed = _fixed(tr)
     chosen = _parameters(tr, params, layout, model)
@@ -211,7 +215,7 @@ def _node_record(tr: Trace, step, index: dict, num: _Numbers, fixed: set) -> dic
         "dname": reading.d_name(name),  # as it follows a d: dE/d(0.99 − out_o1)
         "labeled": bool(node.label),
         "constant": node in fixed,
-        "batch": isinstance(step.value, np.ndarray) and step.value.ndim > 0,
+        "batch": is_array(step.value) and step.value.ndim > 0,
         "op": node.op,
         "symbol": reading.symbol(op, node.exponent) if op is not None else "",
         "describe": reading.reads(op, n=node.exponent) if op is not None else "",
@@ -277,7 +281,7 @@ def _backward_steps(tr: Trace, index: dict, num: _Numbers, fixed: set,
                 changes.append([j, num.long(after), num.short(after),
                                 gradient_fill(after, scale)])
             term = edge.local * step.upstream
-            summed = np.shape(term) != np.shape(edge.contribution)
+            summed = getattr(term, "shape", ()) != getattr(edge.contribution, "shape", ())
             size = abs(_mean(edge.contribution))
             edges.append({
                 "input": j, "local": num.long(edge.local), "localText": text,
@@ -339,7 +343,7 @@ def _explanations(tr: Trace, index: dict, num: _Numbers, fixed: set) -> dict:
         else:
             name = reading.derivative_name(tr.name(tr.root), tr.name(node))
             entry["line"] = say("page.sum_of_paths", name=name, count=f"{count:,}") + (
-                "" if isinstance(grad, np.ndarray) else f" = {format_number(grad)}")
+                "" if is_array(grad) else f" = {format_number(grad)}")
         found[str(index[node])] = entry
     return found
 
@@ -355,7 +359,7 @@ def _explain_line(ex, num: _Numbers, count: int) -> str:
     if not num.samples and count <= 8:
         return ex.lines()[0]
     products = [p.product for p in ex.paths]
-    if any(isinstance(v, np.ndarray) for v in products):
+    if any(is_array(v) for v in products):
         # One number per sample: the panel below shows each path's, and the total's.
         return (say("page.one_path", name=ex.name) if count == 1 else
                 say("page.sum_of_its_paths", name=ex.name, count=count))
@@ -373,7 +377,7 @@ def _path_entry(path, index: dict, num: _Numbers) -> dict:
     shown = [f for f in path.factors if not (type(f.local) is float and f.local == 1.0)] \
         or list(path.factors[:1])
     entry: dict = {"n": chain, "eq": "", "sum": None}
-    if not num.samples or not any(isinstance(f.local, np.ndarray) for f in path.factors):
+    if not num.samples or not any(is_array(f.local) for f in path.factors):
         entry["eq"] = " × ".join(format_number(f.local) for f in shown) + \
             f" = {format_number(path.product)}" if shown else format_number(path.product)
         return entry
@@ -385,7 +389,7 @@ def _path_entry(path, index: dict, num: _Numbers) -> dict:
         eqs.append(" × ".join(format_number(num.at(f.local, s)) for f in shown)
                    + f" = {format_number(product)}")
     entry["eq"] = eqs
-    if not isinstance(path.product, np.ndarray):
+    if not is_array(path.product):
         entry["sum"] = format_number(path.product)  # summed over the whole batch
     return entry
 
@@ -434,9 +438,9 @@ def _check(tr: Trace, index: dict) -> dict:
     leaves = [n for n in order if is_variable(n)][:MAX_CHECKED]
     for leaf in leaves:
         x = leaf.data
-        h = 1e-6 * max(1.0, float(np.max(np.abs(x))))
+        h = 1e-6 * max(1.0, float(np.max(np.abs(x))) if is_array(x) else abs(x))
         analytic = tr.grad(leaf)
-        if isinstance(x, np.ndarray):
+        if is_array(x):
             analytic = float(np.sum(analytic))  # along the direction of all ones
         def moved(t: Value, leaf=leaf, x=x) -> Value:
             return Value(float(_replay(order, {leaf: x + t.data})))
@@ -445,11 +449,11 @@ def _check(tr: Trace, index: dict) -> dict:
                 numeric = numerical_grad(moved, [0.0], eps=h)[0]
         except (ArithmeticError, ValueError, TypeError, FloatingPointError):
             rows.append([index[leaf], format_number(analytic), None, False,
-                         isinstance(x, np.ndarray)])
+                         is_array(x)])
             continue
         close = abs(numeric - analytic) <= 1e-5 + 1e-3 * abs(analytic)
         rows.append([index[leaf], format_number(analytic), format_number(numeric), close,
-                     isinstance(x, np.ndarray)])
+                     is_array(x)])
     return {"eps": "1e-6 × max(1, |x|)", "rows": rows,
             "more": max(0, sum(1 for n in order if is_variable(n)) - MAX_CHECKED)}
 
@@ -519,10 +523,10 @@ def _forward_mode(tr: Trace, index: dict, num: _Numbers) -> dict:
         seed = 1.0 if type(leaf.data) is float else np.ones_like(leaf.data)
         rows = []
         for step in tr.forward_mode({leaf: seed}):
-            if not np.any(step.tangent) and step.node is not tr.root:
+            if not _any(step.tangent) and step.node is not tr.root:
                 continue
             terms = [[index[x], num.long(d), num.long(t)] for x, d, t in step.terms
-                     if np.any(t)]
+                     if _any(t)]
             rows.append([index[step.node], num.long(step.tangent), terms])
         sweeps[str(index[leaf])] = rows
     return {"leaves": [index[n] for n in leaves], "sweeps": sweeps}

@@ -11,10 +11,9 @@ import html
 import unicodedata
 from dataclasses import dataclass
 
-import numpy as np
-
 from ..engine.backward import backward, topological_order, unbroadcast
 from ..engine.higher import forward_sweep, tangent
+from ..engine.numpy_on_demand import is_array, np
 from ..engine.value import Value
 from ..language import get_language, language, reading, say
 from ..language.numbers import format_number, sum_terms
@@ -38,7 +37,7 @@ MAX_PATHS = 1000  # explain() refuses graphs with more root-to-node paths than t
 
 def _snapshot(x):
     """A copy of an array (the graph's arrays may change later), a float as it is."""
-    return x.copy() if isinstance(x, np.ndarray) else x
+    return x.copy() if is_array(x) else x
 
 
 # --- the record --------------------------------------------------------------------------------

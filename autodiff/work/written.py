@@ -7,8 +7,7 @@ import math
 import re
 from dataclasses import dataclass
 
-import numpy as np
-
+from ..engine.numpy_on_demand import is_numpy_scalar
 from ..language import say
 
 __all__ = ["Written", "written", "round_significant", "significant_digits"]
@@ -44,11 +43,11 @@ class Written:
 
 def written(name: str, value: object) -> Written:
     """The learner's number for `name`: a float or int (its repr gives the digits) or text."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, str, np.integer,
-                                                         np.floating)):
+    if isinstance(value, bool) or not (isinstance(value, (int, float, str))
+                                       or is_numpy_scalar(value)):
         raise TypeError(say("work.answer_type", name=name, kind=type(value).__name__))
     text = value.strip() if isinstance(value, str) else repr(float(value))
-    if isinstance(value, (int, np.integer)):
+    if isinstance(value, int) or is_numpy_scalar(value, ("integer",)):
         text = str(int(value))
     if not NUMBER.fullmatch(text):
         raise ValueError(say("work.answer_not_number", name=name, text=text))
