@@ -14,14 +14,11 @@ FUNCTION_NAME = "value_and_grad"
 VECTOR_NAME = "value_and_grad_p"  # the same function of the vector p, where there is one
 
 
-_add_reduce = np.add.reduce
-
-
 def _batch_sum(c) -> float:
     """A batch contribution to a scalar node, summed as the engine's `unbroadcast` sums it:
     `float(np.sum(c))` is `np.add.reduce` over every axis, called here without np.sum's
     Python layers (a few microseconds a call on a short array)."""
-    return float(_add_reduce(c, None))
+    return float(np.add.reduce(c, None))
 
 
 _OWN_HELPERS: dict[str, object] = {

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..engine import ops
-from ..engine.numpy_on_demand import np
+from ..engine.numpy_on_demand import is_array, np
 from ..engine.value import Value
 from .text import operand, split_sum
 
@@ -135,13 +135,10 @@ def _squares(text: str) -> str:
     return squared[1:-1] if squared != text and _SQUARE.fullmatch(text) else squared
 
 
-_KINDS = (float, np.ndarray)
-
-
 def kinds(node: Value) -> tuple[object, list[bool]]:
     """The engine's array kernel at the recorded values: its output, and which locals are arrays."""
     local = node.local_grads
-    if type(node.data) is not float and all(type(d) in _KINDS for d in local):
+    if type(node.data) is not float and all(type(d) is float or is_array(d) for d in local):
         # What the engine recorded: running the kernel again would give the same (and cost
         # a pass over every array of the graph). A reduction's output type, and a local the
         # engine left undefined (sqrt's slope at 0), are asked of the kernel itself.
