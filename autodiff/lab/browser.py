@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..cli.formula import FormulaError, build_graph, parse_assignments
 from ..engine.value import Value
-from ..see import draw_graph, trace
+from ..see import draw_graph, layout, trace
 from ..work import check_work
 from ..work.answers import read_answers
 
@@ -32,6 +32,7 @@ def use_graphviz(render: Callable[[str, str], str]) -> None:
         return "\n".join(str(render(g, format)) for g in graphs).encode("utf-8")
 
     graphviz.pipe = pipe
+    layout.RENDERER = lambda source, fmt: pipe("dot", fmt, source.encode("utf-8"))
 
 
 def _graph(formula: str, at: str) -> Value:

@@ -19,6 +19,7 @@ import signal
 import subprocess
 import sys
 from collections import defaultdict
+from collections.abc import Callable
 from typing import NamedTuple
 
 import graphviz
@@ -118,6 +119,11 @@ def dot_timeout() -> float:
     return seconds if seconds > 0 else DOT_TIMEOUT
 
 
+# Where there is no `dot` program to run (the lab, in the browser): `RENDERER(source, fmt)`
+# lays out the DOT source and returns the output's bytes (autodiff.lab sets it).
+RENDERER: Callable[[str, str], bytes] | None = None
+
+
 def run_dot(source: str, fmt: str, *, engine: str = "dot", timeout: float | None = None,
             what: str = "the graph") -> bytes:
     """Lay out `source` with Graphviz and return the output in format `fmt` (svg, png, json0).
@@ -128,6 +134,8 @@ def run_dot(source: str, fmt: str, *, engine: str = "dot", timeout: float | None
     """
     size = layout_work(source)
     check_size(size, what)
+    if RENDERER is not None:  # no `dot` program here (the browser): the one set for it
+        return RENDERER(source, fmt)
     drawn = size.nodes
     limit = dot_timeout() if timeout is None else timeout
     command = [engine, *(CHEAP_OPTIONS if size.work > CHEAP_ABOVE else ()), f"-T{fmt}"]
