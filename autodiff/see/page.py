@@ -33,6 +33,8 @@ import numpy as np
 
 from ..check import numerical_grad
 from ..engine.mode import no_grad
+from ..engine.replay import record as record_graph
+from ..engine.replay import replay
 from ..engine.value import Value
 from ..language import reading
 from ..language.numbers import format_number, short_number, sum_terms
@@ -401,24 +403,26 @@ def _highlighted(tr: Trace, highlight, index: dict) -> int | None:
 # --- checks: central differences, one SGD step, forward mode -----------------------------------
 
 
-def _replay(order: list, values: dict) -> object:
-    """The root's value with some leaves set to other values: the recorded graph run again."""
-    out: dict = {}
+def _reached(order: list, index: dict, moved: list) -> list:
+    """The records `engine.replay` needs to run the graph again with the `moved` leaves set
+    (its inputs, in that order): the nodes they reach, rebuilt; every other input of those,
+    a constant at its recorded data (moving a leaf changes nothing else)."""
+    reached = {index[leaf] for leaf in moved}
     for node in order:
-        if not node.inputs:
-            out[node] = values.get(node, node.data)
-            continue
-        op = node.op_entry
-        args = [out[x] for x in node.inputs]
-        if op.param:
-            args.append(node.exponent)
-        if all(type(a) is float for a in args):
-            result, _ = op.run(*args)
-        else:
-            with np.errstate(all="raise"):
-                result, _ = op.kernel(len(node.inputs), array=True)(*args)
-        out[node] = result
-    return out[order[-1]]
+        if node.inputs and any(index[x] in reached for x in node.inputs):
+            reached.add(index[node])
+    needed = reached | {index[x] for i in reached for x in order[i].inputs}
+    kept = [order[i] for i in sorted(needed)]
+    position = {index[node]: k for k, node in enumerate(kept)}
+    node_inputs = [[position[index[x]] for x in node.inputs] if index[node] in reached else []
+                   for node in kept]
+    return record_graph(kept, moved, node_inputs)
+
+
+def _root_at(records: list, values: list) -> object:
+    """The root's value, the graph of `records` rebuilt by the engine at `values`."""
+    root, _ = replay(records, values)
+    return root.data
 
 
 def _check(tr: Trace, index: dict) -> dict:
@@ -433,8 +437,9 @@ def _check(tr: Trace, index: dict) -> dict:
         analytic = tr.grad(leaf)
         if isinstance(x, np.ndarray):
             analytic = float(np.sum(analytic))  # along the direction of all ones
-        def moved(t: Value, leaf=leaf, x=x) -> Value:
-            return Value(float(_replay(order, {leaf: x + t.data})))
+        records = _reached(order, index, [leaf])
+        def moved(t: Value, records=records, x=x) -> Value:
+            return Value(float(_root_at(records, [x + t.data])))
         try:
             with no_grad():
                 numeric = numerical_grad(moved, [0.0], eps=h)[0]
@@ -463,14 +468,14 @@ def _parameters(tr: Trace, params, layout, model) -> list:
 
 def _sgd(tr: Trace, index: dict, num: _Numbers, params: list, lr: float) -> dict:
     """The parameters after one step p − lr·grad, and the root's value there."""
-    rows, values = [], {}
+    rows, values = [], []
     for p in params:
         g = tr.grad(p)
         after = p.data - lr * g
-        values[p] = after
+        values.append(after)
         rows.append([index[p], num.long(p.data), num.long(g), num.long(after)])
     try:
-        root_after = num.long(_replay(tr.nodes, values))
+        root_after = num.long(_root_at(record_graph(tr.nodes, params), values))
     except (ArithmeticError, ValueError, FloatingPointError):
         root_after = None
     return {"lr": format_number(lr).rstrip("0").rstrip("."), "rows": rows,
