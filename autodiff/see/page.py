@@ -56,6 +56,7 @@ PAGE_PATHS = 8  # paths listed when a node is clicked (the count and the sum: al
 MAX_CHECKED = 400  # leaves checked against central differences
 FORWARD_LEAVES = 8  # leaves offered as forward-mode directions
 PRACTISE_NODES = 400  # practise mode asks each gradient of graphs up to this size
+WRAP_ROW = 6  # an op with more given inputs than this stands them in rows of this many
 FRAME_HEIGHT = 960  # the page's frame in a notebook, in px: it scrolls inside
 _OPTIONS = {"title", "model", "groups", "highlight", "params", "lr", "rankdir"}
 
@@ -572,8 +573,14 @@ def _views(tr: Trace, data: dict, scene: Scene, rankdir: str) -> dict:
                 plans.append((set(key), shown))
     sources = []
     for opened, shown in plans:
-        dot = scene.digraph(opened, shown, notes=False, labels=labels, rankdir=rankdir,
-                            box_edges=False)
+        # A view with a wide op (a neuron's weights) is laid out top to bottom, its inputs
+        # wrapped in rows: a screen is wider than tall.
+        wrapped = _wrapped_inputs(scene, shown)
+        dot = scene.digraph(opened, shown, notes=False, labels=labels,
+                            rankdir="TB" if wrapped else rankdir, box_edges=False,
+                            hidden=_idle_siblings(scene, opened, shown))
+        for tail, head, ranks in wrapped:
+            dot.edge(tail, head, style="invis", minlen=str(ranks))
         sources.append(dot.source)
     laid = graphviz.pipe("dot", "json0", "\n".join(sources).encode("utf-8"))
     decoder, text, at, views = json.JSONDecoder(), laid.decode("utf-8"), 0, []
@@ -590,6 +597,45 @@ def _views(tr: Trace, data: dict, scene: Scene, rankdir: str) -> dict:
             if group_view[k] < 0:
                 group_view[k] = v
     return {"views": views, "viewOf": view_of, "groupView": group_view}
+
+
+def _idle_siblings(scene: Scene, opened: set[int], shown: set) -> set[int]:
+    """The closed groups inside an open one that touch nothing drawn node by node: a neuron's
+    fifteen sibling neurons beside it. Left out of its view, they would stand in a column
+    taller than the window; the groups they sit in, and every box the open group reads from or
+    feeds, stay."""
+    idle = set()
+    for k, parent in enumerate(scene.parent):
+        if k in opened or parent is None or parent not in opened:
+            continue
+        members = scene.members[k]
+        if not any(x in shown for n in members for x in n.inputs) and not any(
+                u in shown for n in members for u in scene.users.get(n, ())):
+            idle.add(k)
+    return idle
+
+
+def _wrapped_inputs(scene: Scene, shown: set) -> list[tuple[str, str, int]]:
+    """Invisible edges that stand a node's many given inputs in rows, not in one long line.
+
+    A neuron's weights all feed its Σ w·x + b: side by side, 17 boxes make a line longer than a
+    window is wide or tall. Input k of such an op is held `rows - k // WRAP_ROW` ranks before
+    it, so they stand in rows of `WRAP_ROW` in their order (w1 … w6 / w7 … w12 / …), and the
+    op with its inputs fits on a screen. Every op using them (a weight serves every sample)
+    keeps the same distance, so the ops stand in one row below them.
+    """
+    edges = []
+    for node in scene.order:
+        if node not in shown or not node.inputs:
+            continue
+        leaves = [x for x in dict.fromkeys(node.inputs) if x in shown and not x.inputs]
+        if len(leaves) <= WRAP_ROW:
+            continue
+        rows = math.ceil(len(leaves) / WRAP_ROW)
+        i = scene.index[node]
+        for k, leaf in enumerate(leaves):
+            edges.append((f"v{scene.index[leaf]}", f"o{i}", rows - k // WRAP_ROW))
+    return edges
 
 
 def _compact(graph: dict, opened: list[int]) -> dict:
