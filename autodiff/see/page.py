@@ -53,6 +53,7 @@ MAX_PAGE_NODES = 5000  # a page steps through one node at a time: beyond this, n
 PICTURE_NODES = 80  # value nodes drawn one by one in one view of the picture
 MAX_SAMPLES = 8  # samples of a batch the reader can pick (sums are over the whole batch)
 PAGE_PATHS = 8  # paths listed when a node is clicked (the count and the sum: always)
+TOP_BARS = 6  # a node with more paths shows its largest as bars, the rest as one
 MAX_CHECKED = 400  # leaves checked against central differences
 FORWARD_LEAVES = 8  # leaves offered as forward-mode directions
 PRACTISE_NODES = 400  # practise mode asks each gradient of graphs up to this size
@@ -72,7 +73,8 @@ FIELDS = {
     "steps": ("node", "seed", "upstream", "edges", "changes"),
     "edges": ("input", "local", "localText", "contribution", "term", "constant", "sign",
               "size"),
-    "explain": ("line", "count", "total", "paths"),
+    # bars: a node with many paths (not batch mode): its largest paths as bars, and the rest
+    "explain": ("line", "count", "total", "paths", "bars"),
     "paths": ("n", "eq", "sum"),
 }
 _NESTED = {("steps", "edges"): "edges", ("explain", "paths"): "paths"}
@@ -327,9 +329,13 @@ def _explanations(tr: Trace, index: dict, num: _Numbers, fixed: set) -> dict:
     for node in tr.nodes:
         if node in fixed:
             continue
-        count = tr.count_paths(node, by=by)
+        # One number per path (not batch mode): the few largest, ranked without listing all.
+        top = None if num.samples else tr.top_paths(node, TOP_BARS, by=by)
+        count = top[1] if top is not None else tr.count_paths(node, by=by)
         grad = tr.grad(node)
-        entry: dict = {"line": "", "count": count, "paths": [], "total": num.long(grad)}
+        entry: dict = {"line": "", "count": count, "paths": [], "total": num.long(grad),
+                       "bars": _bars(top[0], count, grad, index)
+                       if top is not None and count > PAGE_PATHS else None}
         if count <= 64:
             ex = tr.explain(node, max_paths=64, by=by)
             entry["line"] = _explain_line(ex, num, count)
@@ -341,6 +347,17 @@ def _explanations(tr: Trace, index: dict, num: _Numbers, fixed: set) -> dict:
                 "" if isinstance(grad, np.ndarray) else f" = {format_number(grad)}")
         found[str(index[node])] = entry
     return found
+
+
+def _bars(paths: list, count: int, grad: float, index: dict) -> dict:
+    """The largest paths' products as bars that add up to the gradient: each path's nodes (root
+    first), its product (8 decimals, and as a number to size its bar), and the rest, the sum of
+    every other path (the gradient less the shown ones)."""
+    top = [[[index[p.factors[0].upper]] + [index[f.lower] for f in p.factors],
+            format_number(p.product), p.product] for p in paths if p.factors]
+    rest = grad - sum(p.product for p in paths)
+    return {"top": top, "others": count - len(top), "rest": [format_number(rest), rest],
+            "total": grad}
 
 
 def _granularity(tr: Trace) -> str:
