@@ -339,7 +339,7 @@ def _explanations(tr: Trace, index: dict, num: _Numbers, fixed: set) -> dict:
         if count <= 64:
             ex = tr.explain(node, max_paths=64, by=by)
             entry["line"] = _explain_line(ex, num, count)
-            for path in ex.paths[:limit]:
+            for path in ([] if entry["bars"] else ex.paths[:limit]):  # bars stand for them
                 entry["paths"].append(_path_entry(path, index, num))
         else:
             name = reading.derivative_name(tr.name(tr.root), tr.name(node))
@@ -351,13 +351,13 @@ def _explanations(tr: Trace, index: dict, num: _Numbers, fixed: set) -> dict:
 
 def _bars(paths: list, count: int, grad: float, index: dict) -> dict:
     """The largest paths' products as bars that add up to the gradient: each path's nodes (root
-    first), its product (8 decimals, and as a number to size its bar), and the rest, the sum of
-    every other path (the gradient less the shown ones)."""
+    first) and its product, and the rest, the sum of every other path (the gradient less the
+    shown ones). Numbers in 8 decimals, as the page prints them: the script sizes the bars
+    from them (to a pixel, 8 decimals are exact)."""
     top = [[[index[p.factors[0].upper]] + [index[f.lower] for f in p.factors],
-            format_number(p.product), p.product] for p in paths if p.factors]
-    rest = grad - sum(p.product for p in paths)
-    return {"top": top, "others": count - len(top), "rest": [format_number(rest), rest],
-            "total": grad}
+            format_number(p.product)] for p in paths if p.factors]
+    return {"top": top, "others": count - len(top),
+            "rest": format_number(grad - sum(p.product for p in paths))}
 
 
 def _granularity(tr: Trace) -> str:
