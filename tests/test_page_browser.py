@@ -1157,3 +1157,104 @@ def test_practise_mode_in_chinese_names_the_slip_in_chinese(textbook, tmp_path):
         finally:
             b.close()
     assert b.errors == []
+
+
+# --- a big graph: an opened neuron on screen, a node's largest paths as bars ------------------
+
+
+@needs_chromium
+@needs_dot
+@pytest.mark.parametrize("width,height", [(1400, 900), (800, 600)])
+def test_an_opened_neuron_shows_its_inputs_and_output_on_screen(tmp_path, width, height):
+    from playwright.sync_api import sync_playwright
+
+    model, loss = big_mlp_loss()
+    tr = trace(loss)
+    path = tmp_path / "big.html"
+    tr.page(model=model).save(path)
+    with sync_playwright() as p:
+        b = Browser(p, path, width=width, height=height)
+        try:
+            # Every step of the output neuron and of one layer-2 neuron: 17 inputs drawn one by
+            # one (16 weights and a bias) receive a share; each, and the current node, must be
+            # inside the window and inside the picture's visible area.
+            report = b.page.evaluate("""() => {
+                const slider = document.getElementById('slider'), bad = [];
+                let checked = 0, steps = 0;
+                for (let k = 0; k <= Number(slider.max); k++) {
+                    slider.value = String(k); slider.dispatchEvent(new Event('input'));
+                    const title = document.getElementById('step-title').textContent;
+                    if (!/^Step .*: (out_o1|net_h2_1)\\[/.test(title)) continue;
+                    steps++;
+                    const graph = document.getElementById('graph').getBoundingClientRect();
+                    const drawn = '#graph g.value.recv, #graph g.value.cur';
+                    for (const e of document.querySelectorAll(drawn)) {
+                        checked++;
+                        const r = e.getBoundingClientRect();
+                        const inside = r.width > 0 && r.left >= graph.left - 1 &&
+                            r.right <= graph.right + 1 && r.top >= graph.top - 1 &&
+                            r.bottom <= graph.bottom + 1 && r.bottom <= window.innerHeight &&
+                            r.right <= window.innerWidth;
+                        if (!inside) bad.push(title + ': ' + e.id);
+                    }
+                }
+                return {bad, checked, steps};
+            }""")
+            assert report["steps"] == 8  # out_o1[0..3] and net_h2_1[0..3]
+            assert report["checked"] >= 8 * 17, report["checked"]
+            assert report["bad"] == []
+        finally:
+            b.close()
+    assert b.errors == []
+
+
+@needs_chromium
+def test_a_node_with_many_paths_shows_its_largest_as_bars_that_add_up(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    model, loss = big_mlp_loss()
+    tr = trace(loss)
+    path = tmp_path / "big.html"
+    tr.page(model=model).save(path)
+    weight = model.layers[0].neurons[2].w[0]
+    name = tr.name(weight)
+    every = tr.explain(weight, max_paths=1000).paths
+    largest = sorted(every, key=lambda q: abs(q.product), reverse=True)[:6]
+    with sync_playwright() as p:
+        b = Browser(p, path, width=1060, height=900)
+        try:
+            b.page.locator(f'#grads tr[data-name="{name}"]').click()
+            rows = b.page.evaluate("""() => [...document.querySelectorAll('#explain .bar-row')]
+                .map((row) => {
+                    const bar = row.querySelector('.bar').getBoundingClientRect();
+                    const zero = row.querySelector('.bar-zero').getBoundingClientRect();
+                    return {label: row.querySelector('.route').textContent,
+                            value: row.querySelector('.bar-value').textContent,
+                            left: bar.left, right: bar.right, zero: zero.left,
+                            kind: row.className}; })""")
+            assert b.page.locator("#explain ol.paths > li").count() == 0  # bars, not lines
+        finally:
+            b.close()
+    assert b.errors == []
+    total, *paths, rest = rows
+    assert "total" in total["kind"] and "rest" in rest["kind"] and len(paths) == 6
+    # The bars are the largest paths, labelled with the page's names, largest first.
+    assert [r["label"] for r in paths] == [" → ".join(q.names) for q in largest]
+    assert [float(r["value"]) for r in paths] == pytest.approx(
+        [q.product for q in largest], abs=1e-8)
+    assert rest["label"] == f"the other {len(every) - 6} paths"
+    g = float(total["value"])
+    assert g == pytest.approx(weight.grad, abs=1e-8)
+    assert sum(float(r["value"]) for r in paths + [rest]) == pytest.approx(g, abs=1e-7)
+    # Lengths proportional to the numbers: one scale, px per unit, for every bar.
+    scale = (total["right"] - total["left"]) / abs(g)
+    for r in paths + [rest]:
+        assert abs((r["right"] - r["left"]) - abs(float(r["value"])) * scale) <= 1, r
+    # End to end from 0: each bar starts where the one before ended, the rest ends where
+    # the gradient does.
+    position = total["zero"]
+    for r in paths + [rest]:
+        start, end = (r["left"], r["right"]) if float(r["value"]) >= 0 else (r["right"], r["left"])
+        assert abs(start - position) <= 1, r
+        position = end
+    assert abs(position - (total["left"] if g < 0 else total["right"])) <= 1

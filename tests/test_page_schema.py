@@ -95,3 +95,30 @@ def test_slip_candidates_name_the_factor_path_and_sign_they_leave_out():
     w1 = [(v, t) for v, k, t in candidates("w1") if k == "missing path"]
     assert any(abs(v - (0.00043857 - 0.00066840)) < 1e-8 for v, _ in w1)
     assert all(abs(v - tr.grad("w1")) > 1e-8 for v, _ in w1)
+
+
+def test_the_check_and_sgd_panels_run_the_graph_again_with_the_engines_replay(monkeypatch):
+    # One replay (engine.replay) for the trace, the page, the compiler and the check.
+    from autodiff.engine import replay as replay_module
+
+    calls = []
+    real = replay_module.replay
+
+    def spy(records, values):
+        calls.append(len(records))
+        return real(records, values)
+
+    monkeypatch.setattr(page_module, "replay", spy)
+    example = mazur()
+    tr = trace(example.loss())
+    data = page_data(tr, params=example.weights(), lr=0.5)
+    assert data["sgd"]["after"] == "0.29102777"
+    assert len(calls) == 2 * len(data["check"]["rows"]) + 1
+    # A check rebuilds only what its leaf reaches: w5 reaches E_o1's side, not E_o2's.
+    index = {node: i for i, node in enumerate(tr.nodes)}
+    w5 = tr.node("w5")
+    records = page_module._reached(tr.nodes, index, [w5])
+    assert len(records) < len(tr.nodes)
+    root, (moved,) = real(records, [w5.data + 0.25])
+    full, _ = real(replay_module.record(tr.nodes, [w5]), [w5.data + 0.25])
+    assert root.data == full.data != tr.root.data and moved.label == "w5"

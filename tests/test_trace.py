@@ -269,3 +269,29 @@ def test_format_number():
     assert format_number(-0.0) == "0.00000000"
     assert format_number(1.5e-7) == "1.50000000e-07"
     assert format_number(np.array([1.0, 3.0])).startswith("shape (2,), mean 2.00000000")
+
+
+@given(random_graphs(batch=False))  # numbers only: each path one product to rank
+def test_top_paths_are_the_largest_of_every_path_on_random_graphs(graph):
+    leaves = graph.leaves()
+    tr = trace(graph.build(*leaves))
+    for leaf in leaves:
+        if leaf not in tr._index or tr.count_paths(leaf) > 200:
+            continue
+        every = tr.explain(leaf, max_paths=200).paths
+        found = tr.top_paths(leaf, 3)
+        if found is None:  # an undefined slope on the way: nothing to rank
+            continue
+        top, count = found
+        assert count == len(every)
+        want = sorted((abs(p.product) for p in every), reverse=True)[:3]
+        assert [abs(p.product) for p in top] == pytest.approx(want, rel=1e-9, abs=1e-300)
+        names = {tuple(p.names) for p in every}
+        assert all(tuple(p.names) in names for p in top)
+
+
+def test_top_paths_rank_the_textbook_paths_without_listing_them(textbook):
+    top, count = textbook.top_paths("b1", 2)
+    assert count == 4 and [p.product for p in top] == pytest.approx([0.01499608, 0.01336792],
+                                                                    abs=1e-8)
+    assert top[0].names[:3] == ["E_total", "E_o1", "out_o1"] and top[0].names[-1] == "b1"

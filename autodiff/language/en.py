@@ -363,6 +363,9 @@ TEXTS: dict[str, str] = {
                       "one product per path.",
     "page.path_sample": "sample {sample} above; summed over the batch: {sum}",
     "page.more_path": "{count} more path not listed; the sum above counts every one.",
+    "page.bars_rest": "the other {count} paths",
+    "page.bars_hint": "The {top} largest paths of {count}, end to end: together with the rest "
+                      "they make the gradient.",
     "page.more_paths": "{count} more paths not listed; the sum above counts every one.",
     "page.last_share": " ({node} passes the last share)",
     "page.shown_at": "Shown at step {k}, where {node}'s gradient is complete{why}.",

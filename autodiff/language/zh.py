@@ -344,6 +344,8 @@ TEXTS: dict[str, str] = {
     "page.paths_sum": "{node} 沿 {count} 条路径到达 {root}；它的梯度是每条路径上的乘积之和。",
     "page.path_sample": "上面是样本 {sample}；对整个批量求和：{sum}",
     "page.more_path": "还有 {count} 条路径没有列出；上面的和包含了每一条。",
+    "page.bars_rest": "其余 {count} 条路径",
+    "page.bars_hint": "{count} 条路径中最大的 {top} 条，首尾相接：加上其余路径，合起来就是梯度。",
     "page.more_paths": "还有 {count} 条路径没有列出；上面的和包含了每一条。",
     "page.last_share": "（{node} 传回最后一份贡献）",
     "page.shown_at": "显示第 {k} 步：此时 {node} 的梯度已经完整{why}。",

@@ -274,12 +274,13 @@ class Scene:
                 show_grad: bool = True, show_local: bool = False, digits: int = 4,
                 rankdir: str = "LR", title: str | None = None, caption: str = "",
                 labels: Callable | None = None, notes: bool = True,
-                box_edges: bool = True) -> graphviz.Digraph:
+                box_edges: bool = True, hidden: set[int] = frozenset()) -> graphviz.Digraph:
         """The Graphviz drawing with these groups open and these nodes drawn one by one.
 
         `labels(node) -> rows` may replace the lines of a value node (the page sizes its boxes
         with the numbers it will show); `notes=False` leaves out the title and the caption;
-        `box_edges=False` keeps the edges between two boxes for the layout only, unseen.
+        `box_edges=False` keeps the edges between two boxes for the layout only, unseen;
+        `hidden` groups' boxes are left out (with the edges between them and other boxes).
         """
         dot = _digraph(rankdir)
         if notes:
@@ -315,13 +316,20 @@ class Scene:
             if node in shown:
                 place(home(self.chain.get(node, ())), lambda g, n=node: self._emit_node(
                     g, n, show_grad, digits, scale, lit, labels))
-        for k, nodes in boxes.items():
+        # Boxes in the order the groups were given (layers before samples): Graphviz breaks
+        # the loops between boxes (a sample's inputs feed layer 1, its loss reads the output)
+        # where it meets them first, so the layers keep reading left to right.
+        for k, nodes in sorted(boxes.items()):
+            if k in hidden:
+                continue
             chain = self._path(k)
             place(home(chain[:-1]), lambda g, k=k, nodes=nodes: self._emit_box(g, k, nodes))
         self._emit_groups(dot, content, opened)
-        self._emit_edges(dot, units, shown, lit, show_local, digits, box_edges)
+        left_out = {f"g{k}" for k in hidden}
+        self._emit_edges(dot, units, shown, lit, show_local, digits, box_edges, left_out)
         for tail, head in self._order_hints(units, shown):
-            dot.edge(tail, head, style="invis")
+            if tail not in left_out and head not in left_out:
+                dot.edge(tail, head, style="invis")
         return dot
 
     def _order_hints(self, units: dict[Value, str], shown: set[Value]) -> list:
@@ -433,7 +441,8 @@ class Scene:
                        tooltip=_tooltip(reading.reads(op, n=node.exponent)))
 
     def _emit_edges(self, dot, units: dict[Value, str], shown: set[Value], lit: set[Value],
-                    show_local: bool, digits: int, box_edges: bool = True) -> None:
+                    show_local: bool, digits: int, box_edges: bool = True,
+                    hidden_boxes: set[str] = frozenset()) -> None:
         index = self.index
         joined: dict[tuple[str, str], int] = {}  # edges into or out of boxes, counted
         for node in self.order:
@@ -468,8 +477,14 @@ class Scene:
                     if unit != mine and (unit[0] == "g" or child in shown):
                         joined[(unit, mine)] = joined.get((unit, mine), 0) + 1
         for n, ((tail, head), count) in enumerate(joined.items()):
+            if tail in hidden_boxes or head in hidden_boxes:
+                continue
             if not box_edges and tail[0] == "g" and head[0] == "g":
-                dot.edge(tail, head, style="invis")  # keeps the boxes in their ranks
+                # Keeps the boxes in their ranks; one into a group given earlier (a sample's
+                # inputs into layer 1, while the sample's loss reads the output) closes a loop
+                # and would set the layers right to left: it ranks nothing.
+                back = {"constraint": "false"} if int(head[1:]) < int(tail[1:]) else {}
+                dot.edge(tail, head, style="invis", **back)
                 continue
             width = f"{1 + math.log2(count) * 0.6:.2f}"
             dot.edge(tail, head, id=f"a{n}", penwidth=width, color="#9a9a9a",

@@ -32,6 +32,8 @@ from typing import Any
 from ..check import numerical_grad
 from ..engine.mode import no_grad
 from ..engine.numpy_on_demand import is_array, np
+from ..engine.replay import record as record_graph
+from ..engine.replay import replay
 from ..engine.value import Value
 from ..language import get_language, reading, say
 from ..language import texts as table_texts
@@ -52,9 +54,11 @@ MAX_PAGE_NODES = 5000  # a page steps through one node at a time: beyond this, n
 PICTURE_NODES = 80  # value nodes drawn one by one in one view of the picture
 MAX_SAMPLES = 8  # samples of a batch the reader can pick (sums are over the whole batch)
 PAGE_PATHS = 8  # paths listed when a node is clicked (the count and the sum: always)
+TOP_BARS = 6  # a node with more paths shows its largest as bars, the rest as one
 MAX_CHECKED = 400  # leaves checked against central differences
 FORWARD_LEAVES = 8  # leaves offered as forward-mode directions
 PRACTISE_NODES = 400  # practise mode asks each gradient of graphs up to this size
+WRAP_ROW = 6  # an op with more given inputs than this stands them in rows of this many
 FRAME_HEIGHT = 960  # the page's frame in a notebook, in px: it scrolls inside
 _OPTIONS = {"title", "model", "groups", "highlight", "params", "lr", "rankdir"}
 
@@ -70,7 +74,8 @@ FIELDS = {
     "steps": ("node", "seed", "upstream", "edges", "changes"),
     "edges": ("input", "local", "localText", "contribution", "term", "constant", "sign",
               "size"),
-    "explain": ("line", "count", "total", "paths"),
+    # bars: a node with many paths (not batch mode): its largest paths as bars, and the rest
+    "explain": ("line", "count", "total", "paths", "bars"),
     "paths": ("n", "eq", "sum"),
 }
 _NESTED = {("steps", "edges"): "edges", ("explain", "paths"): "paths"}
@@ -332,13 +337,17 @@ def _explanations(tr: Trace, index: dict, num: _Numbers, fixed: set) -> dict:
     for node in tr.nodes:
         if node in fixed:
             continue
-        count = tr.count_paths(node, by=by)
+        # One number per path (not batch mode): the few largest, ranked without listing all.
+        top = None if num.samples else tr.top_paths(node, TOP_BARS, by=by)
+        count = top[1] if top is not None else tr.count_paths(node, by=by)
         grad = tr.grad(node)
-        entry: dict = {"line": "", "count": count, "paths": [], "total": num.long(grad)}
+        entry: dict = {"line": "", "count": count, "paths": [], "total": num.long(grad),
+                       "bars": _bars(top[0], count, grad, index)
+                       if top is not None and count > PAGE_PATHS else None}
         if count <= 64:
             ex = tr.explain(node, max_paths=64, by=by)
             entry["line"] = _explain_line(ex, num, count)
-            for path in ex.paths[:limit]:
+            for path in ([] if entry["bars"] else ex.paths[:limit]):  # bars stand for them
                 entry["paths"].append(_path_entry(path, index, num))
         else:
             name = reading.derivative_name(tr.name(tr.root), tr.name(node))
@@ -346,6 +355,17 @@ def _explanations(tr: Trace, index: dict, num: _Numbers, fixed: set) -> dict:
                 "" if is_array(grad) else f" = {format_number(grad)}")
         found[str(index[node])] = entry
     return found
+
+
+def _bars(paths: list, count: int, grad: float, index: dict) -> dict:
+    """The largest paths' products as bars that add up to the gradient: each path's nodes (root
+    first) and its product, and the rest, the sum of every other path (the gradient less the
+    shown ones). Numbers in 8 decimals, as the page prints them: the script sizes the bars
+    from them (to a pixel, 8 decimals are exact)."""
+    top = [[[index[p.factors[0].upper]] + [index[f.lower] for f in p.factors],
+            format_number(p.product)] for p in paths if p.factors]
+    return {"top": top, "others": count - len(top),
+            "rest": format_number(grad - sum(p.product for p in paths))}
 
 
 def _granularity(tr: Trace) -> str:
@@ -410,24 +430,26 @@ def _highlighted(tr: Trace, highlight, index: dict) -> int | None:
 # --- checks: central differences, one SGD step, forward mode -----------------------------------
 
 
-def _replay(order: list, values: dict) -> object:
-    """The root's value with some leaves set to other values: the recorded graph run again."""
-    out: dict = {}
+def _reached(order: list, index: dict, moved: list) -> list:
+    """The records `engine.replay` needs to run the graph again with the `moved` leaves set
+    (its inputs, in that order): the nodes they reach, rebuilt; every other input of those,
+    a constant at its recorded data (moving a leaf changes nothing else)."""
+    reached = {index[leaf] for leaf in moved}
     for node in order:
-        if not node.inputs:
-            out[node] = values.get(node, node.data)
-            continue
-        op = node.op_entry
-        args = [out[x] for x in node.inputs]
-        if op.param:
-            args.append(node.exponent)
-        if all(type(a) is float for a in args):
-            result, _ = op.run(*args)
-        else:
-            with np.errstate(all="raise"):
-                result, _ = op.kernel(len(node.inputs), array=True)(*args)
-        out[node] = result
-    return out[order[-1]]
+        if node.inputs and any(index[x] in reached for x in node.inputs):
+            reached.add(index[node])
+    needed = reached | {index[x] for i in reached for x in order[i].inputs}
+    kept = [order[i] for i in sorted(needed)]
+    position = {index[node]: k for k, node in enumerate(kept)}
+    node_inputs = [[position[index[x]] for x in node.inputs] if index[node] in reached else []
+                   for node in kept]
+    return record_graph(kept, moved, node_inputs)
+
+
+def _root_at(records: list, values: list) -> object:
+    """The root's value, the graph of `records` rebuilt by the engine at `values`."""
+    root, _ = replay(records, values)
+    return root.data
 
 
 def _check(tr: Trace, index: dict) -> dict:
@@ -442,8 +464,9 @@ def _check(tr: Trace, index: dict) -> dict:
         analytic = tr.grad(leaf)
         if is_array(x):
             analytic = float(np.sum(analytic))  # along the direction of all ones
-        def moved(t: Value, leaf=leaf, x=x) -> Value:
-            return Value(float(_replay(order, {leaf: x + t.data})))
+        records = _reached(order, index, [leaf])
+        def moved(t: Value, records=records, x=x) -> Value:
+            return Value(float(_root_at(records, [x + t.data])))
         try:
             with no_grad():
                 numeric = numerical_grad(moved, [0.0], eps=h)[0]
@@ -472,14 +495,14 @@ def _parameters(tr: Trace, params, layout, model) -> list:
 
 def _sgd(tr: Trace, index: dict, num: _Numbers, params: list, lr: float) -> dict:
     """The parameters after one step p − lr·grad, and the root's value there."""
-    rows, values = [], {}
+    rows, values = [], []
     for p in params:
         g = tr.grad(p)
         after = p.data - lr * g
-        values[p] = after
+        values.append(after)
         rows.append([index[p], num.long(p.data), num.long(g), num.long(after)])
     try:
-        root_after = num.long(_replay(tr.nodes, values))
+        root_after = num.long(_root_at(record_graph(tr.nodes, params), values))
     except (ArithmeticError, ValueError, FloatingPointError):
         root_after = None
     return {"lr": format_number(lr).rstrip("0").rstrip("."), "rows": rows,
@@ -574,8 +597,14 @@ def _views(tr: Trace, data: dict, scene: Scene, rankdir: str) -> dict:
                 plans.append((set(key), shown))
     sources = []
     for opened, shown in plans:
-        dot = scene.digraph(opened, shown, notes=False, labels=labels, rankdir=rankdir,
-                            box_edges=False)
+        # A view with a wide op (a neuron's weights) is laid out top to bottom, its inputs
+        # wrapped in rows: a screen is wider than tall.
+        wrapped = _wrapped_inputs(scene, shown)
+        dot = scene.digraph(opened, shown, notes=False, labels=labels,
+                            rankdir="TB" if wrapped else rankdir, box_edges=False,
+                            hidden=_idle_siblings(scene, opened, shown))
+        for tail, head, ranks in wrapped:
+            dot.edge(tail, head, style="invis", minlen=str(ranks))
         sources.append(dot.source)
     laid = run_dot("\n".join(sources), "json0", what="the page's picture")
     decoder, text, at, views = json.JSONDecoder(), laid.decode("utf-8"), 0, []
@@ -592,6 +621,49 @@ def _views(tr: Trace, data: dict, scene: Scene, rankdir: str) -> dict:
             if group_view[k] < 0:
                 group_view[k] = v
     return {"views": views, "viewOf": view_of, "groupView": group_view}
+
+
+def _idle_siblings(scene: Scene, opened: set[int], shown: set) -> set[int]:
+    """The closed groups inside an open one that touch nothing drawn node by node: a neuron's
+    fifteen sibling neurons beside it. Left out of its view, they would stand in a column
+    taller than the window; the groups they sit in, and every box the open group reads from or
+    feeds, stay."""
+    idle = set()
+    for k, parent in enumerate(scene.parent):
+        if k in opened or parent is None or parent not in opened:
+            continue
+        members = scene.members[k]
+        if not any(x in shown for n in members for x in n.inputs) and not any(
+                u in shown for n in members for u in scene.users.get(n, ())):
+            idle.add(k)
+    return idle
+
+
+def _wrapped_inputs(scene: Scene, shown: set) -> list[tuple[str, str, int]]:
+    """Invisible edges that stand a node's many given inputs in rows, not in one long line.
+
+    A neuron's weights all feed its Σ w·x + b: side by side, 17 boxes make a line longer than a
+    window is wide or tall. Input k of such an op is held `rows - k // WRAP_ROW` ranks before
+    it, so they stand in rows of `WRAP_ROW` in their order (w1 … w6 / w7 … w12 / …), and the
+    op with its inputs fits on a screen. Every op using them (a weight serves every sample)
+    keeps the same distance, so the ops stand in one row below them. Where more than two rows'
+    worth of ops share them (a neuron over many samples), that row would be wider than any
+    window: none, and the view stays left to right (measured on a 1,778-node page at 800 px:
+    a step's inputs on screen 759 of 1,696, against 582 in one wide row).
+    """
+    edges = []
+    for node in scene.order:
+        if node not in shown or not node.inputs:
+            continue
+        leaves = [x for x in dict.fromkeys(node.inputs) if x in shown and not x.inputs]
+        if len(leaves) <= WRAP_ROW:
+            continue
+        rows = math.ceil(len(leaves) / WRAP_ROW)
+        i = scene.index[node]
+        for k, leaf in enumerate(leaves):
+            edges.append((f"v{scene.index[leaf]}", f"o{i}", rows - k // WRAP_ROW))
+    ops = {head for _, head, _ in edges}
+    return edges if len(ops) <= 2 * WRAP_ROW else []
 
 
 def _compact(graph: dict, opened: list[int]) -> dict:

@@ -7,6 +7,7 @@ every path from the root down to a node, its factors joining the labeled nodes a
 
 from __future__ import annotations
 
+import heapq
 import html
 import unicodedata
 from dataclasses import dataclass
@@ -205,6 +206,18 @@ class Trace:
         """How many paths `explain(node, by=by)` would list, without listing them."""
         target = self._resolve(node)
         return _stretches(self, target, _check_by(by))[2][self.root]
+
+    def top_paths(self, node: Value | str, k: int = 6, *,
+                  by: str = "labels") -> tuple[list[Path], int] | None:
+        """The `k` paths with the largest |product| for d root / d node, largest first, and
+        how many paths there are in all, found without listing them all (a big graph's node
+        may have millions). None where a factor is not a number (batch mode)."""
+        target = self._resolve(node)
+        reaches, below, count = _stretches(self, target, _check_by(by))
+        if self.root not in reaches:
+            return [], 0
+        paths = _top_paths(self, target, below, k)
+        return None if paths is None else (paths, count[self.root])
 
     # --- showing it ----------------------------------------------------------------------------
 
@@ -461,6 +474,29 @@ def _explain(tr: Trace, target: Value, max_paths: int, by: str) -> Explanation:
     total = _sum([p.product for p in paths]) if paths else 0.0
     return Explanation(root, target, tr.name(root), tr.name(target), tuple(paths), total,
                        frozenset(reaches))
+
+
+def _top_paths(tr: Trace, target: Value, below: dict, k: int) -> list[Path] | None:
+    """The k best paths down to the target by |product|: each node keeps its k best ways
+    down (a product, and which way it takes at the next stop), built from its stops' best."""
+    best: dict[Value, list[tuple[float, object, int]]] = {target: [(1.0, None, -1)]}
+    for node in tr.nodes:  # inputs come first: a node's stops are done before it
+        if node not in below:
+            continue
+        ways = []
+        for s, local in below[node].items():
+            if type(local) is not float:
+                return None  # an array (batch mode) or an undefined slope: no ranking
+            ways.extend((local * product, s, j) for j, (product, _, _) in enumerate(best[s]))
+        best[node] = heapq.nlargest(k, ways, key=lambda way: abs(way[0]))
+    paths = []
+    for product, s, j in best.get(tr.root, []):
+        factors, upper = [], tr.root
+        while s is not None:
+            factors.append(Factor(upper, s, below[upper][s], tr.name(upper), tr.name(s)))
+            upper, (_, s, j) = s, best[s][j]
+        paths.append(Path(tuple(factors), product))
+    return paths
 
 
 def _product(tr: Trace, below: dict, factors: tuple[Factor, ...]):
