@@ -284,18 +284,7 @@ class Scene:
         """
         dot = _digraph(rankdir)
         if notes:
-            lines = [caption] if caption else []
-            if show_grad:
-                lines.append("fill: gradient (red +, blue −; stronger = larger |grad|)")
-            if lit:
-                lines.append("purple: highlighted")
-            if title:
-                dot.attr(label=f"<{escape(title)}>", labelloc="t", fontsize="14")
-            if lines:
-                # A node rather than the graph label, so a title and a caption can both show.
-                dot.node("caption", "<" + "<BR ALIGN=\"LEFT\"/>".join(map(escape, lines))
-                         + "<BR ALIGN=\"LEFT\"/>>", shape="plaintext", fontsize="9",
-                         fontcolor="#666666")
+            _emit_notes(dot, title, caption, show_grad, bool(lit))
         scale = _grad_scale([n for n in shown if n is not self.root])
         units = {node: self.unit(node, opened) for node in self.order}
         boxes: dict[int, list[Value]] = {}
@@ -314,8 +303,8 @@ class Scene:
 
         for node in self.order:
             if node in shown:
-                place(home(self.chain.get(node, ())), lambda g, n=node: self._emit_node(
-                    g, n, show_grad, digits, scale, lit, labels))
+                place(home(self.chain.get(node, ())), lambda g, n=node: _emit_node(
+                    self, g, n, show_grad, digits, scale, lit, labels))
         # Boxes in the order the groups were given (layers before samples): Graphviz breaks
         # the loops between boxes (a sample's inputs feed layer 1, its loss reads the output)
         # where it meets them first, so the layers keep reading left to right.
@@ -323,10 +312,10 @@ class Scene:
             if k in hidden:
                 continue
             chain = self._path(k)
-            place(home(chain[:-1]), lambda g, k=k, nodes=nodes: self._emit_box(g, k, nodes))
+            place(home(chain[:-1]), lambda g, k=k, nodes=nodes: _emit_box(self, g, k, nodes))
         self._emit_groups(dot, content, opened)
         left_out = {f"g{k}" for k in hidden}
-        self._emit_edges(dot, units, shown, lit, show_local, digits, box_edges, left_out)
+        _emit_edges(self, dot, units, shown, lit, show_local, digits, box_edges, left_out)
         for tail, head in self._order_hints(units, shown):
             if tail not in left_out and head not in left_out:
                 dot.edge(tail, head, style="invis")
@@ -392,115 +381,137 @@ class Scene:
 
         fill(dot, None, 0)
 
-    def _emit_box(self, graph, k: int, nodes: list[Value]) -> None:
-        rows = [f"<B>{escape(self.titles[k])}</B>",
-                f'<FONT POINT-SIZE="10">{len(nodes):,} node{"s" if len(nodes) != 1 else ""}'
-                "</FONT>"]
-        graph.node(f"g{k}", _table(rows), id=f"g{k}", shape="box", style="rounded,filled,bold",
-                   fillcolor="#eeeeee", color="#8a8a8a", margin="0.1,0.05")
 
-    def _emit_node(self, graph, node: Value, show_grad: bool, digits: int, scale: float,
-                   lit: set[Value], labels: Callable | None) -> None:
-        i = self.index[node]
-        border = {"color": _HIGHLIGHT, "penwidth": "2.6"} if node in lit else \
-                 {"color": "#444444", "penwidth": "1"}
-        if not node.inputs and not node.label:
-            # An unlabeled leaf is a constant of the formula: just its value, small and grey.
-            if labels is not None:
-                text = " ".join(labels(node))
-            elif type(node.data) is float:
-                text = self.names[node]
-            else:
-                text = " ".join([self.names[node], *text_lines("", node.data, digits)[1:]])
-            graph.node(f"v{i}", f"<{escape(text)}>", id=f"v{i}", shape="box", style="rounded",
-                       fontsize="10", fontcolor="#555555", height="0.2", margin="0.05,0.02",
-                       **({"color": "#aaaaaa"} if node not in lit else border))
+def _emit_notes(dot, title: str | None, caption: str, show_grad: bool, lit: bool) -> None:
+    """The title, and a caption with the legend under it."""
+    lines = [caption] if caption else []
+    if show_grad:
+        lines.append("fill: gradient (red +, blue −; stronger = larger |grad|)")
+    if lit:
+        lines.append("purple: highlighted")
+    if title:
+        dot.attr(label=f"<{escape(title)}>", labelloc="t", fontsize="14")
+    if lines:
+        # A node rather than the graph label, so a title and a caption can both show.
+        dot.node("caption", "<" + "<BR ALIGN=\"LEFT\"/>".join(map(escape, lines))
+                 + "<BR ALIGN=\"LEFT\"/>>", shape="plaintext", fontsize="9",
+                 fontcolor="#666666")
+
+
+def _emit_box(scene: Scene, graph, k: int, nodes: list[Value]) -> None:
+    rows = [f"<B>{escape(scene.titles[k])}</B>",
+            f'<FONT POINT-SIZE="10">{len(nodes):,} node{"s" if len(nodes) != 1 else ""}'
+            "</FONT>"]
+    graph.node(f"g{k}", _table(rows), id=f"g{k}", shape="box", style="rounded,filled,bold",
+               fillcolor="#eeeeee", color="#8a8a8a", margin="0.1,0.05")
+
+def _emit_node(scene: Scene, graph, node: Value, show_grad: bool, digits: int, scale: float,
+               lit: set[Value], labels: Callable | None) -> None:
+    i = scene.index[node]
+    border = {"color": _HIGHLIGHT, "penwidth": "2.6"} if node in lit else \
+             {"color": "#444444", "penwidth": "1"}
+    if not node.inputs and not node.label:
+        # An unlabeled leaf is a constant of the formula: just its value, small and grey.
+        if labels is not None:
+            text = " ".join(labels(node))
+        elif type(node.data) is float:
+            text = scene.names[node]
         else:
-            if labels is not None:
-                lines = labels(node)
-            else:
-                lines = text_lines("data", node.data, digits)
-                if show_grad:
-                    lines = lines + text_lines("grad", node.grad, digits)
-            rows = [f"<B>{escape(self.names[node])}</B>"]
-            rows += [f'<FONT POINT-SIZE="10">{escape(t)}</FONT>' for t in lines]
-            fill = gradient_fill(node.grad, scale) if show_grad and node is not self.root \
-                else ("#fff3c4" if node is self.root else "#ffffff")
-            style = "rounded,filled,bold" if node is self.root else "rounded,filled"
-            graph.node(f"v{i}", _table(rows), id=f"v{i}", shape="box", style=style,
-                       fillcolor=fill, margin="0.08,0.03", **border)
-        op = node.op_entry
-        if op is not None and node.inputs:
-            symbol = reading.symbol(op, node.exponent)
-            shape = "circle" if len(symbol) <= 3 else "box"
-            graph.node(f"o{i}", f"<{escape(symbol)}>", id=f"o{i}", shape=shape,
-                       style="filled,rounded", fillcolor="#eef0f3",
-                       color=_HIGHLIGHT if node in lit else "#8a93a0",
-                       penwidth="2" if node in lit else "1", fontsize="10", width="0.3",
-                       height="0.3", margin="0.03,0.01",
-                       tooltip=_tooltip(reading.reads(op, n=node.exponent)))
+            text = " ".join([scene.names[node], *text_lines("", node.data, digits)[1:]])
+        graph.node(f"v{i}", f"<{escape(text)}>", id=f"v{i}", shape="box", style="rounded",
+                   fontsize="10", fontcolor="#555555", height="0.2", margin="0.05,0.02",
+                   **({"color": "#aaaaaa"} if node not in lit else border))
+    else:
+        if labels is not None:
+            lines = labels(node)
+        else:
+            lines = text_lines("data", node.data, digits)
+            if show_grad:
+                lines = lines + text_lines("grad", node.grad, digits)
+        rows = [f"<B>{escape(scene.names[node])}</B>"]
+        rows += [f'<FONT POINT-SIZE="10">{escape(t)}</FONT>' for t in lines]
+        fill = gradient_fill(node.grad, scale) if show_grad and node is not scene.root \
+            else ("#fff3c4" if node is scene.root else "#ffffff")
+        style = "rounded,filled,bold" if node is scene.root else "rounded,filled"
+        graph.node(f"v{i}", _table(rows), id=f"v{i}", shape="box", style=style,
+                   fillcolor=fill, margin="0.08,0.03", **border)
+    op = node.op_entry
+    if op is not None and node.inputs:
+        symbol = reading.symbol(op, node.exponent)
+        shape = "circle" if len(symbol) <= 3 else "box"
+        graph.node(f"o{i}", f"<{escape(symbol)}>", id=f"o{i}", shape=shape,
+                   style="filled,rounded", fillcolor="#eef0f3",
+                   color=_HIGHLIGHT if node in lit else "#8a93a0",
+                   penwidth="2" if node in lit else "1", fontsize="10", width="0.3",
+                   height="0.3", margin="0.03,0.01",
+                   tooltip=_tooltip(reading.reads(op, n=node.exponent)))
 
-    def _emit_edges(self, dot, units: dict[Value, str], shown: set[Value], lit: set[Value],
-                    show_local: bool, digits: int, box_edges: bool = True,
-                    hidden_boxes: set[str] = frozenset()) -> None:
-        index = self.index
-        joined: dict[tuple[str, str], int] = {}  # edges into or out of boxes, counted
-        for node in self.order:
-            if not node.inputs:
-                continue
-            mine = units[node]
-            i = index[node]
-            if node in shown:
-                on = node in lit
-                dot.edge(f"o{i}", f"v{i}", id=f"f{i}", **_edge_style(on, lit))
-                hidden = 0
-                for k, (child, local) in enumerate(zip(node.inputs, node.local_grads)):
-                    unit = units[child]
-                    if unit[0] == "g":
-                        joined[(unit, f"o{i}")] = joined.get((unit, f"o{i}"), 0) + 1
-                        continue
-                    if child not in shown:
-                        hidden += 1
-                        continue
-                    attrs = _edge_style(on and child in lit, lit)
-                    if show_local and isinstance(local, float):  # not an array, not undefined
-                        attrs["label"] = f"∂ {short_number(local, digits)}"
-                        attrs["fontcolor"] = "#555555"
-                    dot.edge(f"v{index[child]}", f"o{i}", id=f"e{i}_{k}", **attrs)
-                if hidden:
-                    dot.node(f"h{i}", f"{hidden} more input{'s' if hidden > 1 else ''}",
-                             shape="plaintext", fontsize="9", fontcolor="#888888")
-                    dot.edge(f"h{i}", f"o{i}", style="dashed", color=_FADED)
-            elif mine[0] == "g":
-                for child in node.inputs:
-                    unit = units[child]
-                    if unit != mine and (unit[0] == "g" or child in shown):
-                        joined[(unit, mine)] = joined.get((unit, mine), 0) + 1
-        for n, ((tail, head), count) in enumerate(joined.items()):
-            if tail in hidden_boxes or head in hidden_boxes:
-                continue
-            if not box_edges and tail[0] == "g" and head[0] == "g":
-                # Keeps the boxes in their ranks; one into a group given earlier (a sample's
-                # inputs into layer 1, while the sample's loss reads the output) closes a loop
-                # and would set the layers right to left: it ranks nothing.
-                back = {"constraint": "false"} if int(head[1:]) < int(tail[1:]) else {}
-                dot.edge(tail, head, style="invis", **back)
-                continue
-            width = f"{1 + math.log2(count) * 0.6:.2f}"
-            dot.edge(tail, head, id=f"a{n}", penwidth=width, color="#9a9a9a",
-                     tooltip=f"{count} edge{'s' if count > 1 else ''}")
-        stubbed: set[Value] = set()
-        for node in self.order:
-            if node in shown or units[node][0] == "g":
-                continue
-            # A drawn node used by hidden ones: one stub says so.
+def _emit_edges(scene: Scene, dot, units: dict[Value, str], shown: set[Value], lit: set[Value],
+                show_local: bool, digits: int, box_edges: bool = True,
+                hidden_boxes: set[str] = frozenset()) -> None:
+    index = scene.index
+    joined: dict[tuple[str, str], int] = {}  # edges into or out of boxes, counted
+    for node in scene.order:
+        if not node.inputs:
+            continue
+        mine = units[node]
+        i = index[node]
+        if node in shown:
+            on = node in lit
+            dot.edge(f"o{i}", f"v{i}", id=f"f{i}", **_edge_style(on, lit))
+            hidden = 0
+            for k, (child, local) in enumerate(zip(node.inputs, node.local_grads)):
+                unit = units[child]
+                if unit[0] == "g":
+                    joined[(unit, f"o{i}")] = joined.get((unit, f"o{i}"), 0) + 1
+                    continue
+                if child not in shown:
+                    hidden += 1
+                    continue
+                attrs = _edge_style(on and child in lit, lit)
+                if show_local and isinstance(local, float):  # not an array, not undefined
+                    attrs["label"] = f"∂ {short_number(local, digits)}"
+                    attrs["fontcolor"] = "#555555"
+                dot.edge(f"v{index[child]}", f"o{i}", id=f"e{i}_{k}", **attrs)
+            if hidden:
+                dot.node(f"h{i}", f"{hidden} more input{'s' if hidden > 1 else ''}",
+                         shape="plaintext", fontsize="9", fontcolor="#888888")
+                dot.edge(f"h{i}", f"o{i}", style="dashed", color=_FADED)
+        elif mine[0] == "g":
             for child in node.inputs:
-                if child in shown and child not in stubbed:
-                    stubbed.add(child)
-                    j = index[child]
-                    dot.node(f"u{j}", "used further on", shape="plaintext", fontsize="9",
-                             fontcolor="#888888")
-                    dot.edge(f"v{j}", f"u{j}", style="dashed", color=_FADED)
+                unit = units[child]
+                if unit != mine and (unit[0] == "g" or child in shown):
+                    joined[(unit, mine)] = joined.get((unit, mine), 0) + 1
+    _emit_box_edges(dot, joined, box_edges, hidden_boxes)
+    stubbed: set[Value] = set()
+    for node in scene.order:
+        if node in shown or units[node][0] == "g":
+            continue
+        # A drawn node used by hidden ones: one stub says so.
+        for child in node.inputs:
+            if child in shown and child not in stubbed:
+                stubbed.add(child)
+                j = index[child]
+                dot.node(f"u{j}", "used further on", shape="plaintext", fontsize="9",
+                         fontcolor="#888888")
+                dot.edge(f"v{j}", f"u{j}", style="dashed", color=_FADED)
+
+
+def _emit_box_edges(dot, joined: dict, box_edges: bool, hidden_boxes: set[str]) -> None:
+    """The edges into and out of boxes, one per pair, wider for more edges inside it."""
+    for n, ((tail, head), count) in enumerate(joined.items()):
+        if tail in hidden_boxes or head in hidden_boxes:
+            continue
+        if not box_edges and tail[0] == "g" and head[0] == "g":
+            # Keeps the boxes in their ranks; one into a group given earlier (a sample's
+            # inputs into layer 1, while the sample's loss reads the output) closes a loop
+            # and would set the layers right to left: it ranks nothing.
+            back = {"constraint": "false"} if int(head[1:]) < int(tail[1:]) else {}
+            dot.edge(tail, head, style="invis", **back)
+            continue
+        width = f"{1 + math.log2(count) * 0.6:.2f}"
+        dot.edge(tail, head, id=f"a{n}", penwidth=width, color="#9a9a9a",
+                 tooltip=f"{count} edge{'s' if count > 1 else ''}")
 
 
 GRAPHVIZ_HINT = (

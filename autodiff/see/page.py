@@ -558,6 +558,18 @@ def _forward_mode(tr: Trace, index: dict, num: _Numbers) -> dict:
 # --- the picture --------------------------------------------------------------------------------
 
 
+def _json_graphs(laid: bytes) -> list[dict]:
+    """The graphs of Graphviz's json0 output for several graphs: one JSON value after another."""
+    decoder, text, at, graphs = json.JSONDecoder(), laid.decode("utf-8"), 0, []
+    while True:
+        while at < len(text) and text[at].isspace():
+            at += 1
+        if at >= len(text):
+            return graphs
+        graph, at = decoder.raw_decode(text, at)
+        graphs.append(graph)
+
+
 def _views(tr: Trace, data: dict, scene: Scene, rankdir: str) -> dict:
     """Layouts of the picture: one view, or for a big graph one per group that holds a step."""
     order = tr.nodes
@@ -607,14 +619,7 @@ def _views(tr: Trace, data: dict, scene: Scene, rankdir: str) -> dict:
             dot.edge(tail, head, style="invis", minlen=str(ranks))
         sources.append(dot.source)
     laid = run_dot("\n".join(sources), "json0", what="the page's picture")
-    decoder, text, at, views = json.JSONDecoder(), laid.decode("utf-8"), 0, []
-    while True:
-        while at < len(text) and text[at].isspace():
-            at += 1
-        if at >= len(text):
-            break
-        graph, at = decoder.raw_decode(text, at)
-        views.append(_compact(graph, sorted(plans[len(views)][0])))
+    views = [_compact(graph, sorted(plans[k][0])) for k, graph in enumerate(_json_graphs(laid))]
     group_view = [-1] * len(scene.titles)
     for v, (opened, _) in enumerate(plans):
         for k in opened:
