@@ -15,6 +15,7 @@ from typing import Any
 from autodiff import Value, gc_paused, no_grad
 from autodiff.compile import compile_graph
 from autodiff.engine.numpy_on_demand import is_array, np
+from autodiff.language import say
 
 from . import losses
 from .checks import is_whole, whole_number
@@ -283,7 +284,7 @@ def _progress(epochs: int, progress: bool | None):
     from tqdm.auto import tqdm  # loaded only when a bar may be shown
 
     # delay: a short run finishes before the bar would appear, so it never clutters output.
-    return tqdm(total=epochs, desc="training", unit="epoch", file=sys.stderr,
+    return tqdm(total=epochs, desc=say("train.progress"), unit="epoch", file=sys.stderr,
                 delay=0.0 if progress else 1.0, leave=bool(progress))
 
 

@@ -31,6 +31,10 @@ TEXTS: dict[str, str] = {
     "number.empty_array": "shape {shape}, empty",
     "number.mean": "mean {mean}",
     "number.empty": "empty",
+    # --- drawings and training -----------------------------------------------------------------
+    "draw.legend_fill": "fill: gradient (red +, blue −; stronger = larger |grad|)",
+    "draw.legend_highlighted": "purple: highlighted",
+    "train.progress": "training",
     # --- the command line ---------------------------------------------------------------------
     "cli.choose_command": "autodiff: choose a command: trace, draw, train, compile or check "
                           "(see autodiff --help)",

@@ -32,6 +32,10 @@ TEXTS: dict[str, str] = {
     "number.empty_array": "形状 {shape}，空",
     "number.mean": "均值 {mean}",
     "number.empty": "空",
+    # --- drawings and training -----------------------------------------------------------------
+    "draw.legend_fill": "填充色：梯度（红为正，蓝为负；越深 = |grad| 越大）",
+    "draw.legend_highlighted": "紫色：高亮",
+    "train.progress": "训练中",
     # --- the command line ---------------------------------------------------------------------
     "cli.choose_command": "autodiff：请选择一个命令：trace、draw、train、compile 或 check"
                           "（见 autodiff --help）",

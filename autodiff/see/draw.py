@@ -27,7 +27,7 @@ import graphviz
 from ..engine.backward import topological_order
 from ..engine.numpy_on_demand import is_array, np
 from ..engine.value import Value
-from ..language import reading
+from ..language import reading, say
 from ..language.numbers import short_number
 from .layout import GraphTooBig, LayoutTimeout, run_dot
 
@@ -386,9 +386,9 @@ def _emit_notes(dot, title: str | None, caption: str, show_grad: bool, lit: bool
     """The title, and a caption with the legend under it."""
     lines = [caption] if caption else []
     if show_grad:
-        lines.append("fill: gradient (red +, blue −; stronger = larger |grad|)")
+        lines.append(say("draw.legend_fill"))
     if lit:
-        lines.append("purple: highlighted")
+        lines.append(say("draw.legend_highlighted"))
     if title:
         dot.attr(label=f"<{escape(title)}>", labelloc="t", fontsize="14")
     if lines:
