@@ -170,7 +170,7 @@ class _Marker:
 
     def rounding(self, i: int) -> list[tuple[str, Callable[[], str]]]:
         """A carried row whose whole error comes from numbers written rounded."""
-        rounded = [j for j in self.ancestors(i) if j in self.given
+        rounded = [j for j in self.sheet.ancestors(i) if j in self.given
                    and j not in self.reported_roundings and self.written_rounded(j)]
         if not rounded:
             return []
@@ -194,12 +194,3 @@ class _Marker:
         worked = World(self.sheet, exact, self.world.adopted).computed[i]
         truth = self.sheet.truth[i]
         return abs(worked - truth) <= self.atol + self.rtol * abs(truth)
-
-    def ancestors(self, i: int) -> set[int]:
-        seen, stack = set(), list(self.sheet.steps[i].deps)
-        while stack:
-            j = stack.pop()
-            if j not in seen:
-                seen.add(j)
-                stack.extend(self.sheet.steps[j].deps)
-        return seen

@@ -61,7 +61,7 @@ class Practice:
         if node not in sheet.grad_step or node is sheet.root:
             return []
         asked = sheet.grad_step[node].index
-        between = sorted(self._ancestors(asked) | {asked})
+        between = sorted(self.sheet.ancestors(asked) | {asked})
         hosts = [asked]
         if len(sheet.order) <= SEARCH_NODES and self.trials < MAX_TRIALS:
             hosts += [j for j in reversed(between[:-1]) if sheet.steps[j].kind == "grad"
@@ -99,15 +99,6 @@ class Practice:
         if change.edge is None:
             return None
         return self.sheet.users[self.sheet.steps[change.step].node][change.edge]
-
-    def _ancestors(self, index: int) -> set[int]:
-        seen, stack = set(), list(self.sheet.steps[index].deps)
-        while stack:
-            j = stack.pop()
-            if j not in seen:
-                seen.add(j)
-                stack.extend(self.sheet.steps[j].deps)
-        return seen
 
     def _trial(self, change: Change, asked: int, between: list[int]) -> dict[int, float]:
         """The rows from the slip's row down to the asked one whose numbers the slip moves."""

@@ -118,6 +118,16 @@ class Sheet:
         return f"d{self.root_name}/d{node.label}"
 
     # --- working one row ------------------------------------------------------------------
+    def ancestors(self, index: int) -> set[int]:
+        """The rows that row `index` is worked from, directly or through others."""
+        seen, stack = set(), list(self.steps[index].deps)
+        while stack:
+            j = stack.pop()
+            if j not in seen:
+                seen.add(j)
+                stack.extend(self.steps[j].deps)
+        return seen
+
     def evaluate(self, step: Step, get: Lookup, change: Change | None = None) -> float:
         """The row's number from the values `get(index)` hands it, with `change` (a slip)."""
         try:
