@@ -19,6 +19,7 @@ from autodiff.language import say
 
 from . import losses
 from .checks import is_whole, whole_number
+from .live_view import LiveView
 from .modules import MLP, Module
 from .optim import Optimizer
 
@@ -87,6 +88,7 @@ def fit(
     seed: int | None = 0,
     progress: bool | None = None,
     compiled: bool = False,
+    live: bool = False,
 ) -> History:
     """Train `model` on (X, y) in batch mode; return the loss history per epoch.
 
@@ -101,6 +103,9 @@ def fit(
     inputs, compiles it (`autodiff.compile_graph`, NumPy backend) and trains by calling the
     compiled function: the same arithmetic without rebuilding the graph every step. An MLP's
     graph has the same shape for every batch, so one recording serves the whole run.
+
+    `live=True` (in Jupyter) shows the loss curve and, for two inputs, the decision boundary,
+    one picture updated in place at most four times a second while the model trains.
     """
     X, y, loss_fn, epochs, test_data = _fit_arguments(model, X, y, loss, optimizer, epochs,
                                                       batch_size, test)
@@ -111,6 +116,8 @@ def fit(
     history = History()
     start = time.perf_counter()
     bar = _progress(epochs, progress)
+    view = LiveView(lambda rows: predict(model, rows), np.asarray(X, dtype=float), y) \
+        if live else None
     try:
         for epoch in range(epochs):
             if full:
@@ -122,8 +129,12 @@ def fit(
             if test_data is not None:
                 history.test.append(evaluate(model, loss_fn, *test_data))
             _show_loss(bar, epoch, epochs, train_loss)
+            if view is not None:
+                view.update(history.train, history.test, epoch + 1, epochs)
         if full:  # the last epoch's entry: the loss at the weights it ended with
             history.train.append(evaluate(model, loss_fn, features, y))
+        if view is not None:
+            view.update(history.train, history.test, epochs, epochs, final=True)
     except BaseException:
         _clear(bar)  # a failed run leaves no half-drawn bar above its error
         raise

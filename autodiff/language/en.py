@@ -34,6 +34,8 @@ TEXTS: dict[str, str] = {
     # --- drawings and training -----------------------------------------------------------------
     "draw.legend_fill": "fill: gradient (red +, blue −; stronger = larger |grad|)",
     "draw.legend_highlighted": "purple: highlighted",
+    "train.live_epoch": "epoch {epoch} / {epochs}, train loss {loss}",
+    "train.live_start": "training starts",
     "train.progress": "training",
     # --- the command line ---------------------------------------------------------------------
     "cli.choose_command": "autodiff: choose a command: trace, draw, train, compile or check "

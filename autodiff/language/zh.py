@@ -35,6 +35,8 @@ TEXTS: dict[str, str] = {
     # --- drawings and training -----------------------------------------------------------------
     "draw.legend_fill": "填充色：梯度（红为正，蓝为负；越深 = |grad| 越大）",
     "draw.legend_highlighted": "紫色：高亮",
+    "train.live_epoch": "第 {epoch} / {epochs} 轮，训练损失 {loss}",
+    "train.live_start": "开始训练",
     "train.progress": "训练中",
     # --- the command line ---------------------------------------------------------------------
     "cli.choose_command": "autodiff：请选择一个命令：trace、draw、train、compile 或 check"
