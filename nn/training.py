@@ -103,9 +103,7 @@ def fit(
     inputs, compiles it (`autodiff.compile_graph`, NumPy backend) and trains by calling the
     compiled function: the same arithmetic without rebuilding the graph every step. An MLP's
     graph has the same shape for every batch, so one recording serves the whole run.
-
-    `live=True` (in Jupyter) shows the loss curve and, for two inputs, the decision boundary,
-    one picture updated in place at most four times a second while the model trains.
+    `live=True` (Jupyter): the loss and decision boundary, one picture updated in place.
     """
     X, y, loss_fn, epochs, test_data = _fit_arguments(model, X, y, loss, optimizer, epochs,
                                                       batch_size, test)
@@ -116,21 +114,16 @@ def fit(
     history = History()
     start = time.perf_counter()
     bar = _progress(epochs, progress)
-    view = LiveView(lambda rows: predict(model, rows), np.asarray(X, dtype=float), y) \
-        if live else None
+    view = LiveView(lambda rows: predict(model, rows), X, y) if live else None
     try:
         for epoch in range(epochs):
             if full:
                 train_loss = _full_batch_epoch(step, features, y, history, epoch)
             else:
-                _mini_batch_epoch(step, X, y, batch_size, rng)
-                train_loss = evaluate(model, loss_fn, features, y)
-                history.train.append(train_loss)
+                train_loss = _mini_batch_epoch(step, X, y, batch_size, rng, history)
             if test_data is not None:
                 history.test.append(evaluate(model, loss_fn, *test_data))
-            _show_loss(bar, epoch, epochs, train_loss)
-            if view is not None:
-                view.update(history.train, history.test, epoch + 1, epochs)
+            _show_loss(bar, view, history, epoch, epochs, train_loss)
         if full:  # the last epoch's entry: the loss at the weights it ended with
             history.train.append(evaluate(model, loss_fn, features, y))
         if view is not None:
@@ -155,16 +148,24 @@ def _full_batch_epoch(step: _Step, features: list, y: Any, history: History, epo
 
 
 def _mini_batch_epoch(step: _Step, X: np.ndarray, y: np.ndarray, batch_size: int,
-                      rng: np.random.Generator) -> None:
-    """One step per mini-batch, the samples reshuffled first."""
+                      rng: np.random.Generator, history: History) -> float:
+    """One step per mini-batch, the samples reshuffled first; returns (and keeps) the loss on
+    the whole training set at the weights the epoch ended with."""
     order = rng.permutation(len(X))
     for begin in range(0, len(X), batch_size):
         idx = order[begin : begin + batch_size]
         step(_columns(X[idx]), y[idx])
+    train_loss = evaluate(step.model, step.loss_fn, _columns(X), y)
+    history.train.append(train_loss)
+    return train_loss
 
 
-def _show_loss(bar: Any, epoch: int, epochs: int, train_loss: float) -> None:
-    """The loss beside the progress bar, about a hundred times a run (not on every epoch)."""
+def _show_loss(bar: Any, view: LiveView | None, history: History, epoch: int, epochs: int,
+               train_loss: float) -> None:
+    """The loss beside the progress bar (about a hundred times a run, not on every epoch),
+    and the live picture (at most a few times a second)."""
+    if view is not None:
+        view.update(history.train, history.test, epoch + 1, epochs)
     if bar is None:
         return
     if epoch % max(1, epochs // 100) == 0 or epoch == epochs - 1:
