@@ -79,3 +79,23 @@ def test_threads_sum_like_one_after_another(xs):
     expected, w.grad = w.grad, 0.0
     _run_in_threads([r.backward for r in roots])
     assert w.grad == pytest.approx(expected, rel=1e-12, abs=1e-300)
+
+
+def test_no_grad_in_many_threads_at_once_leaves_recording_on_after():
+    # _make asks a thread's own flag only while some thread has recording off: the count of
+    # such threads must come back to 0 however their switches interleave.
+    from autodiff import no_grad
+    from autodiff.engine import value
+    from autodiff.engine.mode import set_grad_enabled
+
+    def switch():
+        for _ in range(2000):
+            with no_grad():
+                assert (Value(2.0) * 3.0).inputs == ()
+                set_grad_enabled(False)  # off twice counts once
+            assert (Value(2.0) * 3.0).inputs != ()
+
+    _run_in_threads([switch] * 4)
+    assert value.threads_not_recording == 0
+    x = Value(3.0)
+    assert (x * x).inputs == (x, x)

@@ -15,24 +15,24 @@ def topological_order(root) -> list:
     """Every node of root's graph once, inputs before the nodes made from them, root last."""
     if not hasattr(root, "local_grads"):
         raise errors.error("not a value", who="topological_order", kind=type(root).__name__)
-    order, expanded, placed, stack = [], set(), set(), [(root, False)]
-    while stack:  # a stack of (node, inputs placed?), not recursion: a million-node chain is fine
-        node, inputs_placed = stack.pop()
-        if inputs_placed:
-            order.append(node)  # after its inputs, which were pushed above it
+    order, seen, placed = [], {root}, set()
+    stack = [(root, iter(root.inputs))]  # a stack, not recursion: a million-node chain is fine
+    while stack:
+        node, inputs = stack[-1]
+        for child in inputs:  # the node's next input not seen yet goes on top of the stack
+            if child not in seen:
+                seen.add(child)
+                if child.inputs:
+                    stack.append((child, iter(child.inputs)))
+                    break
+                order.append(child)  # a leaf has nothing to wait for
+                placed.add(child)
+            elif child not in placed:  # seen, still waiting for its inputs: a loop
+                raise errors.error("cycle", node=errors.describe(child, False))
+        else:  # every input placed: the node follows them
+            stack.pop()
+            order.append(node)
             placed.add(node)
-        elif node not in expanded:  # a node reached twice is placed at its first visit
-            expanded.add(node)
-            if not node.inputs:
-                order.append(node)  # a leaf has nothing to wait for
-                placed.add(node)
-                continue
-            stack.append((node, True))
-            for child in reversed(node.inputs):  # reversed: popped, and so placed, in order
-                if child not in expanded:
-                    stack.append((child, False))
-                elif child not in placed:  # expanded, still waiting for its inputs: a loop
-                    raise errors.error("cycle", node=errors.describe(child, False))
     return order
 
 
@@ -68,8 +68,7 @@ def chain_rule(order: list, local_grads: Callable | None = None,
             c = d * g  # the chain rule: d root/d child += d node/d child · d root/d node
             if type(c) is not float:
                 c = unbroadcast(c, child.data)  # batch mode: back to the child's shape
-            before = found.get(child)
-            found[child] = c if before is None else before + c
+            found[child] = found[child] + c if child in found else c
             if on_step is not None:
                 on_step(node, g, child, d, c)
     return found

@@ -85,19 +85,16 @@ def op_failed(op, inputs: tuple, n: float | None) -> Exception:
 
 def gradient_overflow(node, order: list, found: dict) -> Exception:
     """Where the gradient reaching `node` overflowed: one share (local × upstream), or the sum."""
-    # A gradient is a number, an array or (gradients of gradients) a Value: the Value's
-    # number. Not getattr(g, "data"): an array's .data is its buffer, a memoryview.
-    shares = [(u, d, found[u].data if hasattr(found[u], "local_grads") else found[u])
-              for u in order if u in found
-              for child, d in zip(u.inputs, u.local_grads) if child is node]
+    # A gradient is a number, an array or (gradients of gradients) a Value: its number. Not
+    # getattr(g, "data"): an array's .data is its buffer, a memoryview.
+    shares = [(u, d, g.data if hasattr(g := found[u], "local_grads") else g) for u in order
+              if u in found for child, d in zip(u.inputs, u.local_grads) if child is node]
     bad = [share for share in shares if not finite(share[1] * share[2])]
-    if bad:
-        where = said("share", "the share from {user}, its local derivative {local} × its "
-                     "gradient {grad},", user=describe(bad[0][0], False), local=show(bad[0][1]),
-                     grad=show(bad[0][2]))
-    else:
-        where = said("sum of shares", "the sum of its shares ({shares})",
-                     shares=", ".join(show(d * g) for _, d, g in shares[:4]))
+    where = said("share", "the share from {user}, its local derivative {local} × its gradient "
+                 "{grad},", user=describe(bad[0][0], False), local=show(bad[0][1]),
+                 grad=show(bad[0][2])) if bad else said(
+        "sum of shares", "the sum of its shares ({shares})",
+        shares=", ".join(show(d * g) for _, d, g in shares[:4]))
     value = found[node] if type(found[node]) is float else said("in some", "in some samples")
     return error("gradient", node=describe(node, False), where=where, value=value)
 

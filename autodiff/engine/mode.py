@@ -6,14 +6,21 @@ nothing can be differentiated through them (evaluation, an optimizer's update).
 
 from __future__ import annotations
 
-from .value import _mode
+import threading
+
+from . import value
+
+_counting = threading.Lock()  # threads switching at once must not lose a count
 
 __all__ = ["no_grad", "set_grad_enabled"]
 
 
 def set_grad_enabled(enabled: bool) -> bool:
     """Record inputs (True) or not, in this thread; returns the previous setting."""
-    previous, _mode.enabled = _mode.enabled, bool(enabled)
+    previous, now = value._mode.enabled, bool(enabled)
+    with _counting:  # value.threads_not_recording: how many threads have it off
+        value.threads_not_recording += previous - now
+    value._mode.enabled = now
     return previous
 
 

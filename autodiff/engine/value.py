@@ -91,42 +91,43 @@ class _GradMode(threading.local):
 
 
 _mode = _GradMode()
+threads_not_recording = 0  # kept by mode.py: while it is 0, _make need not ask its own thread
 
 
 def _make(op: ops.Op, inputs: tuple, n: float | None = None) -> Value:
-    if len(inputs) <= 2:  # one or two inputs unrolled: the hot path builds no list
-        values = (inputs[0].data,) if len(inputs) == 1 else (inputs[0].data, inputs[1].data)
-        floats = type(values[0]) is float and type(values[-1]) is float
-    else:
-        values = tuple([v.data for v in inputs])
-        floats = all(type(x) is float for x in values)
     out = None
-    if floats:
-        try:
-            out, local = op.run(*values) if n is None else op.run(*values, n)  # floats
-        except (ArithmeticError, ValueError, TypeError):
-            pass  # the checked path below says why
-    # Batch mode, an int set by hand, or a float kernel that failed or gave inf or nan.
-    if out is None or out - out != 0.0:
-        out, local = _make_checked(op, inputs, values, n)
+    try:  # the hot path, floats in: no check but a finite result (one or two: no list built)
+        if len(inputs) == 2:
+            a, b = inputs[0].data, inputs[1].data
+            if type(a) is float and type(b) is float:
+                out, local = op.run(a, b)
+        elif len(inputs) == 1:
+            if type(a := inputs[0].data) is float:
+                out, local = op.run(a) if n is None else op.run(a, n)
+        elif all(type(v.data) is float for v in inputs):  # linear: a neuron's many inputs
+            out, local = op.run(*[v.data for v in inputs])
+    except (ArithmeticError, ValueError, TypeError):
+        out = None  # the checked path below says why
+    if out is None or out - out != 0.0:  # batch mode, an int set by hand, inf or nan
+        out, local = _make_checked(op, inputs, n)
     node = object.__new__(Value)  # every slot set here: the hot path skips __init__'s checks
     node.data, node.grad, node.label, node.op_entry, node.exponent = (
         out, 0.0 if type(out) is float else np.zeros(out.shape), "", op, n)
-    node.inputs, node.local_grads = (inputs, local) if _mode.enabled else ((), ())
+    node.inputs, node.local_grads = (inputs, local) if not threads_not_recording or (
+        _mode.enabled) else ((), ())
     return node
 
 
-def _make_checked(op: ops.Op, inputs: tuple, values: tuple, n: float | None) -> tuple:
-    """The row run again, every value checked, and a clear error where something is wrong."""
-    if not all(type(x) is float or is_array(x) for x in values):  # an int set by hand, say
-        for v in inputs:  # `data` is a plain attribute (optimizers set it): check what is there
-            where = errors.said("held data", "{op}: {node} holds data of type {kind}, but a "
-                                "Value's data", op=op.name, kind=type(v.data).__name__,
-                                node=errors.describe(v, False))
-            v.data = _as_data(v.data, where)
-        values = tuple(v.data for v in inputs)
-    if all(type(x) is float for x in values):
-        out, local = op.run_safely(values, n)  # inf or nan where the float kernel raised
+def _make_checked(op: ops.Op, inputs: tuple, n: float | None) -> tuple:
+    """The row run with every value checked, and a clear error where something is wrong."""
+    for v in inputs:  # `data` is a plain attribute (optimizers set it): an int set by hand
+        if type(v.data) is not float and not is_array(v.data):
+            v.data = _as_data(v.data, errors.said(
+                "held data", "{op}: {node} holds data of type {kind}, but a Value's data",
+                op=op.name, kind=type(v.data).__name__, node=errors.describe(v, False)))
+    values = tuple(v.data for v in inputs)
+    if all(type(x) is float for x in values):  # a float kernel raised, or gave inf or nan
+        out, local = op.run_safely(values, n)
     else:
         with np.errstate(all="ignore"):
             try:
