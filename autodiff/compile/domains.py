@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..engine import errors, ops
+from ..engine import errors, ops, rows
 from ..engine.numpy_on_demand import is_numpy_scalar, np
 from ..engine.value import Value
 from .optext import IDENT
@@ -42,7 +42,7 @@ def domain(op: ops.Op, arity: int, n: float | None) -> Domain | None:
         return _domains[key]
     found = None
     if op.domain:
-        names = op.arg_names(arity)
+        names = rows.arg_names(op, arity)
         tree = _Folder(set(names)).visit(ast.parse(op.domain, mode="eval"))
         if n is not None:
             tree = _Folder(set(names), {"n": float(n)}).visit(tree)

@@ -1,7 +1,7 @@
 """The op table's text as the compiled code writes it: checked once, made into templates.
 
-Every expression the compiler writes comes from the op table (`Op.forward_text`,
-`Op.local_texts`), the text the engine itself runs, so no derivative is written twice. Each
+Every expression the compiler writes comes from the op table (`rows.forward_text`,
+`rows.local_texts`), the text the engine itself runs, so no derivative is written twice. Each
 op's text becomes a format template once per op, arity, constant and kind (numbers or
 arrays), not once per node.
 """
@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..engine import ops
+from ..engine import ops, rows
 from ..engine.numpy_on_demand import is_array, np
 from ..engine.value import Value
 from .text import operand, split_sum
@@ -37,7 +37,7 @@ def check_op_texts(op: ops.Op, arity: int, array: bool) -> None:
     n = 2.0 if op.param else None
     namespace = ops.ARRAY_NAMESPACE if array else ops.SCALAR_NAMESPACE
     known = set(names) | {"out_"} | set(namespace)
-    for text in {op.forward_text(names, n), *op.local_texts(names, "out_", n)}:
+    for text in {rows.forward_text(op, names, n), *rows.local_texts(op, names, "out_", n)}:
         if text.isidentifier():
             if text not in known:
                 raise ValueError(f"op {op.name!r} uses {text}, which the "
@@ -97,8 +97,8 @@ def template(op: ops.Op, arity: int, n: float | None, array: bool) -> Template:
     if found is not None:
         return found
     slots = [f"{{{k}}}" for k in range(arity)]
-    forward = op.forward_text(slots, n)
-    local = op.local_texts(slots, "{out}", n)
+    forward = rows.forward_text(op, slots, n)
+    local = rows.local_texts(op, slots, "{out}", n)
     if array:
         forward, local = _array_helpers(forward), [_array_helpers(t) for t in local]
         forward, local = _squares(forward), [_squares(t) for t in local]

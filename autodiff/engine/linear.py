@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from functools import cached_property
 
-from . import errors
+from . import errors, rows
 from .ops import Op
 from .replay import apply_op
 from .value import Value
@@ -35,17 +35,12 @@ class LinearOp(Op):
     def run_safely(self, values: Sequence[float], n: float | None = None) -> tuple:
         return self.run(*values)  # sums and products never raise: an overflow is an inf here
 
-    def arg_names(self, arity: int | None = None) -> list[str]:
-        k = (arity - 1) // 2
-        return [f"w{i}" for i in range(k)] + [f"x{i}" for i in range(k)] + ["b"]
-
-    def forward_text(self, args: Sequence[str], n: float | None = None) -> str:
-        k = (len(args) - 1) // 2
-        return " + ".join([f"{w} * {x}" for w, x in zip(args[:k], args[k:2 * k])] + [args[-1]])
-
-    def local_texts(self, args: Sequence[str], out: str, n: float | None = None) -> list[str]:
-        k = (len(args) - 1) // 2
-        return [*args[k:2 * k], *args[:k], "1.0"]
+    def source(self, arity: int | None = None, forward: bool = True) -> str:
+        args = rows.arg_names(self, arity)
+        params, local = ", ".join(args), ", ".join(rows.local_texts(self, args, "out"))
+        if forward:
+            return f"lambda {params}: ((out := {rows.forward_text(self, args)}), ({local}))"
+        return f"lambda {params}, out: ({local})"
 
 
 def _linear_loop(*args) -> tuple:

@@ -8,7 +8,6 @@ tracing and the compiler read the rows too. `print(MUL.source())`: what the engi
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -44,11 +43,10 @@ class Op:
     def source(self, arity: int | None = None, forward: bool = True) -> str:
         """The function the engine runs: inputs in, (out, local derivatives) out; with
         `forward=False`, the local derivatives alone, from the inputs and `out`."""
-        args = self.arg_names(arity)
-        params = ", ".join([*args, "n"] if self.param else args)
-        local = ", ".join(self.local_texts(args, "out")) + ("," if len(args) == 1 else "")
+        params = ", ".join(["a", "b"][: self.arity] + ["n"] * self.param)
+        local = ", ".join(self.local) + ("," if self.arity == 1 else "")
         if forward:
-            return f"lambda {params}: ((out := {self.forward_text(args)}), ({local}))"
+            return f"lambda {params}: ((out := {self.forward}), ({local}))"
         return f"lambda {params}, out: ({local})"
 
     def kernel(self, arity: int | None = None, array: bool = False,
@@ -73,23 +71,11 @@ class Op:
 
     def in_domain(self, values: Sequence, n: float | None = None) -> bool:
         """Whether the inputs satisfy the op's domain (every sample, in batch mode)."""
-        names = dict(zip(self.arg_names(len(values)), values), n=n)
+        names = dict(zip("ab", values), n=n)
         if not self.domain or all(type(x) is float for x in values):  # no NumPy for floats
             return not self.domain or bool(eval(_code(self.domain), {"np": np}, names))
         with np.errstate(all="ignore"):  # the condition compiled once (`_code`), not per call
             return bool(np.all(eval(_code(self.domain), {"np": np}, names)))
-
-    def forward_text(self, args: Sequence[str], n: float | None = None) -> str:
-        """The forward code with the inputs named `args` (and n written out)."""
-        return _rename(self.forward, args, n)
-
-    def local_texts(self, args: Sequence[str], out: str, n: float | None = None) -> list[str]:
-        """Each input's local derivative as code over `args` and `out`."""
-        return [_rename(t, args, n, out) for t in self.local]
-
-    def arg_names(self, arity: int | None = None) -> list[str]:
-        """The inputs' names in the row's code."""
-        return ["a", "b"][: self.arity]
 
 
 # --- the table: forward value and local derivatives side by side; then as a textbook reads them
@@ -140,14 +126,5 @@ _HELPERS = {
 SCALAR_NAMESPACE: dict[str, object] = {name: f for name, (f, _) in _HELPERS.items()}
 ARRAY_NAMESPACE: dict[str, object] = {name: g for name, (_, g) in _HELPERS.items()}
 NAMESPACES: dict[str, dict[str, object]] = {"float": SCALAR_NAMESPACE, "array": ARRAY_NAMESPACE}
-_NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
-_CONSTANT_TEST = re.compile(r"(?P<then>.+) if (?P<test>-?[0-9.]+(?:e[-+]?[0-9]+)?) else (?P<other>.+)")
 _code = lru_cache(maxsize=None)(lambda text: compile(text, "<domain>", "eval"))  # our own text
 
-
-def _rename(template: str, args: Sequence[str], n: float | None, out: str = "out") -> str:
-    """A row's code with its inputs a, b, its constant n and `out` named as the caller says."""
-    names = dict(zip(("a", "b"), args), out=out, **({} if n is None else {"n": repr(float(n))}))
-    text = _NAME.sub(lambda m: names.get(m.group(0), m.group(0)), template)
-    test = _CONSTANT_TEST.match(text)  # `... if n else 0.0` with n written out: one branch
-    return text if test is None else test["then"] if float(test["test"]) else test["other"]

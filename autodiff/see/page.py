@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from ..check import numerical_grad
+from ..engine import rows
 from ..engine.mode import no_grad
 from ..engine.numpy_on_demand import is_array, np
 from ..engine.replay import record as record_graph
@@ -527,7 +528,7 @@ def _program(tr: Trace, index: dict, params: list) -> dict | None:
         op = node.op_entry
         args = [f"v[{k}]" for k in range(len(node.inputs))]
         n = node.exponent if op.param else None
-        code = (op.forward_text(args, n), tuple(op.local_texts(args, "out", n)))
+        code = (rows.forward_text(op, args, n), tuple(rows.local_texts(op, args, "out", n)))
         if code not in known:
             known[code] = len(kernels)
             kernels.append([code[0], list(code[1])])
