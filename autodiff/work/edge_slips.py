@@ -74,6 +74,8 @@ def edge_candidates(sheet: Sheet, user: Value, k: int) -> EdgeCandidates:
         shares.append((rank, EdgeSlip(worked[0] * worked[1], change.kind, text)))
     flipped = Change("sign", sheet.grad_step[x].index, edge=e, negate=True)
     sign = [(0, EdgeSlip(-local, "sign", edge_change_text(sheet, flipped, "local")))]
+    shares.append((0, EdgeSlip(-local * upstream, "sign",
+                               edge_change_text(sheet, flipped, "contribution"))))
     for value, kind, how, factor in _formula_slips(sheet, user, k):
         text = formula_slip_text(sheet, user, k, how, factor)
         locals_.append((KINDS.index(kind), EdgeSlip(value, kind, text)))

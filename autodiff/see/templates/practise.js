@@ -79,16 +79,19 @@
     over.id = "start-over";
     over.addEventListener("click", () => { answers.clear(); edgeAnswers.clear(); score = [0, 0]; describe(shown); });
     tally.appendChild(over);
+
+    box.appendChild(tally);
+    body.appendChild(box);
     if (step.edges.some((e) => e.guess)) {
       // Each edge's local derivative and contribution too, if the learner likes.
-      const toggle = el("label", undefined, "also-edges"), check = el("input");
+      const toggle = el("label"), check = el("input"), line = el("p", undefined, "hint also-edges");
       check.type = "checkbox"; check.id = "predict-edges"; check.checked = alsoEdges;
       check.addEventListener("change", () => { alsoEdges = check.checked; describe(shown); focusEdge(); });
       toggle.append(check, " " + TEXT.alsoEdges);
-      tally.appendChild(toggle);
+      line.id = "practise-edges";
+      line.appendChild(toggle);
+      body.appendChild(line);
     }
-    box.appendChild(tally);
-    body.appendChild(box);
     input.addEventListener("keydown", (ev) => {
       if (ev.key !== "Enter") return;
       ev.preventDefault();
@@ -161,6 +164,8 @@
       }
       const [text, right] = answered, verdict = el("p", undefined, "verdict edge-verdict");
       verdict.dataset.part = part; verdict.dataset.edge = e.edge;
+      // Until the local is answered, the product written out would tell it: the number alone.
+      if (part === "contribution" && !known.local) tr.cells[cell].textContent = value;
       tr.cells[cell].classList.add(right ? "right" : "wrong");
       tr.cells[cell].prepend(el("span", right ? "✓ " : "✗ ", "mark"));
       const slip = judged(verdict, name, value, text, right, slips);
@@ -175,7 +180,6 @@
     }
     if (!known.local) tr.cells[2].textContent = "?";
     if (!known.contribution) tr.cells[4].textContent = "?";
-    else if (!known.local) tr.cells[3].textContent = pick(e.contribution);  // the product would tell the local
     return verdicts;
   }
   function focusEdge() {
