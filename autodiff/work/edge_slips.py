@@ -28,7 +28,7 @@ from .texts import edge_change_text, formula_slip_text
 
 __all__ = ["EdgeSlip", "EdgeCandidates", "edge_candidates", "MAX_EDGE_SLIPS"]
 
-MAX_EDGE_SLIPS = 24  # per number asked, the plainest kinds first: a page carries all of them
+MAX_EDGE_SLIPS = 12  # per number asked, the plainest kinds first: a page carries all of them
 _NOT_ASKED = ("rounding", "updated weight", "wrong lr", "missing path")
 
 
@@ -58,15 +58,15 @@ def edge_candidates(sheet: Sheet, user: Value, k: int) -> EdgeCandidates:
     e = next(i for i, (u, q) in enumerate(sheet.users[x]) if u is user and q == k)
     truth = sheet.truth.__getitem__
     local, upstream = sheet.term(x, e, truth)
-    locals_: list[tuple[int, EdgeSlip]] = []
-    shares: list[tuple[int, EdgeSlip]] = []
+    locals_: list[tuple[float, EdgeSlip]] = []
+    shares: list[tuple[float, EdgeSlip]] = []
     for change in changes(sheet, sheet.grad_step[x], truth, lambda leaf: None, None):
         if change.edge != e or change.kind in _NOT_ASKED:
             continue
         worked = sheet.term(x, e, truth, change)
         if worked is None:
             continue
-        rank = KINDS.index(change.kind)
+        rank = KINDS.index(change.kind) + 0.5 * _farther(sheet, change, user)
         if worked[0] != local:  # the slip sits in the local derivative
             text = edge_change_text(sheet, change, "local")
             locals_.append((rank, EdgeSlip(worked[0], change.kind, text)))
@@ -85,7 +85,18 @@ def edge_candidates(sheet: Sheet, user: Value, k: int) -> EdgeCandidates:
                           _distinct(contribution, shares))
 
 
-def _distinct(truth: float, found: list[tuple[int, EdgeSlip]]) -> list[EdgeSlip]:
+def _farther(sheet: Sheet, change: Change, user: Value) -> bool:
+    """Whether a wrong input is one of the less likely: in a formula, a node that is not one
+    of the op's own inputs (w where x belongs is likelier); for the upstream, the gradient of
+    a node of another op than the user's (a sibling neuron's is likelier)."""
+    if change.source is not None:
+        return not any(sheet.steps[change.source].node is v for v in user.inputs)
+    if change.upstream is not None:
+        return sheet.steps[change.upstream].node.op_entry is not user.op_entry
+    return False
+
+
+def _distinct(truth: float, found: list[tuple[float, EdgeSlip]]) -> list[EdgeSlip]:
     """Best (plainest kind) first; none the page would count right; each number once per kind."""
     kept: list[EdgeSlip] = []
     for _, slip in sorted(found, key=lambda f: f[0]):
