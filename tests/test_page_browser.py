@@ -1058,6 +1058,164 @@ def test_practise_and_the_step_on_a_formula_page(tmp_path, capsys):
     assert b.errors == []
 
 
+# --- practise mode, each edge too: its local derivative and its contribution ----------------
+
+
+def answer_edge(page, edge, part, text):
+    """Type `text` for one edge's local derivative or contribution; its verdict's class and text."""
+    where = f'[data-edge="{edge}"][data-part="{part}"]'
+    page.locator("input.edge-guess" + where).fill(text)
+    page.locator("input.edge-guess" + where).press("Enter")
+    verdict = page.locator(".edge-verdict" + where)
+    return verdict.get_attribute("class").split(), verdict.text_content()
+
+
+def retry_edge(page, edge, part):
+    page.locator(f'.edge-verdict[data-edge="{edge}"][data-part="{part}"] button').click()
+
+
+def edge_id(tr, user, k):
+    return f"e{tr.index(user)}_{k}"
+
+
+@needs_chromium
+def test_practise_each_edge_on_the_textbook_network(textbook, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    path = tmp_path / "trace.html"
+    textbook.page().save(path)
+    out_o1 = textbook.node("out_o1")
+    edge = edge_id(textbook, out_o1, 0)  # out_o1 = σ(net_o1): local out·(1 − out) = 0.18681560
+    sigma = lambda v: 1 / (1 + np.exp(-v))  # noqa: E731
+    at_out = sigma(0.75136507) * (1 - sigma(0.75136507))  # σ′ taken at out, not at net
+    with sync_playwright() as p:
+        b = Browser(p, path)
+        try:
+            page = b.page
+            page.click("#predict")
+            go_to_step(page, "out_o1")
+            assert page.locator("input.edge-guess").count() == 0  # only if the learner likes
+            answer(page, "0.74136507")
+            page.check("#predict-edges")
+            # Hidden until answered: the formula, the gradient it makes, net_o1's new gradient.
+            row = page.locator("#step-body table tr").nth(1)
+            assert row.locator("td").nth(2).text_content() == "?"
+            assert "0.13849856" not in page.locator("#step-body").inner_text()
+            net_row = page.locator("#grads tr", has_text="net_o1").locator("td.grad")
+            assert net_row.is_hidden() or net_row.evaluate(
+                "e => getComputedStyle(e).visibility") == "hidden"
+            cls, text = answer_edge(page, edge, "local", format_number(float(at_out)))
+            assert "wrong" in cls and "wrong slope" in text
+            assert "slope of σ taken at out_o1 where net_o1 belongs" in text
+            assert "wrong" in page.locator(f"#{edge}").get_attribute("class").split()
+            retry_edge(page, edge, "local")
+            cls, text = answer_edge(page, edge, "local", "1")
+            assert "wrong" in cls and "missing factor" in text and "taken as 1" in text
+            retry_edge(page, edge, "local")
+            cls, text = answer_edge(page, edge, "local", "0.1868")
+            assert "right" in cls and "0.18681560" in text
+            assert row.locator("td").nth(2).text_content() == "out_o1·(1 − out_o1)"
+            # The contribution: the upstream alone leaves out the local derivative.
+            cls, text = answer_edge(page, edge, "contribution", "0.74136507")
+            assert "wrong" in cls and "missing factor" in text
+            assert "leaves out the factor dout_o1/dnet_o1 = out_o1·(1 − out_o1)" in text
+            retry_edge(page, edge, "contribution")
+            cls, text = answer_edge(page, edge, "contribution", "0.13849856")
+            assert "right" in cls and "0.13849856" in page.locator("#step-body").inner_text()
+            # One score: the gradient's answer and each edge answer, an answer after a retry
+            # counted again, as the gradient's are.
+            assert page.locator(".score").text_content() == "Score: 3 right of 6"
+            # The arrow keys typed into an edge's box do not step the page.
+            go_to_step(page, "net_o1")
+            answer(page, "0.13849856")
+            counter = page.locator("#counter").text_content()
+            page.locator("input.edge-guess").first.press("ArrowLeft")
+            assert page.locator("#counter").text_content() == counter
+        finally:
+            b.close()
+    assert b.errors == []
+
+
+@needs_chromium
+def test_practise_each_edge_on_a_made_up_network(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    params, build = made_up_network()
+    tr = trace(build())
+    path = tmp_path / "made_up.html"
+    tr.page(params=params, lr=0.1).save(path)
+    y, z = tr.node("y"), tr.node("z")
+    k = 0  # z = p·h + … + b: d z / d p is its input h; the weight p in its place is a slip
+    w, h = z.inputs[k], z.inputs[(len(z.inputs) - 1) // 2 + k]
+    with sync_playwright() as p:
+        b = Browser(p, path)
+        try:
+            page = b.page
+            page.click("#predict")
+            go_to_step(page, "y")
+            answer(page, format_number(tr.grad(y)))
+            page.check("#predict-edges")
+            # tanh′ = 1 − y² written 1 − y: a factor y left out.
+            cls, text = answer_edge(page, edge_id(tr, y, 0), "local", repr(1 - y.data))
+            assert "wrong" in cls and "missing factor" in text
+            assert "the factor y is left out" in text
+            cls, text = answer_edge(page, edge_id(tr, y, 0), "contribution",
+                                    repr(tr.grad(y) * (1 - y.data ** 2)))
+            assert "right" in cls
+            go_to_step(page, "z")
+            answer(page, format_number(tr.grad(z)))
+            assert page.locator("#predict-edges").is_checked()  # the choice stays
+            cls, text = answer_edge(page, edge_id(tr, z, k), "local", repr(w.data))
+            assert "wrong" in cls and "wrong input" in text
+            assert f"uses {tr.names[w]} where {tr.names[h]} belongs" in text
+            cls, text = answer_edge(page, edge_id(tr, z, k), "contribution",
+                                    repr(-h.data * tr.grad(z)))
+            assert "wrong" in cls and "sign" in text
+            assert page.locator(".score").text_content() == "Score: 3 right of 6"
+            page.click("#start-over")
+            assert page.locator("input.edge-guess").count() == 0  # the gradient asked first
+        finally:
+            b.close()
+    assert b.errors == []
+
+
+@needs_chromium
+def test_practise_each_edge_on_a_formula_page(tmp_path, capsys):
+    from playwright.sync_api import sync_playwright
+
+    path, root, _ = formula_page(tmp_path, at="x=0.5,y=-1")
+    capsys.readouterr()
+    x, y = Value(0.5, "x"), Value(-1.0, "y")
+    tr = trace((x * y + x.exp()).tanh() / (1 + y ** 2))
+    top = tr.node("tanh(x × y + e^x)")
+    t = top.data
+    edge = edge_id(tr, top, 0)
+    with sync_playwright() as p:
+        b = Browser(p, path)
+        try:
+            page = b.page
+            page.click("#predict")
+            go_to_step(page, "tanh(x × y + e^x)")
+            answer(page, format_number(tr.grad(top)))
+            page.check("#predict-edges")
+            cls, text = answer_edge(page, edge, "local", repr(1 - t))
+            assert "wrong" in cls and "missing factor" in text
+            assert "1 − tanh(x × y + e^x)²" in text  # the local by its formula, the page's names
+            # The local alone, the upstream d f / d tanh(…) left out.
+            cls, text = answer_edge(page, edge, "contribution", repr(1 - t * t))
+            assert "wrong" in cls and "missing factor" in text
+            upstream = "df/d(tanh(x × y + e^x))"
+            assert (f"missing factor: d(tanh(x × y + e^x))/d(x × y + e^x) × {upstream} "
+                    f"leaves out the factor {upstream}.") in text
+            retry_edge(page, edge, "contribution")
+            cls, text = answer_edge(page, edge, "contribution",
+                                    format_number(tr.grad(top) * (1 - t * t)))
+            assert "right" in cls
+        finally:
+            b.close()
+    assert b.errors == []
+
+
 # --- in Chinese -----------------------------------------------------------------------------------
 
 CJK = re.compile(r"[\u4e00-\u9fff]")

@@ -234,6 +234,13 @@ TEXTS: dict[str, str] = {
     "work.takes_where": "{row} takes {other} where {right} belongs",
     "work.uses_where_in": "{row} uses {other} where {right} belongs (in {local})",
     "work.wrong_lr": "{row} steps with lr = {lr!r} where lr is {right!r}",
+    # an edge of a backward step, in practise mode: its local derivative and contribution
+    "work.edge_local_as_one": "{local} was taken as 1 (left out); it is {said}",
+    "work.edge_slope_of": "{local} takes the slope of {other} where that of {through} belongs",
+    "work.edge_at_output": "{local} = {said}: the slope of {op} taken at {out} where {input} "
+                           "belongs",
+    "work.edge_input_for_output": "{local} = {said}: the formula takes {out}, not {input}",
+    "work.edge_factor": "{local} = {said}: the factor {factor} is left out",
     "work.step_sign": "{row} adds lr × {grad} where the step subtracts it",
     "work.step_rounded": "{row} was rounded to {round_to!r}",
     "work.rounded_sources": "{written} was worked on rounded: {row} inherits the rounding error",
@@ -422,6 +429,7 @@ TEXTS: dict[str, str] = {
     "page.score": "Score: {right} right of {count}",
     "page.retry": "try again",
     "page.start_over": "start over",
+    "page.also_edges": "also predict each edge: local derivative and contribution",
     # take the step
     "page.take_title": "Take the step",
     "page.take_note": "p ← p − lr·grad, run here from the op table: forward, backward, "

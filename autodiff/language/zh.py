@@ -228,6 +228,12 @@ TEXTS: dict[str, str] = {
     "work.takes_where": "{row} 用了 {other}，这里应该是 {right}",
     "work.uses_where_in": "{row} 用了 {other}，这里应该用 {right}（在 {local} 中）",
     "work.wrong_lr": "{row} 更新时用的学习率是 lr = {lr!r}，而学习率是 {right!r}",
+    # 练习模式中反向传播一步的一条边：它的局部导数和贡献
+    "work.edge_local_as_one": "{local} 被当成了 1（漏掉了）；它等于 {said}",
+    "work.edge_slope_of": "{local} 用了 {other} 处的斜率，这里应该用 {through} 处的",
+    "work.edge_at_output": "{local} = {said}：{op} 的斜率取在了 {out} 处，这里应该取在 {input} 处",
+    "work.edge_input_for_output": "{local} = {said}：公式里用的是 {out}，不是 {input}",
+    "work.edge_factor": "{local} = {said}：漏了因子 {factor}",
     "work.step_sign": "{row} 加上了 lr × {grad}，这一步应该减去它",
     "work.step_rounded": "{row} 被舍入成了 {round_to!r}",
     "work.rounded_sources": "{written} 是舍入之后再往下算的：{row} 继承了舍入误差",
@@ -398,6 +404,7 @@ TEXTS: dict[str, str] = {
     "page.score": "得分：{count} 题中答对 {right} 题",
     "page.retry": "再试一次",
     "page.start_over": "重新开始",
+    "page.also_edges": "也预测每条边：局部导数和贡献",
     # 更新一步
     "page.take_title": "更新一步",
     "page.take_note": "p ← p − lr·grad，在这里用运算表计算：前向、反向、再前向。",

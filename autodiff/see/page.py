@@ -39,6 +39,7 @@ from ..engine.value import Value
 from ..language import get_language, reading, say
 from ..language import texts as table_texts
 from ..language.numbers import format_number, short_number, sum_terms
+from ..work.edge_slips import edge_candidates
 from ..work.practise import Practice
 from .draw import GRAPHVIZ_HINT, Scene, gradient_fill, model_layout
 from .layout import run_dot
@@ -73,8 +74,10 @@ FIELDS = {
     # changes: [node, its gradient now (8 decimals), (4 digits), its fill], one per input
     # that received a share; an edge's id in the picture is e<node>_<input's position>.
     "steps": ("node", "seed", "upstream", "edges", "changes"),
+    # guess: practise mode's question on this edge (None: not asked), [local derivative, its
+    # slips, contribution, its slips]; a slip as the gradient's (see `_guess`).
     "edges": ("input", "local", "localText", "contribution", "term", "constant", "sign",
-              "size"),
+              "size", "guess"),
     # bars: a node with many paths (not batch mode): its largest paths as bars, and the rest
     "explain": ("line", "count", "total", "paths", "bars"),
     "paths": ("n", "eq", "sum"),
@@ -277,7 +280,7 @@ def _backward_steps(tr: Trace, index: dict, num: _Numbers, fixed: set,
         inputs = [tr.name(x) for x in node.inputs]
         texts = reading.reads_local(node.op_entry, inputs, tr.name(node), node.exponent)
         edges, changes = [], []
-        for edge, text in zip(step.edges, texts):
+        for position, (edge, text) in enumerate(zip(step.edges, texts)):
             j = index[edge.input]
             running[j] = running.get(j, 0.0) + edge.contribution
             after = running[j]
@@ -295,6 +298,8 @@ def _backward_steps(tr: Trace, index: dict, num: _Numbers, fixed: set,
                 "term": num.long(term) if summed else None, "constant": constant,
                 "sign": (size > 0) * (1 if _mean(edge.contribution) > 0 else -1),
                 "size": round(math.sqrt(size / biggest), 3) if biggest > 0 else 0,
+                "guess": None if constant or practice is None else _edge_guess(
+                    practice, node, position, f"e{i}_{position}"),
             })
         steps.append({"node": i, "seed": False, "upstream": num.long(step.upstream),
                       "edges": edges, "changes": changes})
@@ -324,6 +329,19 @@ def _guess(tr: Trace, node, index: dict, practice: Practice | None) -> list | No
         slips.append([c.value, say(f"work.kind.{c.kind}"), c.text, c.rank, edge,
                       [index[n] for n in c.carried]])
     return [tr.grad(node), slips]
+
+
+def _edge_guess(practice: Practice, user, k: int, edge: str) -> list:
+    """What practise mode asks of one edge, if the learner likes: its local derivative and its
+    contribution (floats, compared as the gradient is), each with the slips that give another
+    number, written as the gradient's are (`_guess`); every slip sits on this edge."""
+    found = edge_candidates(practice.sheet, user, k)
+
+    def slips(candidates) -> list:
+        return [[c.value, say(f"work.kind.{c.kind}"), c.text, 0, edge, []] for c in candidates]
+
+    return [found.local, slips(found.local_slips), found.contribution,
+            slips(found.contribution_slips)]
 
 
 def _explanations(tr: Trace, index: dict, num: _Numbers, fixed: set) -> dict:
@@ -763,7 +781,8 @@ _SLOT = re.compile(r"%%(TITLE|DATA|PRACTISE|LANG)%%|%%t:(\w+)%%")
 def _no_practise() -> str:
     """What stands in for practise mode's code (templates/practise.js) on a page with nothing
     to practise on or step: the button, disabled, says why."""
-    return ("  const practise = () => false, stepper = () => {}, paintSlip = () => {};\n"
+    return ("  const practise = () => false, stepper = () => {}, paintSlip = () => {},\n"
+            "    askEdge = () => [];\n"
             '  $("predict").disabled = true;\n'
             '  $("predict").title = T.no_practise.replace("{count}", String('
             f"{PRACTISE_NODES}));\n")

@@ -175,19 +175,27 @@ class Sheet:
         slopes = local_derivatives(at.op_entry, len(values))
         return float(slopes(*values, *extra, get(self.value_step[at].index))[k])
 
+    def term(self, node: Value, e: int, get: Lookup, change: Change | None = None,
+             ) -> tuple[float, float] | None:
+        """The e-th term of node's gradient as (local derivative, upstream gradient), the
+        local signed as the slip `change` (on this term) has it; None for a path left out."""
+        user, k = self.users[node][e]
+        mine = change is not None and change.edge == e
+        if mine and change.drop == "path":
+            return None
+        local = 1.0 if mine and change.drop == "local" else self.local(
+            user, k, get, change if mine else None)
+        upstream_step = (change.upstream if mine and change.upstream is not None
+                         else self.grad_step[user].index)
+        upstream = 1.0 if mine and change.drop == "upstream" else get(upstream_step)
+        return (-local if mine and change.negate else local), upstream
+
     def _grad(self, node: Value, get: Lookup, change: Change | None) -> float:
         if node is self.root:
             return 1.0
         total = 0.0
-        for e, (user, k) in enumerate(self.users[node]):
-            mine = change is not None and change.edge == e
-            if mine and change.drop == "path":
-                continue
-            local = 1.0 if mine and change.drop == "local" else self.local(
-                user, k, get, change if mine else None)
-            upstream_step = (change.upstream if mine and change.upstream is not None
-                             else self.grad_step[user].index)
-            upstream = 1.0 if mine and change.drop == "upstream" else get(upstream_step)
-            term = local * upstream
-            total += -term if mine and change.negate else term
+        for e in range(len(self.users[node])):
+            term = self.term(node, e, get, change)
+            if term is not None:
+                total += term[0] * term[1]
         return total

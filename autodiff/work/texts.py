@@ -17,7 +17,8 @@ from .change import Change
 if TYPE_CHECKING:
     from .sheet import Sheet
 
-__all__ = ["node_name", "row_title", "slip_text", "practise_text", "rounding_text"]
+__all__ = ["node_name", "row_title", "slip_text", "practise_text", "local_said",
+           "edge_change_text", "formula_slip_text", "rounding_text"]
 
 _LETTER = re.compile(r"\b[abn]\b")
 
@@ -121,17 +122,80 @@ def practise_text(sheet: Sheet, change: Change) -> str:
     if change.edge is None or change.kind not in ("missing factor", "wrong slope") or \
             change.drop == "upstream":
         return text
-    user, k = sheet.users[sheet.steps[change.step].node][change.edge]
-    local = sheet.local(user, k, sheet.truth.__getitem__)
+    node = sheet.steps[change.step].node
+    user, k = sheet.users[node][change.edge]
     if user.op_entry is None:
         return text
+    said = local_said(sheet, user, k)
+    if change.kind == "missing factor":
+        return f"{text} = {said}"
+    return f"{text}; {_local_name(sheet, user, node)} = {said}"
+
+
+def local_said(sheet: Sheet, user: Value, k: int) -> str:
+    """d user / d its k-th input as the op table writes it, in the sheet's names, and its
+    number: "out_o1·(1 − out_o1) = 0.18681560" (a formula that is its number: just that)."""
+    local = sheet.local(user, k, sheet.truth.__getitem__)
     names = [name_of(sheet, x) for x in user.inputs]
     formula = reading.reads_local(user.op_entry, names, name_of(sheet, user), user.exponent)[k]
     number = format_number(local)
-    said = formula if formula == number_text(local) else f"{formula} = {number}"
-    if change.kind == "missing factor":
-        return f"{text} = {said}"
-    return f"{text}; {_local_name(sheet, user, sheet.steps[change.step].node)} = {said}"
+    return formula if formula == number_text(local) else f"{formula} = {number}"
+
+
+# --- one edge of a backward step: its local derivative and its contribution (edge_slips.py) ---
+def edge_change_text(sheet: Sheet, change: Change, part: str) -> str:
+    """A catalog slip on one edge's term, said of the edge's local derivative (`part`
+    "local") or of its contribution, local × upstream ("contribution")."""
+    node = sheet.steps[change.step].node
+    user, k = sheet.users[node][change.edge]
+    local = _local_name(sheet, user, node)
+    upstream = row_title(sheet, sheet.grad_step[user].index)
+    row = local if part == "local" else f"{local} × {upstream}"
+    if change.kind == "sign":
+        return say("work.wrong_sign", row=row)
+    if change.drop == "local":
+        said = local_said(sheet, user, k)
+        return (say("work.edge_local_as_one", local=local, said=said) if part == "local" else
+                say("work.leaves_out_factor", row=row, factor=f"{local} = {said}"))
+    if change.drop == "upstream":
+        return say("work.leaves_out_factor", row=row, factor=upstream)
+    if change.kind == "wrong slope":
+        return say("work.edge_slope_of", local=local, other=name_of(sheet, change.slope_at),
+                   through=name_of(sheet, user))
+    if change.upstream is not None:
+        return say("work.takes_where", row=row, other=row_title(sheet, change.upstream),
+                   right=upstream)
+    return say("work.uses_where", row=local, other=name_of(sheet, sheet.steps[change.source].node),
+               right=name_of(sheet, user.inputs[change.position]))
+
+
+def formula_slip_text(sheet: Sheet, user: Value, k: int, how: str, factor: str) -> str:
+    """The op table's local derivative worked wrongly (edge_slips.py): taken at the output
+    ("at output"), fed the input where it takes the output ("input for output"), or with
+    the factor `factor` (code over a, b, n, out) left out ("factor")."""
+    x = user.inputs[k]
+    fields = {"local": _local_name(sheet, user, x), "said": local_said(sheet, user, k),
+              "out": name_of(sheet, user), "input": name_of(sheet, x)}
+    if how == "at output":
+        return say("work.edge_at_output", op=reading.symbol(user.op_entry, user.exponent),
+                   **fields)
+    if how == "input for output":
+        return say("work.edge_input_for_output", **fields)
+    names = dict(zip(user.op_entry.arg_names(len(user.inputs)),
+                     (name_of(sheet, v) for v in user.inputs)), out=fields["out"])
+    if user.op_entry.param:
+        names["n"] = number_text(user.exponent)
+    return say("work.edge_factor", factor=_code_text(factor, names), **fields)
+
+
+_WORD = re.compile(r"[A-Za-z_]\w*|\d+\.0\b")
+
+
+def _code_text(code: str, names: dict[str, str]) -> str:
+    """A piece of the op table's code as a reader writes it: the nodes' names for a, b and
+    out, 1 for 1.0, − for -, · for *."""
+    text = _WORD.sub(lambda m: names.get(m.group(0), m.group(0).removesuffix(".0")), code)
+    return text.replace(" - ", " − ").replace(" * ", "·")
 
 
 def _step_text(sheet: Sheet, change: Change, row: str) -> str:

@@ -9,6 +9,7 @@
     slip: (text) => say("slip", {text}),
     also: (kind, text) => say("also", {kind, text}),
     score: (r, n) => say("score", {right: r, count: n}),
+    alsoEdges: T.also_edges,
     retry: T.retry,
     startOver: T.start_over,
     predict: T.practise, stopPredict: T.stop_practising,
@@ -24,8 +25,9 @@
     badLr: T.bad_lr,
   };
   // Right as check_work rules: within 1e-8 + 1e-4·|expected|, or rounded to the digits written.
-  let practising = false, score = [0, 0];
+  let practising = false, score = [0, 0], alsoEdges = false;
   const answers = new Map();  // backward step -> [the text given, right?]
+  const edgeAnswers = new Map();  // "step:edge:part" -> [the text given, right?]
   function significant(text) {
     const m = text.trim().replace(/^[-+]/, "").toLowerCase().split("e")[0].replace(".", "").replace(/^0+/, "");
     return Math.max(1, m.length);
@@ -75,10 +77,21 @@
     const tally = el("p", undefined, "hint"), over = el("button", TEXT.startOver);
     tally.appendChild(el("span", TEXT.score(score[0], score[1]), "score"));
     over.id = "start-over";
-    over.addEventListener("click", () => { answers.clear(); score = [0, 0]; describe(shown); });
+    over.addEventListener("click", () => { answers.clear(); edgeAnswers.clear(); score = [0, 0]; describe(shown); });
     tally.appendChild(over);
+
     box.appendChild(tally);
     body.appendChild(box);
+    if (step.edges.some((e) => e.guess)) {
+      // Each edge's local derivative and contribution too, if the learner likes.
+      const toggle = el("label"), check = el("input"), line = el("p", undefined, "hint also-edges");
+      check.type = "checkbox"; check.id = "predict-edges"; check.checked = alsoEdges;
+      check.addEventListener("change", () => { alsoEdges = check.checked; describe(shown); focusEdge(); });
+      toggle.append(check, " " + TEXT.alsoEdges);
+      line.id = "practise-edges";
+      line.appendChild(toggle);
+      body.appendChild(line);
+    }
     input.addEventListener("keydown", (ev) => {
       if (ev.key !== "Enter") return;
       ev.preventDefault();
@@ -95,24 +108,83 @@
     }
     input.value = answered[0];
     const [text, right] = answered;
-    verdict.classList.add(right ? "right" : "wrong");
-    if (right) verdict.appendChild(el("span", TEXT.right(d(step.node), pick(step.upstream))));
-    else {
-      verdict.appendChild(el("span", TEXT.wrong(d(step.node), pick(step.upstream), text.trim())));
-      const found = slipFor(text, slips);
-      if (found.length) {
-        verdict.appendChild(el("span", found[0][1], "kind"));
-        verdict.appendChild(el("span", TEXT.slip(found[0][2])));
-        const other = found.find((s) => s[1] !== found[0][1]);
-        if (other) verdict.appendChild(el("span", TEXT.also(other[1], other[2]), "also"));
-        paintSlip(found[0]);
-      }
+    const slip = judged(verdict, d(step.node), pick(step.upstream), text, right, slips);
+    if (!right) {
+      paintSlip(slip);
       const retry = el("button", TEXT.retry);
       retry.id = "retry";
       retry.addEventListener("click", () => { answers.delete(b); describe(shown); });
       verdict.appendChild(retry);
     }
     return false;
+  }
+  // One answer judged as the gradient's: right, or wrong with the slip that gives its number.
+  function judged(verdict, name, value, text, right, slips) {
+    verdict.classList.add(right ? "right" : "wrong");
+    if (right) { verdict.appendChild(el("span", TEXT.right(name, value))); return null; }
+    verdict.appendChild(el("span", TEXT.wrong(name, value, text.trim())));
+    const found = slipFor(text, slips);
+    if (!found.length) return null;
+    verdict.appendChild(el("span", found[0][1], "kind"));
+    verdict.appendChild(el("span", TEXT.slip(found[0][2])));
+    const other = found.find((s) => s[1] !== found[0][1]);
+    if (other) verdict.appendChild(el("span", TEXT.also(other[1], other[2]), "also"));
+    return found[0];
+  }
+  // An edge's row of the step's table, in practise mode with "each edge too": its local
+  // derivative (and the formula that gives it away) and its contribution (and the gradient it
+  // makes) stay hidden until answered. Returns the verdicts, to stand below the table.
+  function askEdge(tr, step, b, q, e) {
+    if (!practising || !alsoEdges || !e.guess) return [];
+    const [local, localSlips, share, shareSlips] = e.guess, verdicts = [];
+    const localName = "d" + dname(step.node) + "/d" + dname(e.input);
+    const parts = [["local", 1, localName, local, localSlips, pick(e.local)],
+                   ["contribution", 3, localName + " × " + d(step.node), share, shareSlips, pick(e.contribution)]];
+    const known = {};
+    for (const [part, cell, name, expected, slips, value] of parts) {
+      const key = b + ":" + q + ":" + part, answered = edgeAnswers.get(key);
+      known[part] = !!answered;
+      if (!answered) {
+        const input = el("input", undefined, "edge-guess");
+        Object.assign(input, {type: "text", inputMode: "decimal", autocomplete: "off"});
+        input.dataset.part = part; input.dataset.edge = e.edge;
+        input.setAttribute("aria-label", TEXT.askLabel(name));
+        input.addEventListener("keydown", (ev) => {
+          if (ev.key !== "Enter") return;
+          ev.preventDefault();
+          const right = matches(input.value, expected);
+          if (!edgeAnswers.has(key)) { score[1] += 1; if (right) score[0] += 1; }
+          edgeAnswers.set(key, [input.value, right]);
+          describe(shown);
+          focusEdge();
+        });
+        tr.cells[cell].replaceChildren(input);
+        document.documentElement.classList.add("asking-edges");
+        continue;
+      }
+      const [text, right] = answered, verdict = el("p", undefined, "verdict edge-verdict");
+      verdict.dataset.part = part; verdict.dataset.edge = e.edge;
+      // Until the local is answered, the product written out would tell it: the number alone.
+      if (part === "contribution" && !known.local) tr.cells[cell].textContent = value;
+      tr.cells[cell].classList.add(right ? "right" : "wrong");
+      tr.cells[cell].prepend(el("span", right ? "✓ " : "✗ ", "mark"));
+      const slip = judged(verdict, name, value, text, right, slips);
+      if (!right) {
+        const g = document.getElementById(e.edge); if (g) g.classList.add("wrong");
+        if (slip) tr.cells[cell].title = slip[1];
+        const retry = el("button", TEXT.retry, "retry-edge");
+        retry.addEventListener("click", () => { edgeAnswers.delete(key); describe(shown); focusEdge(); });
+        verdict.appendChild(retry);
+      }
+      verdicts.push(verdict);
+    }
+    if (!known.local) tr.cells[2].textContent = "?";
+    if (!known.contribution) tr.cells[4].textContent = "?";
+    return verdicts;
+  }
+  function focusEdge() {
+    const next = document.querySelector("#step-body input.edge-guess");
+    if (next) next.focus({preventScroll: true});
   }
   $("predict").addEventListener("click", () => {
     practising = !practising;
