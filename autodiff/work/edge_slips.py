@@ -20,6 +20,7 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from ..engine import rows
 from ..engine.ops import SCALAR_NAMESPACE
 from ..engine.value import Value
 from .catalog import KINDS, Change, changes
@@ -119,7 +120,7 @@ def _formula_slips(sheet: Sheet, user: Value, k: int) -> Iterator[tuple[float, s
     out = sheet.truth[sheet.value_step[user].index]
     extra = [user.exponent] if op.param else []
     slopes = local_derivatives(op, len(values))
-    code = op.local_texts(op.arg_names(len(values)), "out", user.exponent)[k]
+    code = rows.local_texts(op, rows.arg_names(op, len(values)), "out", user.exponent)[k]
     if len(values) == 1:
         try:  # the slope taken at the output, as though the output were the input
             at_out = op.run(out, *extra)[0]
@@ -129,7 +130,7 @@ def _formula_slips(sheet: Sheet, user: Value, k: int) -> Iterator[tuple[float, s
         if "out" in _names(code):  # the formula takes the output: the input put in its place
             yield float(slopes(values[0], *extra, values[0])[k]), "wrong slope", \
                 "input for output", ""
-    names = {**dict(zip(op.arg_names(len(values)), values)), "out": out}
+    names = {**dict(zip(rows.arg_names(op, len(values)), values)), "out": out}
     if op.param:
         names["n"] = user.exponent
     for kept, dropped in _factors_left_out(code):

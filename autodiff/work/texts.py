@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from ..engine import rows
 from ..engine.value import Value
 from ..language import reading, say
 from ..language.numbers import constant_text, format_number, number_text
@@ -181,7 +182,7 @@ def formula_slip_text(sheet: Sheet, user: Value, k: int, how: str, factor: str) 
                    **fields)
     if how == "input for output":
         return say("work.edge_input_for_output", **fields)
-    names = dict(zip(user.op_entry.arg_names(len(user.inputs)),
+    names = dict(zip(rows.arg_names(user.op_entry, len(user.inputs)),
                      (name_of(sheet, v) for v in user.inputs)), out=fields["out"])
     if user.op_entry.param:
         names["n"] = number_text(user.exponent)
