@@ -589,22 +589,8 @@ def _views(tr: Trace, data: dict, scene: Scene, rankdir: str) -> dict:
                 f"grad {grad[0] if isinstance(grad, list) else grad}"]
 
     plans, view_of = _plans(tr, scene)
-    sources = []
-    for opened, shown, others in plans:
-        # A view with a wide op (a neuron's weights) is laid out top to bottom, its inputs
-        # wrapped in rows: a screen is wider than tall.
-        # Its boxes are not held above the rows (their edges would cross every row), and the
-        # edges from the upper rows to the ops, passing between the nodes below, pass closer.
-        wrapped = _wrapped_inputs(scene, shown)
-        dot = scene.digraph(opened, shown, notes=False, labels=labels,
-                            rankdir="TB" if wrapped else rankdir, box_edges=False,
-                            hidden=_idle_siblings(scene, opened, shown), left_out=others,
-                            hints=not wrapped)
-        for tail, head, ranks in wrapped:
-            dot.edge(tail, head, style="invis", minlen=str(ranks))
-        if wrapped:
-            dot.attr(nodesep=WRAP_NODESEP)
-        sources.append(dot.source)
+    big = len(order) > PICTURE_NODES
+    sources = [_view_source(scene, plan, labels, rankdir, big) for plan in plans]
     laid = run_dot("\n".join(sources), "json0", what="the page's picture")
     views = [_compact(graph, sorted(plans[k][0])) for k, graph in enumerate(_json_graphs(laid))]
     group_view = [-1] * len(scene.titles)
@@ -613,6 +599,29 @@ def _views(tr: Trace, data: dict, scene: Scene, rankdir: str) -> dict:
             if group_view[k] < 0:
                 group_view[k] = v
     return {"views": views, "viewOf": view_of, "groupView": group_view}
+
+
+def _view_source(scene: Scene, plan: tuple[set[int], set, set], labels, rankdir: str,
+                 big: bool) -> str:
+    """The DOT source of one view: its groups opened, its nodes drawn, its idle boxes left out."""
+    opened, shown, others = plan
+    # A view with a wide op (a neuron's weights) is laid out top to bottom, its inputs
+    # wrapped in rows: a screen is wider than tall.
+    wrapped = _wrapped_inputs(scene, shown, ordered=big)
+    # In a big graph's views the rows keep their order, the boxes are not held above them
+    # (their edges would cross every row), and the nodes stand closer: the edges from the upper
+    # rows pass between the nodes below, each taking room in the row it passes. A graph drawn
+    # in one view keeps the layout it always had.
+    tight = bool(wrapped) and big
+    dot = scene.digraph(opened, shown, notes=False, labels=labels,
+                        rankdir="TB" if wrapped else rankdir, box_edges=False,
+                        hidden=_idle_siblings(scene, opened, shown), left_out=others,
+                        hints=not tight)
+    for tail, head, ranks in wrapped:
+        dot.edge(tail, head, style="invis", minlen=str(ranks))
+    if tight:
+        dot.attr(nodesep=WRAP_NODESEP)
+    return dot.source
 
 
 def _plans(tr: Trace, scene: Scene) -> tuple[list[tuple[set[int], set, set]], list[int]]:
@@ -701,7 +710,8 @@ def _idle_siblings(scene: Scene, opened: set[int], shown: set) -> set[int]:
     return idle
 
 
-def _wrapped_inputs(scene: Scene, shown: set) -> list[tuple[str, str, int]]:
+def _wrapped_inputs(scene: Scene, shown: set, ordered: bool = False,
+                    ) -> list[tuple[str, str, int]]:
     """Invisible edges that stand a node's many given inputs in rows, not in one long line.
 
     A neuron's weights all feed its Σ w·x + b: side by side, 17 boxes make a line longer than a
@@ -709,9 +719,10 @@ def _wrapped_inputs(scene: Scene, shown: set) -> list[tuple[str, str, int]]:
     it, so they stand in rows of `WRAP_ROW` in their order (w1 … w6 / w7 … w12 / …), and the
     op with its inputs fits on a screen. Every op using them (a weight serves every sample)
     keeps the same distance, so the ops stand in one row below them. Where more than two rows'
-    worth of ops share them (a neuron over many samples), that row would be wider than any
-    window: none, and the view stays left to right (measured on a 1,778-node page at 800 px:
-    a step's inputs on screen 759 of 1,696, against 582 in one wide row).
+    worth of ops share them, that row would be wider than any window: none, and the view stays
+    left to right (a big graph's views draw a neuron two samples at a time, `_parts`, so its
+    ops are few). `ordered`: each row also keeps its order (w1 left of w2), not the order
+    fewest crossings put it in.
     """
     edges = []
     for node in scene.order:
@@ -724,7 +735,7 @@ def _wrapped_inputs(scene: Scene, shown: set) -> list[tuple[str, str, int]]:
         i = scene.index[node]
         for k, leaf in enumerate(leaves):
             edges.append((f"v{scene.index[leaf]}", f"o{i}", rows - k // WRAP_ROW))
-            if k % WRAP_ROW:  # w1 left of w2 in its row, not where the crossings put it
+            if ordered and k % WRAP_ROW:
                 edges.append((f"v{scene.index[leaves[k - 1]]}", f"v{scene.index[leaf]}", 0))
     ops = {head for _, head, ranks in edges if ranks}
     return list(dict.fromkeys(edges)) if len(ops) <= 2 * WRAP_ROW else []
