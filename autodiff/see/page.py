@@ -15,8 +15,10 @@ says so and shows the sum.
 
 A big graph is drawn in views: what the reader is not looking at is collapsed into one box per
 group (a neuron, a layer, a sample: `groups=`, or a model's own `model=`), the group holding the
-current step is open, and the picture follows the step. Graphviz lays each view out; the script
-draws it, so the page stays small however many views there are.
+current step is open, and the picture follows the step. A neuron over many samples is opened
+two samples at a time, its weights drawn in each of its views, so a step's inputs fit on one
+screen. Graphviz lays each view out; the script draws it, so the page stays small however many
+views there are.
 """
 
 from __future__ import annotations
