@@ -1,7 +1,8 @@
 """The step-through page: its data, its self-containedness, and real headless Chromium runs.
 
 The graphs: the textbook 2-2-2 network, an XOR 2-3-2 net on its four samples, an MLP of 658
-nodes over four samples one by one, a batch-mode MLP, and labels chosen to break things.
+nodes over four samples one by one (and of 1,778 over eighteen), a batch-mode MLP, and labels
+chosen to break things.
 """
 
 import re
@@ -33,12 +34,12 @@ NUMBER = r"-?\d+\.\d+(?:e[-+]\d+)?"
 PRODUCT = re.compile(rf"({NUMBER}(?: × {NUMBER})+) = ({NUMBER})")
 
 
-def big_mlp_loss():
-    """MLP(2, [16, 16, 1]) on four samples, one graph per sample: 658 nodes."""
-    X, y = datasets.make_moons(4, noise=0.1, seed=0)
+def big_mlp_loss(samples=4):
+    """MLP(2, [16, 16, 1]) on four samples, one graph per sample: 658 nodes (18: 1,778)."""
+    X, y = datasets.make_moons(samples, noise=0.1, seed=0)
     model = MLP(2, [16, 16, 1], seed=0)
     loss = Value(0.0)
-    for k in range(4):
+    for k in range(samples):
         out = model([float(X[k, 0]), float(X[k, 1])])
         loss = loss + losses.binary_cross_entropy(out, int(y[k]))
     loss.label = "loss"
@@ -1361,6 +1362,61 @@ def test_an_opened_neuron_shows_its_inputs_and_output_on_screen(tmp_path, width,
             assert report["steps"] == 8  # out_o1[0..3] and net_h2_1[0..3]
             assert report["checked"] >= 8 * 17, report["checked"]
             assert report["bad"] == []
+        finally:
+            b.close()
+    assert b.errors == []
+
+
+@needs_chromium
+@needs_dot
+@pytest.mark.parametrize("width,height", [(1400, 900), (800, 600)])
+def test_a_neuron_over_eighteen_samples_shows_each_steps_inputs_on_screen(tmp_path, width,
+                                                                           height):
+    from playwright.sync_api import sync_playwright
+
+    model, loss = big_mlp_loss(samples=18)
+    tr = trace(loss)
+    assert len(tr.nodes) == 1778
+    path = tmp_path / "bigger.html"
+    tr.page(model=model).save(path)
+    with sync_playwright() as p:
+        b = Browser(p, path, width=width, height=height)
+        try:
+            # A weight serves all eighteen samples: drawn once under eighteen ops, a step's
+            # weights spread wider than any window. At every step of the output neuron and of
+            # one layer-2 neuron, each value receiving a share and the current node must be
+            # inside the window and the picture's visible area. The steps are found in the
+            # page's own data, and only they are visited.
+            report = b.page.evaluate("""() => {
+                const data = JSON.parse(document.getElementById('trace-data').textContent);
+                const node = data.schema.steps.indexOf('node');
+                const name = data.schema.nodes.indexOf('name');
+                const slider = document.getElementById('slider'), bad = [];
+                let checked = 0, steps = 0;
+                data.steps.forEach((step, b) => {
+                    if (!/^(out_o1|net_h2_1)\\[/.test(data.nodes[step[node]][name])) return;
+                    steps++;
+                    slider.value = String(data.forward.length + 1 + b);
+                    slider.dispatchEvent(new Event('input'));
+                    const title = document.getElementById('step-title').textContent;
+                    const graph = document.getElementById('graph').getBoundingClientRect();
+                    const drawn = '#graph g.value.recv, #graph g.value.cur';
+                    for (const e of document.querySelectorAll(drawn)) {
+                        checked++;
+                        const r = e.getBoundingClientRect();
+                        const inside = r.width > 0 && r.left >= graph.left - 1 &&
+                            r.right <= graph.right + 1 && r.top >= graph.top - 1 &&
+                            r.bottom <= graph.bottom + 1 && r.bottom <= window.innerHeight &&
+                            r.right <= window.innerWidth;
+                        if (!inside) bad.push(title + ': ' + e.id);
+                    }
+                });
+                return {bad, checked, steps};
+            }""")
+            assert report["steps"] == 36  # out_o1[0..17] and net_h2_1[0..17]
+            # 16 weights and a bias receive a share at each, and the current node is marked.
+            assert report["checked"] == 36 * 18, report["checked"]
+            assert report["bad"] == [], f"{len(report['bad'])} off screen: {report['bad'][:8]}"
         finally:
             b.close()
     assert b.errors == []

@@ -240,10 +240,11 @@ class Scene:
         return f"v{self.index[node]}"
 
     def cut(self, opened: set[int], centre: set[Value], max_nodes: int | None,
-            ) -> tuple[set[Value], str]:
-        """The nodes drawn one by one: all outside collapsed boxes, or the `max_nodes` of them
-        nearest the centre, and a caption saying which."""
-        single = [n for n in self.order if self.unit(n, opened)[0] == "v"]
+            left_out: set[Value] = frozenset()) -> tuple[set[Value], str]:
+        """The nodes drawn one by one: all outside collapsed boxes (and outside `left_out`),
+        or the `max_nodes` of them nearest the centre, and a caption saying which."""
+        single = [n for n in self.order
+                  if self.unit(n, opened)[0] == "v" and n not in left_out]
         if max_nodes is None or len(single) <= max_nodes:
             return set(single), ""
         allowed = set(single)
@@ -274,13 +275,16 @@ class Scene:
                 show_grad: bool = True, show_local: bool = False, digits: int = 4,
                 rankdir: str = "LR", title: str | None = None, caption: str = "",
                 labels: Callable | None = None, notes: bool = True,
-                box_edges: bool = True, hidden: set[int] = frozenset()) -> graphviz.Digraph:
+                box_edges: bool = True, hidden: set[int] = frozenset(),
+                left_out: set[Value] = frozenset(), hints: bool = True) -> graphviz.Digraph:
         """The Graphviz drawing with these groups open and these nodes drawn one by one.
 
         `labels(node) -> rows` may replace the lines of a value node (the page sizes its boxes
         with the numbers it will show); `notes=False` leaves out the title and the caption;
         `box_edges=False` keeps the edges between two boxes for the layout only, unseen;
-        `hidden` groups' boxes are left out (with the edges between them and other boxes).
+        `hidden` groups' boxes are left out (with the edges between them and other boxes);
+        `left_out` nodes are drawn nowhere, without the stubs of a cut (another view has them);
+        `hints=False` leaves out the edges that keep a group right of the one it reads from.
         """
         dot = _digraph(rankdir)
         if notes:
@@ -314,10 +318,10 @@ class Scene:
             chain = self._path(k)
             place(home(chain[:-1]), lambda g, k=k, nodes=nodes: _emit_box(self, g, k, nodes))
         self._emit_groups(dot, content, opened)
-        left_out = {f"g{k}" for k in hidden}
-        _emit_edges(self, dot, units, shown, lit, show_local, digits, box_edges, left_out)
-        for tail, head in self._order_hints(units, shown):
-            if tail not in left_out and head not in left_out:
+        gone = {f"g{k}" for k in hidden}
+        _emit_edges(self, dot, units, shown, lit, show_local, digits, box_edges, gone, left_out)
+        for tail, head in self._order_hints(units, shown) if hints else ():
+            if tail not in gone and head not in gone:
                 dot.edge(tail, head, style="invis")
         return dot
 
@@ -448,7 +452,8 @@ def _emit_node(scene: Scene, graph, node: Value, show_grad: bool, digits: int, s
 
 def _emit_edges(scene: Scene, dot, units: dict[Value, str], shown: set[Value], lit: set[Value],
                 show_local: bool, digits: int, box_edges: bool = True,
-                hidden_boxes: set[str] = frozenset()) -> None:
+                hidden_boxes: set[str] = frozenset(),
+                left_out: set[Value] = frozenset()) -> None:
     index = scene.index
     joined: dict[tuple[str, str], int] = {}  # edges into or out of boxes, counted
     for node in scene.order:
@@ -485,7 +490,7 @@ def _emit_edges(scene: Scene, dot, units: dict[Value, str], shown: set[Value], l
     _emit_box_edges(dot, joined, box_edges, hidden_boxes)
     stubbed: set[Value] = set()
     for node in scene.order:
-        if node in shown or units[node][0] == "g":
+        if node in shown or units[node][0] == "g" or node in left_out:
             continue
         # A drawn node used by hidden ones: one stub says so.
         for child in node.inputs:

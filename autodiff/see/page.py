@@ -15,8 +15,10 @@ says so and shows the sum.
 
 A big graph is drawn in views: what the reader is not looking at is collapsed into one box per
 group (a neuron, a layer, a sample: `groups=`, or a model's own `model=`), the group holding the
-current step is open, and the picture follows the step. Graphviz lays each view out; the script
-draws it, so the page stays small however many views there are.
+current step is open, and the picture follows the step. A neuron over many samples is opened
+two samples at a time, its weights drawn in each of its views, so a step's inputs fit on one
+screen. Graphviz lays each view out; the script draws it, so the page stays small however many
+views there are.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import html
 import json
 import math
 import re
+from collections import Counter
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -61,6 +64,8 @@ MAX_CHECKED = 400  # leaves checked against central differences
 FORWARD_LEAVES = 8  # leaves offered as forward-mode directions
 PRACTISE_NODES = 400  # practise mode asks each gradient of graphs up to this size
 WRAP_ROW = 6  # an op with more given inputs than this stands them in rows of this many
+WRAP_NODESEP = "0.12"  # inches between the nodes of a view with wrapped inputs (else 0.18)
+VIEW_USES = 2  # ops sharing a group's leaves (a neuron's samples) drawn in one view at most
 FRAME_HEIGHT = 960  # the page's frame in a notebook, in px: it scrolls inside
 _OPTIONS = {"title", "model", "groups", "highlight", "params", "lr", "rankdir"}
 
@@ -604,57 +609,120 @@ def _views(tr: Trace, data: dict, scene: Scene, rankdir: str) -> dict:
         return [f"data {first[0] if isinstance(first, list) else first}",
                 f"grad {grad[0] if isinstance(grad, list) else grad}"]
 
-    everything = set(range(len(scene.titles)))
-    plans: list[tuple[set[int], set]] = []
-    view_of = [-1] * len(order)
-    if len(order) <= PICTURE_NODES:
-        plans.append((everything, set(order)))
-        view_of = [0] * len(order)
-    else:
-        windows: dict[tuple, list[int]] = {}  # a group's views (several when it is big)
-        for node in order:
-            if not node.inputs and node is not tr.root:
-                continue  # a leaf has no step of its own
-            key = scene.chain.get(node, ())
-            i = scene.index[node]
-            for v in windows.get(key, []):
-                if node in plans[v][1]:
-                    view_of[i] = v
-                    break
-            else:
-                shown, _ = scene.cut(set(key), {node}, PICTURE_NODES)
-                windows.setdefault(key, []).append(len(plans))
-                view_of[i] = len(plans)
-                plans.append((set(key), shown))
-    sources = []
-    for opened, shown in plans:
-        # A view with a wide op (a neuron's weights) is laid out top to bottom, its inputs
-        # wrapped in rows: a screen is wider than tall.
-        wrapped = _wrapped_inputs(scene, shown)
-        dot = scene.digraph(opened, shown, notes=False, labels=labels,
-                            rankdir="TB" if wrapped else rankdir, box_edges=False,
-                            hidden=_idle_siblings(scene, opened, shown))
-        for tail, head, ranks in wrapped:
-            dot.edge(tail, head, style="invis", minlen=str(ranks))
-        sources.append(dot.source)
+    plans, view_of = _plans(tr, scene)
+    big = len(order) > PICTURE_NODES
+    sources = [_view_source(scene, plan, labels, rankdir, big) for plan in plans]
     laid = run_dot("\n".join(sources), "json0", what="the page's picture")
     views = [_compact(graph, sorted(plans[k][0])) for k, graph in enumerate(_json_graphs(laid))]
     group_view = [-1] * len(scene.titles)
-    for v, (opened, _) in enumerate(plans):
+    for v, (opened, _, _) in enumerate(plans):
         for k in opened:
             if group_view[k] < 0:
                 group_view[k] = v
     return {"views": views, "viewOf": view_of, "groupView": group_view}
 
 
+def _view_source(scene: Scene, plan: tuple[set[int], set, set], labels, rankdir: str,
+                 big: bool) -> str:
+    """The DOT source of one view: its groups opened, its nodes drawn, its idle boxes left out."""
+    opened, shown, others = plan
+    # A view with a wide op (a neuron's weights) is laid out top to bottom, its inputs
+    # wrapped in rows: a screen is wider than tall.
+    wrapped = _wrapped_inputs(scene, shown, ordered=big)
+    # In a big graph's views the rows keep their order, the boxes are not held above them
+    # (their edges would cross every row), and the nodes stand closer: the edges from the upper
+    # rows pass between the nodes below, each taking room in the row it passes. A graph drawn
+    # in one view keeps the layout it always had.
+    tight = bool(wrapped) and big
+    dot = scene.digraph(opened, shown, notes=False, labels=labels,
+                        rankdir="TB" if wrapped else rankdir, box_edges=False,
+                        hidden=_idle_siblings(scene, opened, shown), left_out=others,
+                        hints=not tight)
+    for tail, head, ranks in wrapped:
+        dot.edge(tail, head, style="invis", minlen=str(ranks))
+    if tight:
+        dot.attr(nodesep=WRAP_NODESEP)
+    return dot.source
+
+
+def _plans(tr: Trace, scene: Scene) -> tuple[list[tuple[set[int], set, set]], list[int]]:
+    """What each view draws, (groups opened, nodes drawn, nodes left out), and each node's view:
+    one view of everything, or for a big graph one per group (per part of a group) that holds
+    a step."""
+    order = tr.nodes
+    if len(order) <= PICTURE_NODES:
+        return [(set(range(len(scene.titles))), set(order), set())], [0] * len(order)
+    plans: list[tuple[set[int], set, set]] = []
+    view_of = [-1] * len(order)
+    windows: dict[tuple, list[int]] = {}  # a group's views (several when it is big)
+    parts: dict[tuple, tuple[dict, set]] = {}  # a group's ops in parts, and what is far from it
+    for node in order:
+        if not node.inputs and node is not tr.root:
+            continue  # a leaf has no step of its own
+        key = scene.chain.get(node, ())
+        i = scene.index[node]
+        for v in windows.get(key, []):
+            if node in plans[v][1]:
+                view_of[i] = v
+                break
+        else:
+            if key not in parts:
+                parts[key] = (_parts(scene, key[-1]), _far(scene, key[-1])) if key else ({}, set())
+            part, far = parts[key]
+            # The group's ops of its other parts: drawn in their own views, not here.
+            others = far | {n for n, p in part.items() if p != part.get(node, 0)}
+            shown, _ = scene.cut(set(key), {node}, PICTURE_NODES, others)
+            windows.setdefault(key, []).append(len(plans))
+            view_of[i] = len(plans)
+            plans.append((set(key), shown, others))
+    return plans, view_of
+
+
+def _parts(scene: Scene, k: int) -> dict:
+    """Group k's ops cut into parts of at most `VIEW_USES` that share its leaves, each with
+    what is made from them: {op: its part}, or {} when they fit in one view.
+
+    A weight serves every sample: a neuron over eighteen samples has eighteen Σ w·x + b ops
+    under its seventeen weights, one row wider than any window. Drawn a few samples at a time,
+    the weights repeated in each view, a step's inputs and its op fit on one screen.
+    """
+    inside = set(scene.members[k])
+    uses = Counter(x for n in scene.members[k] for x in set(n.inputs)
+                   if x in inside and not x.inputs)
+    heads = [n for n in scene.members[k]
+             if any(uses[x] > 1 for x in n.inputs if x in inside and not x.inputs)]
+    if len(heads) <= VIEW_USES:
+        return {}
+    count = math.ceil(len(heads) / VIEW_USES)
+    part = {op: j * count // len(heads) for j, op in enumerate(heads)}
+    for node in scene.members[k]:  # in order: an activation follows its sum into its part
+        if node.inputs and node not in part:
+            found = next((part[x] for x in node.inputs if x in part), None)
+            if found is not None:
+                part[node] = found
+    return part
+
+
+def _far(scene: Scene, k: int) -> set:
+    """The nodes in no group that neither feed group k nor read it: in its view they would
+    only stand beside it (eighteen samples' losses summed up, beside a neuron)."""
+    inside = set(scene.members[k])
+    return {n for n in scene.order if n not in scene.chain and n not in inside
+            and not any(x in inside for x in n.inputs)
+            and not any(u in inside for u in scene.users.get(n, ()))}
+
+
 def _idle_siblings(scene: Scene, opened: set[int], shown: set) -> set[int]:
-    """The closed groups inside an open one that touch nothing drawn node by node: a neuron's
-    fifteen sibling neurons beside it. Left out of its view, they would stand in a column
-    taller than the window; the groups they sit in, and every box the open group reads from or
-    feeds, stay."""
+    """The closed groups that touch nothing drawn node by node, inside an open one (a neuron's
+    fifteen sibling neurons beside it) or at the top holding no group (the samples a neuron's
+    view does not draw). Left out of its view, they would stand in a column taller than the
+    window, or a row wider; the groups they sit in, the layers, and every box the open group
+    reads from or feeds, stay."""
     idle = set()
+    holders = set(scene.parent)
     for k, parent in enumerate(scene.parent):
-        if k in opened or parent is None or parent not in opened:
+        if k in opened or (parent is None and k in holders) or (
+                parent is not None and parent not in opened):
             continue
         members = scene.members[k]
         if not any(x in shown for n in members for x in n.inputs) and not any(
@@ -663,7 +731,8 @@ def _idle_siblings(scene: Scene, opened: set[int], shown: set) -> set[int]:
     return idle
 
 
-def _wrapped_inputs(scene: Scene, shown: set) -> list[tuple[str, str, int]]:
+def _wrapped_inputs(scene: Scene, shown: set, ordered: bool = False,
+                    ) -> list[tuple[str, str, int]]:
     """Invisible edges that stand a node's many given inputs in rows, not in one long line.
 
     A neuron's weights all feed its Σ w·x + b: side by side, 17 boxes make a line longer than a
@@ -671,9 +740,10 @@ def _wrapped_inputs(scene: Scene, shown: set) -> list[tuple[str, str, int]]:
     it, so they stand in rows of `WRAP_ROW` in their order (w1 … w6 / w7 … w12 / …), and the
     op with its inputs fits on a screen. Every op using them (a weight serves every sample)
     keeps the same distance, so the ops stand in one row below them. Where more than two rows'
-    worth of ops share them (a neuron over many samples), that row would be wider than any
-    window: none, and the view stays left to right (measured on a 1,778-node page at 800 px:
-    a step's inputs on screen 759 of 1,696, against 582 in one wide row).
+    worth of ops share them, that row would be wider than any window: none, and the view stays
+    left to right (a big graph's views draw a neuron two samples at a time, `_parts`, so its
+    ops are few). `ordered`: each row also keeps its order (w1 left of w2), not the order
+    fewest crossings put it in.
     """
     edges = []
     for node in scene.order:
@@ -686,8 +756,10 @@ def _wrapped_inputs(scene: Scene, shown: set) -> list[tuple[str, str, int]]:
         i = scene.index[node]
         for k, leaf in enumerate(leaves):
             edges.append((f"v{scene.index[leaf]}", f"o{i}", rows - k // WRAP_ROW))
-    ops = {head for _, head, _ in edges}
-    return edges if len(ops) <= 2 * WRAP_ROW else []
+            if ordered and k % WRAP_ROW:
+                edges.append((f"v{scene.index[leaves[k - 1]]}", f"v{scene.index[leaf]}", 0))
+    ops = {head for _, head, ranks in edges if ranks}
+    return list(dict.fromkeys(edges)) if len(ops) <= 2 * WRAP_ROW else []
 
 
 def _compact(graph: dict, opened: list[int]) -> dict:
