@@ -1,6 +1,7 @@
 """draw_graph(): what each node and edge shows, highlighting, grouping, and big graphs."""
 
 import html
+import json
 import re
 import shutil
 
@@ -289,6 +290,12 @@ def test_a_lone_surrogate_label_draws_and_saves(tmp_path):
     path = trace(y).page(title="\ud800").save(tmp_path / "p.html")
     text = path.read_text(encoding="utf-8")
     assert "\\\\ud800" in text or "\\ud800" in text
+    # The last guard: a lone surrogate that reaches the page's data is a JSON escape, so the
+    # page saves (a slip's sentence once named a gradient by its raw label).
+    from autodiff.see.page import _script_json
+
+    data = _script_json({"text": "d(y)/dy\udfff"})
+    assert data.encode("utf-8") and json.loads(data) == {"text": "d(y)/dy\udfff"}
 
 
 def test_a_cut_does_not_walk_through_a_shared_leaf():

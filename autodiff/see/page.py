@@ -62,6 +62,7 @@ PAGE_PATHS = 8  # paths listed when a node is clicked (the count and the sum: al
 TOP_BARS = 6  # a node with more paths shows its largest as bars, the rest as one
 MAX_CHECKED = 400  # leaves checked against central differences
 FORWARD_LEAVES = 8  # leaves offered as forward-mode directions
+_SURROGATE = re.compile("[\ud800-\udfff]")
 PRACTISE_NODES = 400  # practise mode asks each gradient of graphs up to this size
 WRAP_ROW = 6  # an op with more given inputs than this stands them in rows of this many
 WRAP_NODESEP = "0.12"  # inches between the nodes of a view with wrapped inputs (else 0.18)
@@ -862,8 +863,11 @@ def _no_practise() -> str:
 
 def _script_json(value) -> str:
     """JSON inside <script>: "</script" or "<!--" would end or bend the script, so every "<"
-    is written as its JSON escape; JSON.parse reads it back as "<"."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
+    is written as its JSON escape; JSON.parse reads it back as "<". A lone surrogate (names show
+    one as its code; this is the last guard) is escaped too: UTF-8 cannot hold it, the file would
+    not save."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
 
 
 def page_html(tr: Trace, *, title: str | None = None, **options) -> str:

@@ -114,8 +114,9 @@ class Sheet:
         table[node] = step
 
     def grad_name(self, node: Value) -> str:
-        """`d{root}/d{label}`, the name of a node's gradient."""
-        return f"d{self.root_name}/d{node.label}"
+        """`d{root}/d{label}`, the name of a node's gradient (with a page's names: its name)."""
+        name = node.label if self.names is None else reading.d_name(self.names[node])
+        return f"d{self.root_name}/d{name}"
 
     # --- working one row ------------------------------------------------------------------
     def ancestors(self, index: int) -> set[int]:
