@@ -1472,6 +1472,7 @@ def test_practise_on_a_batch_mlp_asks_the_shown_samples_numbers(tmp_path):
             assert "right" in cls and format_number(tr.grad(out_o1)[2]) in text
             pick_sample(page, 4)
             assert page.locator("input#guess").input_value() == ""  # asked anew
+            assert "Your turn, sample 4: dloss/dout_o1 =" in page.locator("#practise").inner_text()
             assert "Numbers of sample 4" not in page.locator("#step-body").inner_text()
             # The path through |out_o1| left out: (0.5 − c1[4]) × 1/6.
             cls, text = answer(page, repr(float((0.5 - c1[4]) / 6)))

@@ -2,7 +2,8 @@
   // (page.py puts this in the page where the graph can be practised on; else a stand-in.)
   // Every sentence practise mode and the step write, in one place: the page's texts (T, say).
   const TEXT = {
-    ask: (dv) => say("ask", {d: dv}),
+    // A batch page asks the shown sample's number: the question says which sample.
+    ask: (dv) => data.batch ? say("ask_sample", {d: dv, sample}) : say("ask", {d: dv}),
     askLabel: (dv) => say("ask_label", {d: dv}),
     right: (dv, v) => say("right", {d: dv, value: v}),
     wrong: (dv, v, given) => say("wrong", {d: dv, value: v, given}),
