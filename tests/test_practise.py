@@ -186,8 +186,22 @@ def at_sample(x, s: int) -> float:
     return float(x[s]) if is_array(x) else float(x)
 
 
-@pytest.mark.parametrize("make", [lambda: batch_mlp_loss()[1], batch_sum_loss],
-                         ids=["mlp-mean", "formula-sum"])
+def mean_inside():
+    """A mean that is not the root (2·mean(3·tanh(w²·x))), a weight squared before the batch."""
+    import numpy as np
+
+    x, w = Value(np.array([0.5, -1.0, 2.0]), "x"), Value(0.8, "w")
+    w2 = w * w
+    w2.label = "w2"
+    y = (w2 * x).tanh()
+    y.label = "y"
+    loss = (y * 3.0).mean() * 2.0
+    loss.label = "L"
+    return loss
+
+
+@pytest.mark.parametrize("make", [lambda: batch_mlp_loss()[1], batch_sum_loss, mean_inside],
+                         ids=["mlp-mean", "formula-sum", "mean-inside"])
 def test_each_sample_as_numbers_has_the_batch_pages_gradients(make):
     import numpy as np
 

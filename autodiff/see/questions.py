@@ -27,7 +27,7 @@ __all__ = ["Questions", "questions", "PRACTISE_NODES", "PRACTISE_BATCH"]
 PRACTISE_NODES = 400  # practise mode asks each gradient of graphs up to this size
 PRACTISE_BATCH = 1000  # a batch graph: nodes × samples shown, each sample a sheet of its own
 # A batch page asks every question once per sample: fewer slips per number, the likeliest
-# (check_work's order), keep it small (the 6-sample MLP's page: 1,021 kB with all, 530 with these).
+# (check_work's order), keep it small (the 6-sample MLP's page: 1,021 kB with all, 597 with these).
 BATCH_SLIPS = 16  # per gradient, of practise.MAX_CANDIDATES
 BATCH_EDGE_SLIPS = 5  # per local derivative or contribution, of edge_slips.MAX_EDGE_SLIPS
 
