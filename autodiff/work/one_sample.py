@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ..engine import ops
+from ..engine.mode import set_grad_enabled
 from ..engine.numpy_on_demand import is_array, np
 from ..engine.replay import apply_op
 from ..engine.value import Value
@@ -78,6 +79,15 @@ def one_sample(order: Sequence[Value], root: Value, s: int,
     n = batch_size(order)
     if n is None or not 0 <= s < n:
         return None
+    previous = set_grad_enabled(True)  # recorded even inside no_grad(): the sheet reads it
+    try:
+        return _copied(order, root, s, n, names)
+    finally:
+        set_grad_enabled(previous)
+
+
+def _copied(order: Sequence[Value], root: Value, s: int, n: int,
+            names: Mapping[Value, str]) -> OneSample | None:
     copy: dict[Value, Value] = {}
     edge: dict[tuple[Value, int], tuple[Value, int]] = {}
     named: dict[Value, str] = {}
