@@ -54,6 +54,22 @@ def batch_mlp_loss(n=6):
     return model, loss
 
 
+def batch_sum_loss():
+    """A formula over 5 samples: L = Σ (σ(w·x + b) − t)², a sum over the batch."""
+    x = Value(np.array([0.5, -1.0, 2.0, 0.3, -0.7]), "x")
+    t = Value(np.array([1.0, 0.0, 1.0, 1.0, 0.0]), "t")
+    w, b = Value(0.8, "w"), Value(-0.3, "b")
+    z = w * x + b
+    z.label = "z"
+    y = z.sigmoid()
+    y.label = "y"
+    err = y - t
+    err.label = "err"
+    loss = (err ** 2).sum()
+    loss.label = "L"
+    return loss
+
+
 def holds(text: str) -> list[str]:
     """Every 'a × b × … = c' in text whose numbers do not multiply to c (to the digits shown)."""
     wrong = []
@@ -1472,3 +1488,107 @@ def test_a_node_with_many_paths_shows_its_largest_as_bars_that_add_up(tmp_path):
         assert abs(start - position) <= 1, r
         position = end
     assert abs(position - (total["left"] if g < 0 else total["right"])) <= 1
+
+
+# --- practise mode on a batch page: the shown sample's numbers ---------------------------------
+
+
+def pick_sample(page, s):
+    page.locator("select#sample").select_option(str(s))
+
+
+@needs_chromium
+def test_practise_on_a_batch_mlp_asks_the_shown_samples_numbers(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    model, loss = batch_mlp_loss(6)
+    tr = trace(loss)
+    path = tmp_path / "batch.html"
+    tr.page(model=model).save(path)
+    out_o1 = tr.node("out_o1")
+    c1 = next(n for n in tr.nodes if tr.names[n] == "c1").data
+    with sync_playwright() as p:
+        b = Browser(p, path, width=1060)
+        try:
+            page = b.page
+            assert not page.locator("#predict").is_disabled()
+            page.click("#predict")
+            pick_sample(page, 2)
+            # d loss / d sum_2 = 1/6 for each sample: 1 forgets the mean's 1/N.
+            go_to_step(page, "sum_2")
+            assert "upstream gradient" not in page.locator("#step-body").inner_text()
+            cls, text = answer(page, "1")
+            assert "wrong" in cls and "missing factor" in text and "dloss/dsum_2 = 1/6" in text
+            page.click("#retry")
+            cls, text = answer(page, "0.16666667")
+            assert "right" in cls
+            # out_o1's gradient differs from sample to sample: each is asked on its own.
+            go_to_step(page, "out_o1")
+            cls, text = answer(page, format_number(tr.grad(out_o1)[2]))
+            assert "right" in cls and format_number(tr.grad(out_o1)[2]) in text
+            pick_sample(page, 4)
+            assert page.locator("input#guess").input_value() == ""  # asked anew
+            assert "Your turn, sample 4: dloss/dout_o1 =" in page.locator("#practise").inner_text()
+            assert "Numbers of sample 4" not in page.locator("#step-body").inner_text()
+            # The path through |out_o1| left out: (0.5 − c1[4]) × 1/6.
+            cls, text = answer(page, repr(float((0.5 - c1[4]) / 6)))
+            assert "wrong" in cls and "missing path" in text and "|out_o1|" in text
+            assert format_number(tr.grad(out_o1)[4]) in text  # the shown sample's number
+            assert page.locator(".score").text_content() == "Score: 2 right of 4"
+            pick_sample(page, 2)  # the answer to sample 2 stays
+            assert "right" in page.locator("#verdict").get_attribute("class").split()
+            assert "Numbers of sample 2" in page.locator("#step-body").inner_text()
+            # Each edge too: the mean's local derivative 1/N, its slip the 1 of a sum.
+            go_to_step(page, "loss")
+            answer(page, "1")
+            page.check("#predict-edges")
+            edge = edge_id(tr, tr.root, 0)
+            cls, text = answer_edge(page, edge, "local", "1")
+            assert "wrong" in cls and "missing factor" in text
+            cls, text = answer_edge(page, edge, "contribution", "0.1667")
+            assert "right" in cls
+            assert page.locator(".score").text_content() == "Score: 4 right of 7"
+        finally:
+            b.close()
+    assert b.errors == []
+
+
+@needs_chromium
+def test_practise_on_a_batch_formula_with_a_sum(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    tr = trace(batch_sum_loss())
+    path = tmp_path / "batch_sum.html"
+    tr.page().save(path)
+    z, y = tr.node("z"), tr.node("y")
+    product = z.inputs[0]  # w × x
+    w, x = product.inputs
+    with sync_playwright() as p:
+        b = Browser(p, path)
+        try:
+            page = b.page
+            page.click("#predict")
+            pick_sample(page, 3)
+            go_to_step(page, "z")
+            cls, text = answer(page, format_number(tr.grad(z)[3]))
+            assert "right" in cls
+            pick_sample(page, 0)
+            # σ′ = y·(1 − y) left out: d L / d y of sample 0.
+            cls, text = answer(page, repr(float(tr.grad(y)[0])))
+            assert "wrong" in cls and "missing factor" in text and "y·(1 − y)" in text
+            # The edge into the weight w asks sample 0's share: x[0] × d L / d(w × x)[0].
+            go_to_step(page, "w × x")
+            answer(page, format_number(tr.grad(product)[0]))
+            page.check("#predict-edges")
+            edge = edge_id(tr, product, 0)
+            share = float(x.data[0] * tr.grad(product)[0])
+            cls, text = answer_edge(page, edge, "local", repr(float(w.data)))
+            assert "wrong" in cls and "wrong input" in text and "uses w where x belongs" in text
+            cls, text = answer_edge(page, edge, "contribution", repr(share))
+            assert "right" in cls
+            assert "summed over the 5 samples" not in page.locator(
+                f'.edge-verdict[data-edge="{edge}"]').first.text_content()
+            assert page.locator(".score").text_content() == "Score: 3 right of 5"
+        finally:
+            b.close()
+    assert b.errors == []

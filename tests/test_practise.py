@@ -159,3 +159,135 @@ def test_an_edge_of_a_product_and_of_tanh_offer_the_other_factor_and_the_missing
     assert abs(found.local - h.data) < 1e-15
     assert any(s.kind == "wrong input" and f"uses {tr.names[w]} where {tr.names[h]} belongs"
                in s.text for s in slips_at(found.local_slips, w.data))
+
+
+def test_a_slip_that_divides_by_zero_gives_no_number_not_an_error():
+    from autodiff.work.edge_slips import edge_candidates
+    from autodiff.work.sheet import Sheet
+
+    a, z = Value(2.0, "a"), Value(0.0, "z")
+    log_a = a.log()
+    f = z * a + log_a  # z before ln a: "z where a belongs" in 1 ÷ a divides by zero
+    f.label = "f"
+    found = edge_candidates(Sheet(f, None), log_a, 0)
+    assert found.local == 0.5
+    assert slips_at(found.local_slips, 1.0)[0].kind == "missing factor"
+    assert not any("uses z where a belongs" in s.text for s in found.local_slips)
+
+
+# --- batch pages: each shown sample as a graph of numbers ----------------------------------
+# The batch graphs of the page's browser tests: an MLP with a mean, a formula with a sum.
+from test_page_browser import batch_mlp_loss, batch_sum_loss  # noqa: E402
+
+
+def at_sample(x, s: int) -> float:
+    from autodiff.engine.numpy_on_demand import is_array
+
+    return float(x[s]) if is_array(x) else float(x)
+
+
+def mean_inside():
+    """A mean that is not the root (2·mean(3·tanh(w²·x))), a weight squared before the batch."""
+    import numpy as np
+
+    x, w = Value(np.array([0.5, -1.0, 2.0]), "x"), Value(0.8, "w")
+    w2 = w * w
+    w2.label = "w2"
+    y = (w2 * x).tanh()
+    y.label = "y"
+    loss = (y * 3.0).mean() * 2.0
+    loss.label = "L"
+    return loss
+
+
+@pytest.mark.parametrize("make", [lambda: batch_mlp_loss()[1], batch_sum_loss, mean_inside],
+                         ids=["mlp-mean", "formula-sum", "mean-inside"])
+def test_each_sample_as_numbers_has_the_batch_pages_gradients(make):
+    import numpy as np
+
+    from autodiff.engine.numpy_on_demand import is_array
+    from autodiff.work.one_sample import one_sample, summed_nodes
+    from autodiff.work.sheet import Sheet
+
+    root = make()
+    tr = trace(root)
+    n = np.size(next(x.data for x in tr.nodes if is_array(x.data)))
+    summed = summed_nodes(tr.nodes, root)
+    assert summed and all(not is_array(x.data) for x in summed)
+    shares: dict = {}
+    checked = 0
+    for s in range(n):
+        one = one_sample(tr.nodes, root, s, tr.names)
+        assert all(type(x.data) is float for x in one.copy.values())
+        one.root.backward()
+        for node in tr.nodes:
+            mine = one.copy[node].grad
+            if node in summed:  # a weight's: this sample's share of the batch's sum
+                shares[node] = shares.get(node, 0.0) + mine
+                continue
+            assert math.isclose(mine, at_sample(tr.grad(node), s), rel_tol=1e-12,
+                                abs_tol=1e-15), (tr.names[node], s)
+            checked += 1
+        # Every edge's local derivative and contribution are the batch page's numbers for
+        # this sample (into a weight: the sample's term, before the sum over the batch).
+        sheet = Sheet(one.root, None, one.names)
+        for step in tr.backward:
+            for k, edge in enumerate(step.edges):
+                if step.node in summed:
+                    continue
+                user, q = one.edge[step.node, k]
+                x = user.inputs[q]
+                e = next(i for i, (u, p) in enumerate(sheet.users[x]) if u is user and p == q)
+                local, upstream = sheet.term(x, e, sheet.truth.__getitem__)
+                assert math.isclose(local, at_sample(edge.local, s), rel_tol=1e-12)
+                term = edge.local * step.upstream
+                assert math.isclose(local * upstream, at_sample(term, s), rel_tol=1e-12,
+                                    abs_tol=1e-15)
+                checked += 1
+    assert checked > 10 * n
+    for node, total in shares.items():  # the shares add up to the batch's gradient
+        assert math.isclose(total, tr.grad(node), rel_tol=1e-9, abs_tol=1e-12), tr.names[node]
+
+
+def test_a_batch_page_offers_each_samples_slips_with_their_kinds():
+    from autodiff.see.page import page_data
+
+    model, loss = batch_mlp_loss()
+    tr = trace(loss)
+    data = page_data(tr, model=model)
+    texts = data["slipTexts"]
+    at = {data["nodes"][step["node"]]["name"]: b for b, step in enumerate(data["steps"])}
+    # d loss / d sum_2 is 1/6 for every sample: the 1/N of the mean forgotten gives 1.
+    asked = data["guesses"][str(at["sum_2"])]
+    assert len(asked) == 6
+    for value, slips in asked:
+        assert math.isclose(value, 1 / 6)
+        forgot = [x for x in slips if x[0] == 1.0 and texts[x[1]] == "missing factor"]
+        assert forgot and "dloss/dsum_2 = 1/6" in texts[forgot[0][2]]
+    # out_o1 feeds two paths; leaving out the one through |out_o1| gives (0.5 − c1[s])/6.
+    out_o1 = tr.node("out_o1")
+    c1 = next(n for n in tr.nodes if tr.names[n] == "c1").data  # the targets
+    for s, (value, slips) in enumerate(data["guesses"][str(at["out_o1"])]):
+        assert math.isclose(value, tr.grad(out_o1)[s], rel_tol=1e-12)
+        left_out = [x for x in slips if math.isclose(x[0], (0.5 - c1[s]) / 6, rel_tol=1e-9)]
+        assert "missing path" in {texts[x[1]] for x in left_out}, s
+    # The edge into a weight asks the sample's share, the term before the batch's sum.
+    step = data["steps"][at["net_h1_1"]]
+    w1 = next(e for e in step["edges"] if data["nodes"][e["input"]]["name"] == "h1_1.w1")
+    x1 = tr.node("x1").data
+    for s, (local, local_slips, share, share_slips) in enumerate(w1["guess"]):
+        assert math.isclose(local, x1[s])
+        assert math.isclose(float(w1["term"][s]), share, abs_tol=1e-8)
+        assert any(texts[x[1]] == "sign" and math.isclose(x[0], -x1[s]) for x in local_slips)
+        assert any(texts[x[1]] == "sign" and math.isclose(x[0], -share, rel_tol=1e-9)
+                   for x in share_slips)
+    # The sum over 5 samples: σ′ left out of d L / d z gives d L / d y, each sample's own.
+    sum_tr = trace(batch_sum_loss())
+    data = page_data(sum_tr)
+    texts = data["slipTexts"]
+    z = next(b for b, st in enumerate(data["steps"]) if data["nodes"][st["node"]]["name"] == "z")
+    for s, (value, slips) in enumerate(data["guesses"][str(z)]):
+        assert math.isclose(value, sum_tr.grad(sum_tr.node("z"))[s], rel_tol=1e-12)
+        forgot = [x for x in slips
+                  if math.isclose(x[0], sum_tr.grad(sum_tr.node("y"))[s], rel_tol=1e-9)]
+        assert texts[forgot[0][1]] == "missing factor" and "y·(1 − y)" in texts[forgot[0][2]]

@@ -421,6 +421,7 @@ TEXTS: dict[str, str] = {
                    "result to that input's gradient.",
     # practise mode
     "page.ask": "Your turn: {d} = ",
+    "page.ask_sample": "Your turn, sample {sample}: {d} = ",
     "page.ask_label": "your value of {d}",
     "page.right": "Right: {d} = {value}.",
     "page.wrong": "Not quite: {d} = {value}, not {given}. ",

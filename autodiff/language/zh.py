@@ -396,6 +396,7 @@ TEXTS: dict[str, str] = {
                    "对它的每个输入，用该节点的局部导数乘以它的梯度（链式法则），加到那个输入的梯度上。",
     # 练习模式
     "page.ask": "轮到你了：{d} = ",
+    "page.ask_sample": "轮到你了（样本 {sample}）：{d} = ",
     "page.ask_label": "你算出的 {d}",
     "page.right": "正确：{d} = {value}。",
     "page.wrong": "不太对：{d} = {value}，不是 {given}。",

@@ -42,10 +42,9 @@ from ..engine.value import Value
 from ..language import get_language, reading, say
 from ..language import texts as table_texts
 from ..language.numbers import format_number, short_number, sum_terms
-from ..work.edge_slips import edge_candidates
-from ..work.practise import Practice
 from .draw import GRAPHVIZ_HINT, Scene, gradient_fill, model_layout
 from .layout import run_dot
+from .questions import PRACTISE_NODES, Questions, questions
 
 # A see.trace.Trace. Not imported: the trace imports its page, and imports run one way.
 Trace = Any
@@ -63,7 +62,6 @@ TOP_BARS = 6  # a node with more paths shows its largest as bars, the rest as on
 MAX_CHECKED = 400  # leaves checked against central differences
 FORWARD_LEAVES = 8  # leaves offered as forward-mode directions
 _SURROGATE = re.compile("[\ud800-\udfff]")
-PRACTISE_NODES = 400  # practise mode asks each gradient of graphs up to this size
 WRAP_ROW = 6  # an op with more given inputs than this stands them in rows of this many
 WRAP_NODESEP = "0.12"  # inches between the nodes of a view with wrapped inputs (else 0.18)
 VIEW_USES = 2  # ops sharing a group's leaves (a neuron's samples) drawn in one view at most
@@ -81,7 +79,8 @@ FIELDS = {
     # that received a share; an edge's id in the picture is e<node>_<input's position>.
     "steps": ("node", "seed", "upstream", "edges", "changes"),
     # guess: practise mode's question on this edge (None: not asked), [local derivative, its
-    # slips, contribution, its slips]; a slip as the gradient's (see `_guess`).
+    # slips, contribution, its slips]; a slip as the gradient's (questions.Questions.step);
+    # on a batch page one such question per shown sample.
     "edges": ("input", "local", "localText", "contribution", "term", "constant", "sign",
               "size", "guess"),
     # bars: a node with many paths (not batch mode): its largest paths as bars, and the rest
@@ -174,7 +173,8 @@ def _page_data(tr: Trace, scene: Scene, *, model, layout, params, lr, highlight)
     chosen = _parameters(tr, params, layout, model)
     nodes = [_node_record(tr, step, index, num, fixed) for step in tr.forward]
     forward = [_forward_record(tr, step, index, num) for step in tr.forward if step.node.inputs]
-    steps, final_at, scale, guesses = _backward_steps(tr, index, num, fixed)
+    asked = questions(tr, index, num.samples)
+    steps, final_at, scale, guesses = _backward_steps(tr, index, num, fixed, asked)
     for i, node in enumerate(nodes):
         node["finalAt"] = final_at.get(i, 0 if not node["inputs"] else len(steps) - 1)
     return {
@@ -185,7 +185,10 @@ def _page_data(tr: Trace, scene: Scene, *, model, layout, params, lr, highlight)
         "nodes": nodes,
         "forward": forward,
         "steps": steps,
-        "guesses": guesses,  # practise mode's question at each backward step (None: no practise)
+        # practise mode's question at each backward step (None: no practise; on a batch page,
+        # one per shown sample; a step not asked has none)
+        "guesses": guesses,
+        "slipTexts": None if asked is None else asked.texts,  # the slips' kinds and sentences
         "explain": _explanations(tr, index, num, fixed),
         "explainBy": _granularity(tr),
         "check": _check(tr, index),
@@ -262,7 +265,7 @@ def _equation(name: str, formula: str) -> str:
 
 
 def _backward_steps(tr: Trace, index: dict, num: _Numbers, fixed: set,
-                    ) -> tuple[list, dict, float, dict | None]:
+                    asked: Questions | None) -> tuple[list, dict, float, dict | None]:
     """The seed, then one step per node as the backward pass ran (but the fixed nodes'); when
     each node's gradient was complete; the largest |gradient| (the fills' full strength); and
     practise mode's question at each step, by its number (None where the graph is not asked)."""
@@ -273,7 +276,6 @@ def _backward_steps(tr: Trace, index: dict, num: _Numbers, fixed: set,
                   default=0.0)
     running: dict[int, object] = {root: 1.0}
     final_at = {root: 0}
-    practice = _practice(tr)
     guesses: dict[str, list] = {}
     steps = [{"node": root, "seed": True, "upstream": format_number(1.0), "edges": [],
               "changes": [[root, format_number(1.0), short_number(1.0, _DIGITS), "#fff3c4"]]}]
@@ -304,50 +306,14 @@ def _backward_steps(tr: Trace, index: dict, num: _Numbers, fixed: set,
                 "term": num.long(term) if summed else None, "constant": constant,
                 "sign": (size > 0) * (1 if _mean(edge.contribution) > 0 else -1),
                 "size": round(math.sqrt(size / biggest), 3) if biggest > 0 else 0,
-                "guess": None if constant or practice is None else _edge_guess(
-                    practice, node, position, f"e{i}_{position}"),
+                "guess": None if constant or asked is None else asked.edge(node, position),
             })
         steps.append({"node": i, "seed": False, "upstream": num.long(step.upstream),
                       "edges": edges, "changes": changes})
-        if practice is not None:  # what practise mode asks at this step, by the step's number
-            guesses[str(len(steps) - 1)] = _guess(tr, node, index, practice)
-    return steps, final_at, scale, (guesses if practice is not None else None)
-
-
-def _practice(tr: Trace) -> Practice | None:
-    """check_work's sheet of a scalar graph small enough to practise on, else None."""
-    if len(tr.nodes) > PRACTISE_NODES or any(type(n.data) is not float for n in tr.nodes):
-        return None
-    return Practice(tr.root, tr.names)
-
-
-def _guess(tr: Trace, node, index: dict, practice: Practice | None) -> list | None:
-    """What practise mode asks at this node's step: its gradient (a float, compared as
-    check_work compares), and the slips of check_work's catalog that give another number:
-    [value, kind, sentence, rank, the edge it sits on (its id in the picture, or None), the
-    nodes whose gradients inherit it], in check_work's order of preference."""
-    if practice is None:
-        return None
-    slips = []
-    for c in practice.candidates(node):
-        edge = None if c.edge is None else f"e{index[c.edge[0]]}_{c.edge[1]}"
-        # The kind as check_work's report names it, in the reader's language.
-        slips.append([c.value, say(f"work.kind.{c.kind}"), c.text, c.rank, edge,
-                      [index[n] for n in c.carried]])
-    return [tr.grad(node), slips]
-
-
-def _edge_guess(practice: Practice, user, k: int, edge: str) -> list:
-    """What practise mode asks of one edge, if the learner likes: its local derivative and its
-    contribution (floats, compared as the gradient is), each with the slips that give another
-    number, written as the gradient's are (`_guess`); every slip sits on this edge."""
-    found = edge_candidates(practice.sheet, user, k)
-
-    def slips(candidates) -> list:
-        return [[c.value, say(f"work.kind.{c.kind}"), c.text, 0, edge, []] for c in candidates]
-
-    return [found.local, slips(found.local_slips), found.contribution,
-            slips(found.contribution_slips)]
+        question = None if asked is None else asked.step(node)
+        if question is not None:  # what practise mode asks at this step, by the step's number
+            guesses[str(len(steps) - 1)] = question
+    return steps, final_at, scale, (guesses if asked is not None else None)
 
 
 def _explanations(tr: Trace, index: dict, num: _Numbers, fixed: set) -> dict:

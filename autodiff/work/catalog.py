@@ -20,10 +20,16 @@ NICE_DIGITS = 2  # a learning rate a learner might use by mistake: 0.1, 1, 0.05,
 
 
 def changes(sheet: Sheet, step: Step, get: Callable[[int], float],
-            updated: Callable[[Value], float | None], given: float | None) -> Iterator[Change]:
+            updated: Callable[[Value], float | None], given: float | None,
+            edge: int | None = None) -> Iterator[Change]:
     """Every slip of the catalog that could sit in row `step`, given the values `get` sees,
     `updated(leaf)`, a parameter's value after the step (None where unknown), and `given`,
-    the learner's number for the row where the row is the one being explained."""
+    the learner's number for the row where the row is the one being explained. With `edge`
+    (a gradient row), only the slips on that one term of its sum."""
+    if edge is not None:
+        if step.kind == "grad" and step.node is not sheet.root:
+            yield from _gradient_slips(sheet, step, get, updated, edge)
+        return
     if step.kind == "value" and step.node.inputs:
         yield from _wrong_inputs(sheet, step, get)
     elif step.kind == "grad" and step.node is not sheet.root:
@@ -50,10 +56,13 @@ def _nameable(nodes: list[Value]) -> Iterator[Value]:
     return (node for node in nodes if node.label or not node.inputs)
 
 
-def _gradient_slips(sheet: Sheet, step: Step, get, updated) -> Iterator[Change]:
+def _gradient_slips(sheet: Sheet, step: Step, get, updated,
+                    only: int | None = None) -> Iterator[Change]:
     node, i = step.node, step.index
     edges = sheet.users[node]
     for e, (user, k) in enumerate(edges):
+        if only is not None and e != only:
+            continue
         if len(edges) > 1:
             yield Change("missing path", i, edge=e, drop="path")
             yield Change("sign", i, edge=e, negate=True)

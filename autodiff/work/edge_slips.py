@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import ast
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 
 from ..engine import rows
 from ..engine.ops import SCALAR_NAMESPACE
@@ -59,28 +60,32 @@ def edge_candidates(sheet: Sheet, user: Value, k: int) -> EdgeCandidates:
     e = next(i for i, (u, q) in enumerate(sheet.users[x]) if u is user and q == k)
     truth = sheet.truth.__getitem__
     local, upstream = sheet.term(x, e, truth)
-    locals_: list[tuple[float, EdgeSlip]] = []
-    shares: list[tuple[float, EdgeSlip]] = []
-    for change in changes(sheet, sheet.grad_step[x], truth, lambda leaf: None, None):
-        if change.edge != e or change.kind in _NOT_ASKED:
+    # Each found as (rank, value, kind, its sentence to be written): only the kept are written.
+    locals_: list[tuple[float, float, str, Callable[[], str]]] = []
+    shares: list[tuple[float, float, str, Callable[[], str]]] = []
+    for change in changes(sheet, sheet.grad_step[x], truth, lambda leaf: None, None, edge=e):
+        if change.kind in _NOT_ASKED:
             continue
-        worked = sheet.term(x, e, truth, change)
+        try:
+            worked = sheet.term(x, e, truth, change)
+        except (ArithmeticError, ValueError, TypeError):
+            continue  # a slip may take the op out of its domain (1 ÷ 0): it gives no number
         if worked is None:
             continue
         rank = KINDS.index(change.kind) + 0.5 * _farther(sheet, change, user)
         if worked[0] != local:  # the slip sits in the local derivative
-            text = edge_change_text(sheet, change, "local")
-            locals_.append((rank, EdgeSlip(worked[0], change.kind, text)))
-        text = edge_change_text(sheet, change, "contribution")
-        shares.append((rank, EdgeSlip(worked[0] * worked[1], change.kind, text)))
+            locals_.append((rank, worked[0], change.kind,
+                            partial(edge_change_text, sheet, change, "local")))
+        shares.append((rank, worked[0] * worked[1], change.kind,
+                       partial(edge_change_text, sheet, change, "contribution")))
     flipped = Change("sign", sheet.grad_step[x].index, edge=e, negate=True)
-    sign = [(0, EdgeSlip(-local, "sign", edge_change_text(sheet, flipped, "local")))]
-    shares.append((0, EdgeSlip(-local * upstream, "sign",
-                               edge_change_text(sheet, flipped, "contribution"))))
+    sign = [(0, -local, "sign", partial(edge_change_text, sheet, flipped, "local"))]
+    shares.append((0, -local * upstream, "sign",
+                   partial(edge_change_text, sheet, flipped, "contribution")))
     for value, kind, how, factor in _formula_slips(sheet, user, k):
-        text = formula_slip_text(sheet, user, k, how, factor)
-        locals_.append((KINDS.index(kind), EdgeSlip(value, kind, text)))
-        shares.append((KINDS.index(kind), EdgeSlip(value * upstream, kind, text)))
+        text = partial(formula_slip_text, sheet, user, k, how, factor)
+        locals_.append((KINDS.index(kind), value, kind, text))
+        shares.append((KINDS.index(kind), value * upstream, kind, text))
     contribution = local * upstream
     return EdgeCandidates(local, contribution, _distinct(local, sign + locals_),
                           _distinct(contribution, shares))
@@ -97,17 +102,21 @@ def _farther(sheet: Sheet, change: Change, user: Value) -> bool:
     return False
 
 
-def _distinct(truth: float, found: list[tuple[float, EdgeSlip]]) -> list[EdgeSlip]:
-    """Best (plainest kind) first; none the page would count right; each number once per kind."""
+def _distinct(truth: float, found: list[tuple[float, float, str, Callable[[], str]]],
+              ) -> list[EdgeSlip]:
+    """Best (plainest kind) first; none the page would count right; each number once per kind;
+    each kept one's sentence written."""
     kept: list[EdgeSlip] = []
-    for _, slip in sorted(found, key=lambda f: f[0]):
-        if not math.isfinite(slip.value) or abs(slip.value - truth) <= 1e-8 + 1e-4 * abs(truth):
+    for _, value, kind, text in sorted(found, key=lambda f: f[0]):
+        if not math.isfinite(value) or abs(value - truth) <= 1e-8 + 1e-4 * abs(truth):
             continue
-        if any(s.kind == slip.kind and abs(s.value - slip.value) <= 1e-12 * max(1.0, abs(s.value))
+        if any(s.kind == kind and abs(s.value - value) <= 1e-12 * max(1.0, abs(value))
                for s in kept):
             continue
-        kept.append(slip)
-    return kept[:MAX_EDGE_SLIPS]
+        kept.append(EdgeSlip(value, kind, text()))
+        if len(kept) == MAX_EDGE_SLIPS:
+            break
+    return kept
 
 
 def _formula_slips(sheet: Sheet, user: Value, k: int) -> Iterator[tuple[float, str, str, str]]:

@@ -54,9 +54,10 @@ class Practice:
         self.sheet = Sheet(root, None, None if names is None else dict(names))
         self.trials = 0
 
-    def candidates(self, node: Value) -> list[Candidate]:
-        """The wrong values of d root / d node that a slip of the catalog gives, best first;
-        each number once per kind (where two kinds give it, the page names both)."""
+    def candidates(self, node: Value, most: int = MAX_CANDIDATES) -> list[Candidate]:
+        """The wrong values of d root / d node that a slip of the catalog gives, best first,
+        at most `most` of them; each number once per kind (where two kinds give it, the page
+        names both)."""
         sheet = self.sheet
         if node not in sheet.grad_step or node is sheet.root:
             return []
@@ -66,7 +67,7 @@ class Practice:
         if len(sheet.order) <= SEARCH_NODES and self.trials < MAX_TRIALS:
             hosts += [j for j in reversed(between[:-1]) if sheet.steps[j].kind == "grad"
                       and sheet.steps[j].node is not sheet.root]
-        found = []
+        found: list = []
         for rank, host in enumerate(hosts):
             for change in changes(sheet, sheet.steps[host], sheet.truth.__getitem__,
                                   lambda leaf: None, None):
@@ -76,24 +77,34 @@ class Practice:
                 value = moved.get(asked)
                 if value is not None and math.isfinite(value):
                     found.append((rank, KINDS.index(change.kind), value, change, moved))
-        found.sort(key=lambda f: f[:2])
-        return self._distinct(asked, found)[:MAX_CANDIDATES]
+            # A row further up ranks after every slip found so far: with enough, stop.
+            if len(self._kept(asked, found, most)) >= most:
+                break
+        return [self._candidate(asked, *f) for f in self._kept(asked, found, most)]
 
-    def _distinct(self, asked: int, found: list) -> list[Candidate]:
+    def _kept(self, asked: int, found: list, most: int) -> list:
+        """The found slips in check_work's order, none it would count right, each number once
+        per kind (another kind giving it is kept too), the first `most`."""
         truth = self.sheet.truth[asked]
-        kept: list[Candidate] = []
-        for rank, _, value, change, moved in found:
+        kept: list = []
+        for f in sorted(found, key=lambda f: f[:2]):
+            value, kind = f[2], f[3].kind
             if abs(value - truth) <= 1e-8 + 1e-4 * abs(truth):
                 continue  # check_work would count it right
-            if any(c.kind == change.kind and abs(value - c.value) <= 1e-12 * max(1.0, abs(value))
-                   for c in kept):
-                continue  # one slip of a kind per number; another kind giving it is kept too
-            carried = tuple(self.sheet.steps[j].node for j in sorted(moved)
-                            if j not in (asked, change.step)
-                            and self.sheet.steps[j].kind == "grad")
-            kept.append(Candidate(value, change.kind, practise_text(self.sheet, change), rank,
-                                  self._edge(change), carried))
+            if any(k[3].kind == kind and abs(value - k[2]) <= 1e-12 * max(1.0, abs(value))
+                   for k in kept):
+                continue
+            kept.append(f)
+            if len(kept) == most:
+                break
         return kept
+
+    def _candidate(self, asked: int, rank: int, _, value: float, change: Change,
+                   moved: dict[int, float]) -> Candidate:
+        carried = tuple(self.sheet.steps[j].node for j in sorted(moved)
+                        if j not in (asked, change.step) and self.sheet.steps[j].kind == "grad")
+        return Candidate(value, change.kind, practise_text(self.sheet, change), rank,
+                         self._edge(change), carried)
 
     def _edge(self, change: Change) -> tuple[Value, int] | None:
         if change.edge is None:

@@ -2,7 +2,8 @@
   // (page.py puts this in the page where the graph can be practised on; else a stand-in.)
   // Every sentence practise mode and the step write, in one place: the page's texts (T, say).
   const TEXT = {
-    ask: (dv) => say("ask", {d: dv}),
+    // A batch page asks the shown sample's number: the question says which sample.
+    ask: (dv) => data.batch ? say("ask_sample", {d: dv, sample}) : say("ask", {d: dv}),
     askLabel: (dv) => say("ask_label", {d: dv}),
     right: (dv, v) => say("right", {d: dv, value: v}),
     wrong: (dv, v, given) => say("wrong", {d: dv, value: v, given}),
@@ -26,8 +27,11 @@
   };
   // Right as check_work rules: within 1e-8 + 1e-4·|expected|, or rounded to the digits written.
   let practising = false, score = [0, 0], alsoEdges = false;
-  const answers = new Map();  // backward step -> [the text given, right?]
-  const edgeAnswers = new Map();  // "step:edge:part" -> [the text given, right?]
+  const answers = new Map();  // backward step (and sample) -> [the text given, right?]
+  const edgeAnswers = new Map();  // "step:edge:part" (and sample) -> [the text given, right?]
+  // A batch page asks one sample at a time, the one shown: one question per sample.
+  const mine = (guess) => (guess && data.batch ? guess[sample] : guess);
+  const asked = (key) => (data.batch ? key + "@" + sample : String(key));
   function significant(text) {
     const m = text.trim().replace(/^[-+]/, "").toLowerCase().split("e")[0].replace(".", "").replace(/^0+/, "");
     return Math.max(1, m.length);
@@ -60,11 +64,11 @@
   }
   function practise(body, b) {
     // Returns true where the step waits for the learner's number before it shows its own.
-    const step = bwd[b];
-    if (!practising || !step.guess) return false;
-    const [expected, slips] = step.guess, box = el("div", undefined, "practise");
+    const step = bwd[b], key = asked(b);
+    if (!practising || !mine(step.guess)) return false;
+    const [expected, slips] = mine(step.guess), box = el("div", undefined, "practise");
     box.id = "practise";
-    const answered = answers.get(b);
+    const answered = answers.get(key);
     const ask = el("label", TEXT.ask(d(step.node)));
     const input = el("input");
     input.id = "guess"; input.type = "text"; input.inputMode = "decimal"; input.autocomplete = "off";
@@ -82,7 +86,7 @@
 
     box.appendChild(tally);
     body.appendChild(box);
-    if (step.edges.some((e) => e.guess)) {
+    if (step.edges.some((e) => mine(e.guess))) {
       // Each edge's local derivative and contribution too, if the learner likes.
       const toggle = el("label"), check = el("input"), line = el("p", undefined, "hint also-edges");
       check.type = "checkbox"; check.id = "predict-edges"; check.checked = alsoEdges;
@@ -96,8 +100,8 @@
       if (ev.key !== "Enter") return;
       ev.preventDefault();
       const right = matches(input.value, expected);
-      if (!answers.has(b)) { score[1] += 1; if (right) score[0] += 1; }
-      answers.set(b, [input.value, right]);
+      if (!answers.has(key)) { score[1] += 1; if (right) score[0] += 1; }
+      answers.set(key, [input.value, right]);
       describe(shown);
     });
     if (!answered) {
@@ -113,7 +117,7 @@
       paintSlip(slip);
       const retry = el("button", TEXT.retry);
       retry.id = "retry";
-      retry.addEventListener("click", () => { answers.delete(b); describe(shown); });
+      retry.addEventListener("click", () => { answers.delete(key); describe(shown); });
       verdict.appendChild(retry);
     }
     return false;
@@ -135,14 +139,16 @@
   // derivative (and the formula that gives it away) and its contribution (and the gradient it
   // makes) stay hidden until answered. Returns the verdicts, to stand below the table.
   function askEdge(tr, step, b, q, e) {
-    if (!practising || !alsoEdges || !e.guess) return [];
-    const [local, localSlips, share, shareSlips] = e.guess, verdicts = [];
+    if (!practising || !alsoEdges || !mine(e.guess)) return [];
+    const [local, localSlips, share, shareSlips] = mine(e.guess), verdicts = [];
     const localName = "d" + dname(step.node) + "/d" + dname(e.input);
+    // Into a parameter of a batch page: the shown sample's share, before the sum over the batch.
     const parts = [["local", 1, localName, local, localSlips, pick(e.local)],
-                   ["contribution", 3, localName + " × " + d(step.node), share, shareSlips, pick(e.contribution)]];
+                   ["contribution", 3, localName + " × " + d(step.node), share, shareSlips,
+                    pick(e.term !== null ? e.term : e.contribution)]];
     const known = {};
     for (const [part, cell, name, expected, slips, value] of parts) {
-      const key = b + ":" + q + ":" + part, answered = edgeAnswers.get(key);
+      const key = asked(b + ":" + q + ":" + part), answered = edgeAnswers.get(key);
       known[part] = !!answered;
       if (!answered) {
         const input = el("input", undefined, "edge-guess");
