@@ -40,23 +40,19 @@ class Op:
         """The float kernel: `run(*inputs[, n]) -> (out, local derivatives)`."""
         return self.kernel()
 
-    def source(self, arity: int | None = None, forward: bool = True) -> str:
-        """The function the engine runs: inputs in, (out, local derivatives) out; with
-        `forward=False`, the local derivatives alone, from the inputs and `out`."""
+    def source(self, arity: int | None = None) -> str:
+        """The function the engine runs: inputs in, (out, local derivatives) out."""
         params = ", ".join(["a", "b"][: self.arity] + ["n"] * self.param)
         local = ", ".join(self.local) + ("," if self.arity == 1 else "")
-        if forward:
-            return f"lambda {params}: ((out := {self.forward}), ({local}))"
-        return f"lambda {params}, out: ({local})"
+        return f"lambda {params}: ((out := {self.forward}), ({local}))"
 
-    def kernel(self, arity: int | None = None, array: bool = False,
-               namespace: str | None = None) -> Callable:
-        """`source()` compiled in a namespace ("float", "array"; "value": derivatives only)."""
-        namespace = namespace or ("array" if array else "float")
-        key = (namespace, arity if self.arity < 0 else None)
+    def kernel(self, arity: int | None = None, array: bool = False) -> Callable:
+        """`source()` compiled on floats, or on arrays (batch mode); once per op (and width)."""
+        key = (array, arity if self.arity < 0 else None)
         if key not in self._kernels:
-            code = compile(self.source(arity, forward=namespace != "value"), self.name, "eval")
-            self._kernels[key] = eval(code, dict(NAMESPACES[namespace]))  # our own text
+            code = compile(self.source(arity), self.name, "eval")
+            namespace = ARRAY_NAMESPACE if array else SCALAR_NAMESPACE
+            self._kernels[key] = eval(code, dict(namespace))  # our own text
         return self._kernels[key]
 
     def run_safely(self, values: Sequence[float], n: float | None = None) -> tuple:
@@ -125,6 +121,5 @@ _HELPERS = {
 }
 SCALAR_NAMESPACE: dict[str, object] = {name: f for name, (f, _) in _HELPERS.items()}
 ARRAY_NAMESPACE: dict[str, object] = {name: g for name, (_, g) in _HELPERS.items()}
-NAMESPACES: dict[str, dict[str, object]] = {"float": SCALAR_NAMESPACE, "array": ARRAY_NAMESPACE}
 _code = lru_cache(maxsize=None)(lambda text: compile(text, "<domain>", "eval"))  # our own text
 
