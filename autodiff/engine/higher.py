@@ -115,10 +115,12 @@ def forward_sweep(order: list[Value], seeds: dict[Value, object],
         for t in terms[1:]:
             total = total + t
         if not errors.finite(total):  # never a silent inf, as in the backward pass
-            raise errors.error("tangent", node=errors.describe(node, False),
-                               value=errors.show(total), terms=" + ".join(
-                                   f"{errors.show(d)} × {errors.show(tangent[x])}"
-                                   for x, d in zip(node.inputs, node.local_grads)))
+            terms = " + ".join(f"{errors.show(d)} × {errors.show(tangent[x])}"
+                               for x, d in zip(node.inputs, node.local_grads))
+            raise OverflowError(errors.said(
+                "tangent", "forward mode: the tangent of {node} is not finite ({value}): {terms} "
+                "overflows the float range; scale the direction down.",
+                node=errors.describe(node, False), value=errors.show(total), terms=terms))
         tangent[node] = total
         if on_step is not None:
             on_step(node, total, terms)
