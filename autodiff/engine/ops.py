@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from dataclasses import dataclass
+from functools import cache, cached_property
 
 from .numpy_on_demand import np
 
@@ -28,7 +28,6 @@ class Op:
     domain_message: str = ""     # what to say where it does not
     domain_error: type[Exception] = ValueError
     param: bool = False          # the op carries the constant n (x ** 2)
-    _kernels: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def arity(self) -> int:
@@ -46,14 +45,11 @@ class Op:
         local = ", ".join(self.local) + ("," if self.arity == 1 else "")
         return f"lambda {params}: ((out := {self.forward}), ({local}))"
 
+    @cache  # noqa: B019 (compiled once per op, width and mode: the ops live as long as the program)
     def kernel(self, arity: int | None = None, array: bool = False) -> Callable:
-        """`source()` compiled on floats, or on arrays (batch mode); once per op (and width)."""
-        key = (array, arity if self.arity < 0 else None)
-        if key not in self._kernels:
-            code = compile(self.source(arity), self.name, "eval")
-            namespace = ARRAY_NAMESPACE if array else SCALAR_NAMESPACE
-            self._kernels[key] = eval(code, dict(namespace))  # our own text
-        return self._kernels[key]
+        """`source()` compiled on floats, or on arrays (batch mode)."""
+        namespace = ARRAY_NAMESPACE if array else SCALAR_NAMESPACE
+        return eval(compile(self.source(arity), self.name, "eval"), dict(namespace))  # our text
 
     def run_safely(self, values: Sequence[float], n: float | None = None) -> tuple:
         """The float row where its kernel raised: nan for a value that fails, inf for a slope."""
@@ -121,5 +117,5 @@ _HELPERS = {
 }
 SCALAR_NAMESPACE: dict[str, object] = {name: f for name, (f, _) in _HELPERS.items()}
 ARRAY_NAMESPACE: dict[str, object] = {name: g for name, (_, g) in _HELPERS.items()}
-_code = lru_cache(maxsize=None)(lambda text: compile(text, "<domain>", "eval"))  # our own text
+_code = cache(lambda text: compile(text, "<domain>", "eval"))  # our own text
 
