@@ -1,16 +1,17 @@
 """Derivatives of derivatives, and forward mode, from the same op table rows.
 
 `grad(..., create_graph=True)` runs the backward pass of `backward.py` with each local
-derivative evaluated on `Value`s (the rows' third namespace), so the gradients are nodes of a
-new graph: differentiate them again, trace them, draw them. `jvp` pushes tangents the other
-way, inputs to output, one sweep in evaluation order, with the same local derivatives.
+derivative evaluated on `Value`s (the row's code, its helpers `Value`'s own methods), so the
+gradients are nodes of a new graph: differentiate them again, trace them, draw them. `jvp`
+pushes tangents the other way, inputs to output, one sweep in evaluation order, with the same
+local derivatives.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from . import errors, ops
+from . import errors, ops, rows
 from .backward import chain_rule, topological_order, unbroadcast
 from .collector import gc_paused
 from .numpy_on_demand import is_array, np
@@ -34,7 +35,7 @@ def _value_namespace() -> dict[str, object]:
     }
 
 
-ops.NAMESPACES["value"] = _value_namespace()
+_slopes: dict[tuple, Callable] = {}  # each row's local derivatives (per linear width), on Values
 
 
 def _local_values(node: Value) -> tuple:
@@ -43,9 +44,12 @@ def _local_values(node: Value) -> tuple:
         if isinstance(d, errors.UndefinedDerivative):
             raise d.error
     op = node.op_entry
-    kernel = op.kernel(len(node.inputs), namespace="value")
+    key = (op, len(node.inputs) if op.arity < 0 else None)
+    if key not in _slopes:
+        code = compile(rows.slopes_source(op, len(node.inputs)), op.name, "eval")
+        _slopes[key] = eval(code, _value_namespace())  # the op table's own text
     n = [node.exponent] if op.param else []
-    return kernel(*node.inputs, *n, node)
+    return _slopes[key](*node.inputs, *n, node)
 
 
 def grad(output: Value, inputs: Sequence[Value], *, create_graph: bool = False) -> list:
@@ -111,10 +115,12 @@ def forward_sweep(order: list[Value], seeds: dict[Value, object],
         for t in terms[1:]:
             total = total + t
         if not errors.finite(total):  # never a silent inf, as in the backward pass
-            raise errors.error("tangent", node=errors.describe(node, False),
-                               value=errors.show(total), terms=" + ".join(
-                                   f"{errors.show(d)} × {errors.show(tangent[x])}"
-                                   for x, d in zip(node.inputs, node.local_grads)))
+            terms = " + ".join(f"{errors.show(d)} × {errors.show(tangent[x])}"
+                               for x, d in zip(node.inputs, node.local_grads))
+            raise OverflowError(errors.said(
+                "tangent", "forward mode: the tangent of {node} is not finite ({value}): {terms} "
+                "overflows the float range; scale the direction down.",
+                node=errors.describe(node, False), value=errors.show(total), terms=terms))
         tangent[node] = total
         if on_step is not None:
             on_step(node, total, terms)

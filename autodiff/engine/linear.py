@@ -28,19 +28,16 @@ class LinearOp(Op):
     def run(self) -> Callable:
         return lambda *args: self.kernel(len(args))(*args)
 
-    def kernel(self, arity=None, array=False, namespace=None) -> Callable:
-        wide = arity > 201 and namespace != "value"
-        return _linear_loop if wide else super().kernel(arity, array, namespace)
+    def kernel(self, arity=None, array=False) -> Callable:
+        return _linear_loop if arity > 201 else super().kernel(arity, array)
 
     def run_safely(self, values: Sequence[float], n: float | None = None) -> tuple:
         return self.run(*values)  # sums and products never raise: an overflow is an inf here
 
-    def source(self, arity: int | None = None, forward: bool = True) -> str:
+    def source(self, arity: int | None = None) -> str:
         args = rows.arg_names(self, arity)
         params, local = ", ".join(args), ", ".join(rows.local_texts(self, args, "out"))
-        if forward:
-            return f"lambda {params}: ((out := {rows.forward_text(self, args)}), ({local}))"
-        return f"lambda {params}, out: ({local})"
+        return f"lambda {params}: ((out := {rows.forward_text(self, args)}), ({local}))"
 
 
 def _linear_loop(*args) -> tuple:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from dataclasses import dataclass
+from functools import cache, cached_property
 
 from .numpy_on_demand import np
 
@@ -28,7 +28,6 @@ class Op:
     domain_message: str = ""     # what to say where it does not
     domain_error: type[Exception] = ValueError
     param: bool = False          # the op carries the constant n (x ** 2)
-    _kernels: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def arity(self) -> int:
@@ -40,24 +39,17 @@ class Op:
         """The float kernel: `run(*inputs[, n]) -> (out, local derivatives)`."""
         return self.kernel()
 
-    def source(self, arity: int | None = None, forward: bool = True) -> str:
-        """The function the engine runs: inputs in, (out, local derivatives) out; with
-        `forward=False`, the local derivatives alone, from the inputs and `out`."""
+    def source(self, arity: int | None = None) -> str:
+        """The function the engine runs: inputs in, (out, local derivatives) out."""
         params = ", ".join(["a", "b"][: self.arity] + ["n"] * self.param)
         local = ", ".join(self.local) + ("," if self.arity == 1 else "")
-        if forward:
-            return f"lambda {params}: ((out := {self.forward}), ({local}))"
-        return f"lambda {params}, out: ({local})"
+        return f"lambda {params}: ((out := {self.forward}), ({local}))"
 
-    def kernel(self, arity: int | None = None, array: bool = False,
-               namespace: str | None = None) -> Callable:
-        """`source()` compiled in a namespace ("float", "array"; "value": derivatives only)."""
-        namespace = namespace or ("array" if array else "float")
-        key = (namespace, arity if self.arity < 0 else None)
-        if key not in self._kernels:
-            code = compile(self.source(arity, forward=namespace != "value"), self.name, "eval")
-            self._kernels[key] = eval(code, dict(NAMESPACES[namespace]))  # our own text
-        return self._kernels[key]
+    @cache  # noqa: B019 (compiled once per op, width and mode: the ops live as long as the program)
+    def kernel(self, arity: int | None = None, array: bool = False) -> Callable:
+        """`source()` compiled on floats, or on arrays (batch mode)."""
+        namespace = ARRAY_NAMESPACE if array else SCALAR_NAMESPACE
+        return eval(compile(self.source(arity), self.name, "eval"), dict(namespace))  # our text
 
     def run_safely(self, values: Sequence[float], n: float | None = None) -> tuple:
         """The float row where its kernel raised: nan for a value that fails, inf for a slope."""
@@ -125,6 +117,5 @@ _HELPERS = {
 }
 SCALAR_NAMESPACE: dict[str, object] = {name: f for name, (f, _) in _HELPERS.items()}
 ARRAY_NAMESPACE: dict[str, object] = {name: g for name, (_, g) in _HELPERS.items()}
-NAMESPACES: dict[str, dict[str, object]] = {"float": SCALAR_NAMESPACE, "array": ARRAY_NAMESPACE}
-_code = lru_cache(maxsize=None)(lambda text: compile(text, "<domain>", "eval"))  # our own text
+_code = cache(lambda text: compile(text, "<domain>", "eval"))  # our own text
 

@@ -20,7 +20,8 @@ __all__ = ["apply_op", "record", "replay"]
 def apply_op(op: ops.Op, inputs: Sequence, n: float | None = None) -> Value:
     """The node `op` makes from `inputs` (and its constant `n`), exactly as the operators do."""
     if op.arity >= 0 and len(inputs) != op.arity:
-        raise errors.error("arity", op=op.name, arity=op.arity, count=len(inputs))
+        raise ValueError(errors.said("arity", "{op} takes {arity} inputs, got {count}",
+                                     op=op.name, arity=op.arity, count=len(inputs)))
     return _make(op, tuple(_lift(v, op.name) for v in inputs), _exponent(n) if op.param else None)
 
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from .ops import Op
 
-__all__ = ["arg_names", "forward_text", "local_texts"]
+__all__ = ["arg_names", "forward_text", "local_texts", "slopes_source"]
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
 _NUMBER = r"-?[0-9.]+(?:e[-+]?[0-9]+)?"
@@ -37,6 +37,14 @@ def local_texts(op: Op, args: Sequence[str], out: str, n: float | None = None) -
         k = (len(args) - 1) // 2
         return [*args[k:2 * k], *args[:k], "1.0"]
     return [_rename(t, args, n, out) for t in op.local]
+
+
+def slopes_source(op: Op, arity: int | None = None) -> str:
+    """The row's local derivatives alone, as a function of its inputs (and n) and `out`: what
+    gradients of gradients run on `Value`s and a worked sheet runs on a learner's numbers."""
+    args = arg_names(op, arity)
+    params = ", ".join([*args, *["n"] * op.param, "out"])
+    return f"lambda {params}: ({', '.join(local_texts(op, args, 'out'))},)"
 
 
 def _rename(template: str, args: Sequence[str], n: float | None, out: str = "out") -> str:

@@ -20,12 +20,14 @@ class Value:
     def __init__(self, data: float | np.ndarray, label: str = "") -> None:
         if not isinstance(label, str):
             raise errors.error("label", kind=type(label).__name__)
-        self.data = _as_data(data, errors.said("value data", "Value data"))
-        self.grad = 0.0 if type(self.data) is float else np.zeros_like(self.data)
+        if type(data) is not float or data - data != 0.0:  # a finite float needs no checks
+            data = _as_data(data, errors.said("value data", "Value data"))
+        self.data = data
+        self.grad = 0.0 if type(data) is float else np.zeros_like(data)
         self.label = label
         self.inputs: tuple[Value, ...] = ()    # the nodes it was computed from
         self.local_grads: tuple = ()           # d self / d each input, from the forward pass
-        self.op_entry: ops.Op | None = None        # its row of the op table (None for a leaf)
+        self.op_entry: ops.Op | None = None    # its row of the op table (None for a leaf)
         self.exponent: float | None = None     # the constant n of x ** n
 
     @property
@@ -158,11 +160,6 @@ def _lift(x, op: str) -> Value:
         return x
     if type(x) is int and -1e300 < x < 1e300:  # an int constant (1 / (1 + e)): a float at once
         x = float(x)
-    if type(x) is float and x - x == 0.0:  # a finite float, the common case: no checks needed
-        node = object.__new__(Value)
-        node.data, node.grad, node.label, node.inputs, node.local_grads = x, 0.0, "", (), ()
-        node.op_entry = node.exponent = None
-        return node
     try:
         return Value(x)
     except (TypeError, ValueError) as error:

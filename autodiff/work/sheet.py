@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from ..engine.backward import topological_order
 from ..engine.ops import SCALAR_NAMESPACE, Op
+from ..engine.rows import slopes_source
 from ..engine.value import Value
 from ..language import reading, say
 from .change import Change
@@ -43,7 +44,7 @@ def local_derivatives(op: Op, arity: int) -> Callable:
     """The op table's local derivatives as a float function of the inputs (and n) and out."""
     key = (op, arity)
     if key not in _SLOPES:
-        code = compile(op.source(arity, forward=False), op.name, "eval")
+        code = compile(slopes_source(op, arity), op.name, "eval")
         _SLOPES[key] = eval(code, dict(SCALAR_NAMESPACE))  # the op table's own text
     return _SLOPES[key]
 
