@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from autodiff import Value, language
-from autodiff.see.draw import draw_graph
+from autodiff.language import say
+from autodiff.see.draw import GRAPHVIZ_HINT, draw_graph
 from autodiff.see.page import page_data
 from autodiff.see.trace import trace
 from nn import MLP, drawing
@@ -142,3 +143,15 @@ def test_the_lines_of_a_batch_node(lang, words):
         source = draw_graph(y).source
     for word in words:
         assert word in source
+
+
+def test_without_graphviz_a_chinese_page_says_so_in_chinese(mazur_traced, tmp_path, monkeypatch):
+    example, _, tr = mazur_traced
+    monkeypatch.setenv("PATH", str(tmp_path))  # no `dot` on it
+    assert say("draw.graphviz_hint") == GRAPHVIZ_HINT  # the command line's note, in English
+    with language("zh"):
+        note = tr.page(model=example.model).html
+        hint = draw_graph(tr.root)._repr_mimebundle_()["text/plain"]
+    assert "没有找到 Graphviz 的 `dot` 程序；要画图请先安装它" in note
+    assert "下面的步骤不需要图也能看" in note and "was not found" not in note
+    assert hint.startswith("没有找到 Graphviz 的 `dot` 程序") and "DOT 源码：\ndigraph" in hint

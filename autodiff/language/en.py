@@ -68,6 +68,10 @@ TEXTS: dict[str, str] = {
     "draw.weight_count": "{count} weights",
     "draw.output": "output",
     "draw.loss_and_rest": "loss and the rest",
+    "draw.graphviz_hint": "Graphviz's `dot` program was not found; install it for pictures "
+                          "(apt install graphviz, brew install graphviz, conda install graphviz, "
+                          "or https://graphviz.org/download/)",
+    "draw.dot_source": "; meanwhile, the graph's DOT source:",
     "train.live_epoch": "epoch {epoch} / {epochs}, train loss {loss}",
     "train.live_start": "training starts",
     "train.progress": "training",

@@ -68,6 +68,10 @@ TEXTS: dict[str, str] = {
     "draw.weight_count": "{count} 个权重",
     "draw.output": "输出",
     "draw.loss_and_rest": "损失及其余部分",
+    "draw.graphviz_hint": "没有找到 Graphviz 的 `dot` 程序；要画图请先安装它（apt install "
+                          "graphviz、brew install graphviz、conda install graphviz，"
+                          "或见 https://graphviz.org/download/）",
+    "draw.dot_source": "；在此之前，先看计算图的 DOT 源码：",
     "train.live_epoch": "第 {epoch} / {epochs} 轮，训练损失 {loss}",
     "train.live_start": "开始训练",
     "train.progress": "训练中",

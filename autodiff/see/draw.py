@@ -517,6 +517,8 @@ def _emit_box_edges(dot, joined: dict, box_edges: bool, hidden_boxes: set[str]) 
                  tooltip=say("draw.edge" if count == 1 else "draw.edges", count=count))
 
 
+# The hint in English, for the command line's own note; a picture or a page says
+# say("draw.graphviz_hint"), in the reader's language.
 GRAPHVIZ_HINT = (
     "Graphviz's `dot` program was not found; install it for pictures "
     "(apt install graphviz, brew install graphviz, conda install graphviz, "
@@ -551,7 +553,7 @@ class Drawing(graphviz.Digraph):
         try:
             return super()._repr_mimebundle_(include, exclude, **kwargs)
         except graphviz.ExecutableNotFound:
-            hint = f"{GRAPHVIZ_HINT}; meanwhile, the graph's DOT source:"
+            hint = say("draw.graphviz_hint") + say("draw.dot_source")
             return {"text/html": f"<p><b>{html.escape(hint)}</b></p>"
                                  f"<pre>{html.escape(self.source)}</pre>",
                     "text/plain": f"{hint}\n{self.source}"}

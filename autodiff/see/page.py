@@ -862,7 +862,7 @@ def page_html(tr: Trace, *, title: str | None = None, **options) -> str:
         import graphviz
 
         data["picture"] = None
-        data["note"] = (GRAPHVIZ_HINT + say("page.no_picture")
+        data["note"] = (say("draw.graphviz_hint") + say("page.no_picture")
                         if isinstance(error, graphviz.ExecutableNotFound) else
                         say("page.picture_failed", error=f"{type(error).__name__}: {error}"))
     title = reading.printable(title or say("page.title", root=data["rootName"]))
