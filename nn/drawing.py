@@ -14,6 +14,7 @@ import graphviz
 
 from autodiff import Value, topological_order
 from autodiff.engine.numpy_on_demand import np
+from autodiff.language import say
 from autodiff.language.numbers import short_number
 from autodiff.see.draw import FONT, Drawing, escape, gradient_fill, register_layout, text_lines
 
@@ -37,14 +38,15 @@ def _layers(model) -> list:
 
 
 def _layer_title(li: int, count: int) -> str:
-    return f"layer {li + 1}" + (" (output)" if li == count - 1 else "")
+    return say("draw.output_layer" if li == count - 1 else "draw.layer", number=li + 1)
 
 
 def groups(model, order: list[Value]) -> dict:
     """{layer title: {neuron name: its nodes}}, and {"sample k": its nodes} for several samples.
 
     `order` is the graph's nodes (`topological_order(root)`). A bias shared by a layer's
-    neurons sits in the layer's box, beside the neurons' boxes.
+    neurons sits in the layer's box, beside the neurons' boxes. The titles are in the current
+    language ("layer 1", in Chinese "第 1 层"); a neuron's own name stays as it is.
     """
     layers = _layers(model)
     roles = _Roles(layers)
@@ -64,7 +66,7 @@ def groups(model, order: list[Value]) -> dict:
             nodes = [n for n in order if sample_of.get(n) == sample and n not in placed
                      and (n.inputs or n.label)]
             if nodes:
-                result[f"sample {sample}"] = nodes
+                result[say("draw.sample", number=sample)] = nodes
     return result
 
 
@@ -83,7 +85,7 @@ class _Roles:
             biases = [getattr(n, "b", None) for n in neurons]
             for nj, neuron in enumerate(neurons):
                 name = getattr(neuron, "name", None)
-                self.names[(li, nj)] = name if isinstance(name, str) else f"neuron {nj + 1}"
+                self.names[(li, nj)] = name if isinstance(name, str) else _neuron_name(nj)
                 for w in getattr(neuron, "w", ()):
                     self.neuron_of[w] = (li, nj)
                 b = biases[nj]
@@ -134,7 +136,7 @@ def _layer_boxes(layers: list, roles: _Roles, members: dict) -> dict:
                 box[roles.names[(li, nj)]] = members[(li, nj)]
         bias = [b for b, owner in roles.shared.items() if owner == li]
         if bias:
-            box[f"{bias[0].label or 'bias'} (shared)"] = bias
+            box[say("draw.shared", name=bias[0].label or say("draw.bias"))] = bias
         if box:
             result[_layer_title(li, len(layers))] = box
     return result
@@ -165,13 +167,13 @@ def summary(root: Value, model, *, rankdir: str = "LR", digits: int = 4,
     dot.attr("edge", fontname=FONT, fontsize="9", arrowsize="0.6", color="#6b6b6b")
     if title:
         dot.attr(label=f"<{escape(title)}>", labelloc="t", fontsize="14")
-    dot.node("caption", (
-        f"{count:,} value nodes, drawn as one box per neuron; fill: ‖∇w‖ of its weights\\l"
-        "pass focus= (a Value or label) to see the nodes near it, max_nodes=None to draw all\\l"),
-        shape="plaintext", fontsize="9", fontcolor="#666666")
+    dot.node("caption", say("draw.summary_caption", count=count) + "\\l"
+             + say("draw.summary_hint") + "\\l", shape="plaintext", fontsize="9",
+             fontcolor="#666666")
     first = getattr(layers[0], "neurons", [None])[0]
     nin = len(getattr(first, "w", ()))
-    dot.node("inputs", f"inputs\n{nin}", shape="box", style="rounded", color="#888888")
+    dot.node("inputs", f"{say('draw.inputs')}\n{nin}", shape="box", style="rounded",
+             color="#888888")
     previous, previous_cluster = "inputs", None
     for li in range(len(layers)):
         cluster = f"cluster_layer{li}"
@@ -183,13 +185,13 @@ def summary(root: Value, model, *, rankdir: str = "LR", digits: int = 4,
             attrs["ltail"] = previous_cluster
         dot.edge(previous, anchor, **attrs)
         previous, previous_cluster = anchor, cluster
-    rows = [f"<B>{escape(root.label or 'output')}</B>",
-            *(escape(t) for t in text_lines("data", root.data, digits)),
-            *(escape(t) for t in text_lines("grad", root.grad, digits))]
+    rows = [f"<B>{escape(root.label or say('draw.output'))}</B>",
+            *(escape(t) for t in text_lines(say("draw.data"), root.data, digits)),
+            *(escape(t) for t in text_lines(say("draw.grad"), root.grad, digits))]
     dot.node("root", _table(rows), shape="box", style="rounded,filled,bold",
              fillcolor="#fff3c4")
-    dot.edge(previous, "root", ltail=previous_cluster or "", label="  loss and the rest  ",
-             fontcolor="#888888")
+    dot.edge(previous, "root", ltail=previous_cluster or "",
+             label=f"  {say('draw.loss_and_rest')}  ", fontcolor="#888888")
     return dot
 
 
@@ -203,28 +205,36 @@ def _layer_cluster(dot: graphviz.Digraph, cluster: str, li: int, layers: list, n
     if len(neurons) > MAX_NEURONS:
         drawn = drawn[: MAX_NEURONS - 4] + [(None, None)] + drawn[-4:]
     bias = getattr(layer, "b", None)
-    heading = _layer_title(li, len(layers))
-    heading += f" · {len(neurons)} neuron{'s' if len(neurons) != 1 else ''}"
+    heading = _layer_title(li, len(layers)) + " · " + say(
+        "draw.neuron_count_one" if len(neurons) == 1 else "draw.neuron_count", count=len(neurons))
     if isinstance(bias, Value):
-        heading += f" · shared bias grad {short_number(_norm([bias.grad]), digits)}"
+        heading += " · " + say("draw.shared_bias_grad",
+                               grad=short_number(_norm([bias.grad]), digits))
     with dot.subgraph(name=cluster) as box:
         box.attr(label=f"<{escape(heading)}>", style="rounded,dashed", color="#bdbdbd",
                  fontcolor="#555555", fontsize="11", labeljust="l")
         for nj, neuron in drawn:
             if neuron is None:
-                box.node(f"n{li}_more", f"… {len(neurons) - MAX_NEURONS + 1} more",
+                box.node(f"n{li}_more", say("draw.more_neurons",
+                                            count=len(neurons) - MAX_NEURONS + 1),
                          shape="plaintext", fontcolor="#888888")
                 continue
             name = getattr(neuron, "name", None)
-            name = name if isinstance(name, str) else f"neuron {nj + 1}"
+            name = name if isinstance(name, str) else _neuron_name(nj)
             norm = norms[id(neuron)]
-            rows = [f"<B>{escape(name)}</B>", f"{len(getattr(neuron, 'w', ()))} weights",
+            rows = [f"<B>{escape(name)}</B>",
+                    escape(say("draw.weight_count", count=len(getattr(neuron, "w", ())))),
                     f"‖∇w‖ {short_number(norm, digits)}"]
             box.node(f"n{li}_{nj}", _table([f'<FONT POINT-SIZE="10">{r}</FONT>' for r in rows]),
                      shape="box", style="rounded,filled", fillcolor=gradient_fill(norm, scale),
                      color="#444444")
     real = [nj for nj, neuron in drawn if neuron is not None]
     return f"n{li}_{real[len(real) // 2]}" if real else None
+
+
+def _neuron_name(nj: int) -> str:
+    """A neuron without a name of its own: "neuron 1", in the current language."""
+    return say("draw.neuron", number=nj + 1)
 
 
 def _table(rows: list[str]) -> str:

@@ -23,38 +23,30 @@ from ..see.layout import GraphTooBig, LayoutTimeout, check_size, layout_work
 from ..see.trace import trace
 from .demos import textbook_trace, write_drawing
 from .formula import FormulaError, build_graph, parse_assignments, source_for_formula
+from .parsing import Parser, UsageError, wanted_language
 
 __all__ = ["main"]
 
 _DRAW_SUFFIXES = (".svg", ".png", ".dot")
 
 
-class _UsageError(Exception):
-    """Bad usage or bad input: main() prints it as one line and returns 2."""
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line (no usage block) and no SystemExit."""
-
-    def error(self, message: str):
-        raise _UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with `argv` (default: sys.argv[1:]); return the exit status."""
-    parser = _build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
     restore = _terminate_as_exit()
     try:
-        args = parser.parse_args(_formula_first(list(sys.argv[1:] if argv is None else argv)))
-        # --lang, else the environment's LANG/LC_ALL; only for this run (main() may be called
-        # again in one process, as the tests do).
-        with language(getattr(args, "lang", None) or from_environment()):
+        # --lang, else the environment's LANG/LC_ALL, read before the parser is built (its help
+        # is written in it); only for this run (main() may be called again in one process, as
+        # the tests do).
+        with language(wanted_language(argv, from_environment())) as wanted:
+            args = _build_parser().parse_args(_formula_first(argv))
+        with language(getattr(args, "lang", None) or wanted):
             if args.command is None:
-                raise _UsageError(say("cli.choose_command"))
+                raise UsageError(say("cli.choose_command"))
             status = args.run(args)
         sys.stdout.flush()  # a reader that went away shows here, not in the final flush
         return status
-    except _UsageError as error:
+    except UsageError as error:
         print(readable_line(str(error)), file=sys.stderr)  # one line, whatever it holds
         return 2
     except SystemExit as done:  # --help and --version end here, and a SIGTERM
@@ -150,72 +142,60 @@ def _option(arg: str, options: tuple[str, ...]) -> str | None:
     return None
 
 
-def _build_parser() -> _Parser:
-    parser = _Parser(
-        prog="autodiff",
-        description="See, check and step through backpropagation.",
-    )
+def _build_parser() -> Parser:
+    """The parser of every command, its help in the current language (build it inside
+    `language(...)`)."""
+    parser = Parser(prog="autodiff", description=say("cli.help.autodiff"))
+    _add_lang(parser)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for add in (_add_trace, _add_draw, _add_train, _add_compile, _add_check):
+    for add in (_add_trace, _add_draw, _add_train, _add_compile, _add_check, _add_lab):
         add(commands)
     for command in commands.choices.values():  # every subcommand speaks both languages
-        command.add_argument("--lang", choices=LANGUAGES,
-                             help="the language of what it prints: en or zh (default: zh where "
-                             "LANG or LC_ALL starts with zh, else en)")
+        _add_lang(command)
     return parser
+
+
+def _add_lang(parser: Parser) -> None:
+    parser.add_argument("--lang", choices=LANGUAGES, help=say("cli.help.lang"))
 
 
 def _add_trace(commands) -> None:
     """`autodiff trace`: the hand-worked example, every number of one step."""
-    trace = commands.add_parser(
-        "trace", help="the hand-worked 2-2-2 example, every number of one training step",
-        description="Forward pass, every gradient by the chain rule, one SGD step (lr 0.5, "
-        "weights only) and the error after it, for the textbook 2-2-2 network.",
-    )
-    trace.add_argument("--out", metavar="DIR",
-                       help="also write DIR/graph.svg and DIR/trace.html (step-through page)")
-    trace.add_argument("--highlight", metavar="LABEL",
-                       help="outline the chain-rule paths of LABEL's gradient in graph.svg")
+    trace = commands.add_parser("trace", help=say("cli.help.trace"),
+                                description=say("cli.help.trace_description"))
+    trace.add_argument("--out", metavar="DIR", help=say("cli.help.trace_out"))
+    trace.add_argument("--highlight", metavar="LABEL", help=say("cli.help.trace_highlight"))
     trace.set_defaults(run=_run_trace)
 
 
 def _add_draw(commands) -> None:
     """`autodiff draw EXPR`: a formula's gradients, its graph and its page."""
-    draw = commands.add_parser(
-        "draw", help="a formula's gradients, and its graph drawn to a file",
-        description="Evaluate a formula (numbers, names, + - * / **, parentheses, exp log tanh "
-        "sigmoid relu sqrt abs) at a point, print each name's gradient, draw the graph.",
-    )
-    draw.add_argument("expr", metavar="EXPR", help='the formula, e.g. "x*y + exp(x)"')
+    draw = commands.add_parser("draw", help=say("cli.help.draw"),
+                               description=say("cli.help.draw_description"))
+    draw.add_argument("expr", metavar="EXPR", help=say("cli.help.draw_expr"))
     draw.add_argument("--at", metavar="NAME=NUMBER,...", action="append", default=[],
-                      help="the point, e.g. x=1.5,y=-2 (may be given more than once)")
-    draw.add_argument("-o", "--output", metavar="FILE",
-                      help="where to draw the graph: .svg, .png or .dot")
-    draw.add_argument("--page", metavar="FILE",
-                      help="also write the step-through page (one self-contained .html)")
+                      help=say("cli.help.draw_at"))
+    draw.add_argument("-o", "--output", metavar="FILE", help=say("cli.help.draw_output"))
+    draw.add_argument("--page", metavar="FILE", help=say("cli.help.draw_page"))
     draw.set_defaults(run=_run_draw)
 
 
 def _add_train(commands) -> None:
     """`autodiff train {xor,moons}`: a demo task trained with a progress bar."""
-    train = commands.add_parser(
-        "train", help="train a small network on a demo task, with a progress bar",
-        description="Train an MLP on xor or two moons; print the final loss and accuracy.",
-    )
+    train = commands.add_parser("train", help=say("cli.help.train"),
+                                description=say("cli.help.train_description"))
     train.add_argument("task", choices=("xor", "moons"))
     train.add_argument("--epochs", type=int, metavar="N")
     train.add_argument("--lr", type=float, metavar="X")
     train.add_argument("--seed", type=int, metavar="S")
-    train.add_argument("--plot", metavar="FILE", help="a PNG: loss curve and decision boundary")
+    train.add_argument("--plot", metavar="FILE", help=say("cli.help.train_plot"))
     train.set_defaults(run=_run_train)
 
 
 def _add_compile(commands) -> None:
     """`autodiff compile [EXPR]`: the generated code of a graph."""
-    compile_ = commands.add_parser(
-        "compile", help="print the generated Python of a graph's forward and backward pass",
-        description="Without EXPR: the hand-worked 2-2-2 example, inputs w1..w8.",
-    )
+    compile_ = commands.add_parser("compile", help=say("cli.help.compile"),
+                                   description=say("cli.help.compile_description"))
     compile_.add_argument("expr", metavar="EXPR", nargs="?")
     compile_.add_argument("--at", metavar="NAME=NUMBER,...", action="append")
     compile_.set_defaults(run=_run_compile)
@@ -223,29 +203,21 @@ def _add_compile(commands) -> None:
 
 def _add_check(commands) -> None:
     """`autodiff check FILE`: a learner's numbers for the hand-worked example."""
-    check = commands.add_parser(
-        "check", help="check your hand-worked numbers for the 2-2-2 example, slips named",
-        description="Check a learner's numbers for the hand-worked 2-2-2 network: each right, "
-        "carried (wrong only because of an earlier number) or wrong, and the slip that gives "
-        "a wrong one. FILE: CSV rows name,value (header optional) or a JSON object; names are "
-        "labels (net_h1), gradients (dE_total/dw5) and weights after the step (w5_new). "
-        "Exit status 0 when every number is right, 1 when some are not.",
-    )
-    check.add_argument("file", metavar="FILE", help="the answers: .csv or .json")
+    check = commands.add_parser("check", help=say("cli.help.check"),
+                                description=say("cli.help.check_description"))
+    check.add_argument("file", metavar="FILE", help=say("cli.help.check_file"))
     check.add_argument("--lr", type=float, default=0.5, metavar="X",
-                       help="the learning rate of the step (default 0.5, the textbook's)")
+                       help=say("cli.help.check_lr"))
     check.set_defaults(run=_run_check)
-    lab = commands.add_parser(
-        "lab", help="write the lab: a static site that trains and shows gradients live",
-        description="Write a static site (DIR/index.html) that runs this package in the browser "
-        "through Pyodide: a formula's graph and gradients, a network trained live. Serve DIR "
-        "(python -m http.server -d DIR) and open it.",
-    )
-    lab.add_argument("--out", metavar="DIR", required=True, help="the folder to write the site to")
-    lab.add_argument("--pyodide", metavar="PATH", help="the npm package pyodide's folder: its core "
-                     "files are copied in, so the site needs no network (default: its CDN)")
-    lab.add_argument("--viz", metavar="PATH", help="the npm package @viz-js/viz's folder (default: "
-                     "beside PATH in node_modules, else its CDN)")
+
+
+def _add_lab(commands) -> None:
+    """`autodiff lab --out DIR`: the static site that runs the package in the browser."""
+    lab = commands.add_parser("lab", help=say("cli.help.lab"),
+                              description=say("cli.help.lab_description"))
+    lab.add_argument("--out", metavar="DIR", required=True, help=say("cli.help.lab_out"))
+    lab.add_argument("--pyodide", metavar="PATH", help=say("cli.help.lab_pyodide"))
+    lab.add_argument("--viz", metavar="PATH", help=say("cli.help.lab_viz"))
     lab.set_defaults(run=_run_lab)
 
 
@@ -257,7 +229,7 @@ def _failing(kinds: tuple[type[BaseException], ...], prefix: str) -> Callable:
             try:
                 return run(args)
             except kinds as error:
-                raise _UsageError(f"{prefix}: {error}") from None
+                raise UsageError(f"{prefix}: {error}") from None
 
         return guarded
 
@@ -270,15 +242,15 @@ def _failing(kinds: tuple[type[BaseException], ...], prefix: str) -> Callable:
 @_failing((ValueError,), "autodiff trace")
 def _run_trace(args: argparse.Namespace) -> int:
     if args.out is not None and not args.out.strip():
-        raise _UsageError(say("cli.trace_out_empty"))
+        raise UsageError(say("cli.trace_out_empty"))
     if args.highlight is not None and not args.highlight.strip():
-        raise _UsageError(say("cli.trace_highlight_empty"))
+        raise UsageError(say("cli.trace_highlight_empty"))
     try:
         textbook_trace(None if args.out is None else Path(args.out), args.highlight)
     except BrokenPipeError:
         raise  # the reader of our output went away (`| head`): main() ends quietly
     except OSError as error:
-        raise _UsageError(say("cli.trace_cannot_write", out=args.out, error=error)) from None
+        raise UsageError(say("cli.trace_cannot_write", out=args.out, error=error)) from None
     return 0
 
 
@@ -287,12 +259,12 @@ def _run_trace(args: argparse.Namespace) -> int:
 
 def _run_draw(args: argparse.Namespace) -> int:
     if args.output is not None and not args.output.strip():
-        raise _UsageError(
+        raise UsageError(
             "autodiff draw: -o needs a file name ending in .svg, .png or .dot, e.g. -o graph.svg"
         )
     output = None if args.output is None else Path(args.output)
     if output is not None and output.suffix.lower() not in _DRAW_SUFFIXES:
-        raise _UsageError(f"autodiff draw: -o {args.output}: the file name must end in .svg, "
+        raise UsageError(f"autodiff draw: -o {args.output}: the file name must end in .svg, "
                           ".png or .dot, as in graph.svg")
     # Every place to write is checked before any work: a bad one costs nothing.
     if output is not None:
@@ -304,10 +276,10 @@ def _run_draw(args: argparse.Namespace) -> int:
         root.label = "f" if "f" not in leaves else "out"
         root.backward()
     except FormulaError as error:
-        raise _UsageError(f"autodiff draw: {error}") from None
+        raise UsageError(f"autodiff draw: {error}") from None
     except (ArithmeticError, ValueError) as error:
         # The engine's own errors (a derivative that is not finite at this point, ...).
-        raise _UsageError(f"autodiff draw: {error}") from None
+        raise UsageError(f"autodiff draw: {error}") from None
     dot = None
     if output is not None:
         dot = draw_graph(root, title=f"{root.label} = {args.expr.strip()}")
@@ -315,7 +287,7 @@ def _run_draw(args: argparse.Namespace) -> int:
             try:  # a drawing Graphviz would take minutes over is refused before printing
                 check_size(layout_work(dot.source), "the drawing")
             except GraphTooBig as error:
-                raise _UsageError(f"autodiff draw: {error} (-o graph.dot)") from None
+                raise UsageError(f"autodiff draw: {error} (-o graph.dot)") from None
 
     name = root.label
     print(f"{name} = {args.expr.strip()} = {format_number(root.data)}")
@@ -325,18 +297,18 @@ def _run_draw(args: argparse.Namespace) -> int:
         try:
             written = write_drawing(dot, output.with_suffix(output.suffix.lower()))
         except (GraphTooBig, LayoutTimeout) as error:
-            raise _UsageError(f"autodiff draw: {error} (-o graph.dot)") from None
+            raise UsageError(f"autodiff draw: {error} (-o graph.dot)") from None
         except subprocess.CalledProcessError as error:  # dot itself failed
-            raise _UsageError(f"autodiff draw: Graphviz failed on the drawing (exit status "
+            raise UsageError(f"autodiff draw: Graphviz failed on the drawing (exit status "
                               f"{error.returncode}); write -o graph.dot instead") from None
         except OSError as error:
-            raise _UsageError(f"autodiff draw: cannot write {output}: {error}") from None
+            raise UsageError(f"autodiff draw: cannot write {output}: {error}") from None
         print(f"Wrote {written}")
     if args.page is not None:
         try:
             written = trace(root).page(title=f"{name} = {args.expr.strip()}").save(args.page)
         except OSError as error:
-            raise _UsageError(f"autodiff draw: cannot write {args.page}: {error}") from None
+            raise UsageError(f"autodiff draw: cannot write {args.page}: {error}") from None
         print(f"Wrote {written}")
     return 0
 
@@ -349,14 +321,14 @@ def _check_target(path: Path, option: str) -> None:
     try:
         exists, is_dir = folder.is_dir(), path.is_dir()
     except OSError as error:  # a name too long, a loop of links
-        raise _UsageError(f"{cannot} {error.strerror}; write somewhere else") from None
+        raise UsageError(f"{cannot} {error.strerror}; write somewhere else") from None
     if not exists:
-        raise _UsageError(f"{cannot} there is no directory {folder}; create it first, or write "
+        raise UsageError(f"{cannot} there is no directory {folder}; create it first, or write "
                           "somewhere else")
     if is_dir:
-        raise _UsageError(f"{cannot} it is a directory; give a file name")
+        raise UsageError(f"{cannot} it is a directory; give a file name")
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise _UsageError(f"{cannot} the directory {folder} is not writable; write somewhere "
+        raise UsageError(f"{cannot} the directory {folder} is not writable; write somewhere "
                           "else")
 
 
@@ -380,7 +352,7 @@ def _run_train(args: argparse.Namespace) -> int:
     # ends its line: the message below gets a line of its own.
     default = TASKS[args.task].lr
     lr = options.get("lr", default)
-    raise _UsageError(say("cli.train_diverged", task=args.task, lr=lr, what=what, reason=reason,
+    raise UsageError(say("cli.train_diverged", task=args.task, lr=lr, what=what, reason=reason,
                           default=default))
 
 
@@ -397,7 +369,7 @@ def _gist(message: str, limit: int = 80) -> str:
 def _run_compile(args: argparse.Namespace) -> int:
     if args.expr is None:
         if args.at is not None:
-            raise _UsageError(say("cli.compile_at_without_expr"))
+            raise UsageError(say("cli.compile_at_without_expr"))
         from nn import examples  # only the command line reaches into nn
 
         example = examples.mazur()
@@ -406,7 +378,7 @@ def _run_compile(args: argparse.Namespace) -> int:
     try:
         print(source_for_formula(args.expr, parse_assignments(",".join(args.at or []))))
     except (FormulaError, ValueError, ArithmeticError) as error:
-        raise _UsageError(f"autodiff compile: {error}") from None
+        raise UsageError(f"autodiff compile: {error}") from None
     return 0
 
 

@@ -34,6 +34,44 @@ TEXTS: dict[str, str] = {
     # --- drawings and training -----------------------------------------------------------------
     "draw.legend_fill": "fill: gradient (red +, blue −; stronger = larger |grad|)",
     "draw.legend_highlighted": "purple: highlighted",
+    # the words a drawing writes beside its numbers (autodiff/see/draw.py, nn/drawing.py)
+    "draw.data": "data",
+    "draw.grad": "grad",
+    "draw.shape": "shape {shape}",
+    "draw.mean": "mean {mean}",
+    "draw.showing": "showing {shown:,} of {total:,} value nodes, those nearest {names}; pass "
+                    "focus= to look elsewhere, max_nodes= to show more",
+    "draw.box_node": "{count:,} node",
+    "draw.box_nodes": "{count:,} nodes",
+    "draw.more_input": "{count} more input",
+    "draw.more_inputs": "{count} more inputs",
+    "draw.used_further_on": "used further on",
+    "draw.edge": "{count} edge",
+    "draw.edges": "{count} edges",
+    # a model's boxes (nn/drawing.py): group titles; a neuron's own name stays as it is
+    "draw.layer": "layer {number}",
+    "draw.output_layer": "layer {number} (output)",
+    "draw.sample": "sample {number}",
+    "draw.neuron": "neuron {number}",
+    "draw.shared": "{name} (shared)",
+    "draw.bias": "bias",
+    # a model too big to draw node by node, summed up (nn/drawing.py)
+    "draw.summary_caption": "{count:,} value nodes, drawn as one box per neuron; fill: ‖∇w‖ of "
+                            "its weights",
+    "draw.summary_hint": "pass focus= (a Value or label) to see the nodes near it, "
+                         "max_nodes=None to draw all",
+    "draw.inputs": "inputs",
+    "draw.neuron_count_one": "{count} neuron",
+    "draw.neuron_count": "{count} neurons",
+    "draw.shared_bias_grad": "shared bias grad {grad}",
+    "draw.more_neurons": "… {count} more",
+    "draw.weight_count": "{count} weights",
+    "draw.output": "output",
+    "draw.loss_and_rest": "loss and the rest",
+    "draw.graphviz_hint": "Graphviz's `dot` program was not found; install it for pictures "
+                          "(apt install graphviz, brew install graphviz, conda install graphviz, "
+                          "or https://graphviz.org/download/)",
+    "draw.dot_source": "; meanwhile, the graph's DOT source:",
     "train.live_epoch": "epoch {epoch} / {epochs}, train loss {loss}",
     "train.live_start": "training starts",
     "train.progress": "training",
@@ -54,6 +92,70 @@ TEXTS: dict[str, str] = {
                           "({reason}); choose a smaller --lr (the default is {default:g})",
     "cli.train_overflowed": "its numbers overflowed",
     "cli.train_broke_down": "it broke down",
+    # the command line's help (autodiff --help, autodiff COMMAND --help)
+    "cli.help.autodiff": "See, check and step through backpropagation.",
+    "cli.help.lang": "the language of what it prints: en or zh (default: zh where LANG or "
+                     "LC_ALL starts with zh, else en)",
+    "cli.help.trace": "the hand-worked 2-2-2 example, every number of one training step",
+    "cli.help.trace_description": "Forward pass, every gradient by the chain rule, one SGD "
+                                  "step (lr 0.5, weights only) and the error after it, for the "
+                                  "textbook 2-2-2 network.",
+    "cli.help.trace_out": "also write DIR/graph.svg and DIR/trace.html (step-through page)",
+    "cli.help.trace_highlight": "outline the chain-rule paths of LABEL's gradient in graph.svg",
+    "cli.help.draw": "a formula's gradients, and its graph drawn to a file",
+    "cli.help.draw_description": "Evaluate a formula (numbers, names, + - * / **, parentheses, "
+                                 "exp log tanh sigmoid relu sqrt abs) at a point, print each "
+                                 "name's gradient, draw the graph.",
+    "cli.help.draw_expr": 'the formula, e.g. "x*y + exp(x)"',
+    "cli.help.draw_at": "the point, e.g. x=1.5,y=-2 (may be given more than once)",
+    "cli.help.draw_output": "where to draw the graph: .svg, .png or .dot",
+    "cli.help.draw_page": "also write the step-through page (one self-contained .html)",
+    "cli.help.train": "train a small network on a demo task, with a progress bar",
+    "cli.help.train_description": "Train an MLP on xor or two moons; print the final loss and "
+                                  "accuracy.",
+    "cli.help.train_plot": "a PNG: loss curve and decision boundary",
+    "cli.help.compile": "print the generated Python of a graph's forward and backward pass",
+    "cli.help.compile_description": "Without EXPR: the hand-worked 2-2-2 example, inputs "
+                                    "w1..w8.",
+    "cli.help.check": "check your hand-worked numbers for the 2-2-2 example, slips named",
+    "cli.help.check_description": "Check a learner's numbers for the hand-worked 2-2-2 "
+                                  "network: each right, carried (wrong only because of an "
+                                  "earlier number) or wrong, and the slip that gives a wrong "
+                                  "one. FILE: CSV rows name,value (header optional) or a JSON "
+                                  "object; names are labels (net_h1), gradients (dE_total/dw5) "
+                                  "and weights after the step (w5_new). Exit status 0 when "
+                                  "every number is right, 1 when some are not.",
+    "cli.help.check_file": "the answers: .csv or .json",
+    "cli.help.check_lr": "the learning rate of the step (default 0.5, the textbook's)",
+    "cli.help.lab": "write the lab: a static site that trains and shows gradients live",
+    "cli.help.lab_description": "Write a static site (DIR/index.html) that runs this package in "
+                                "the browser through Pyodide: a formula's graph and gradients, "
+                                "a network trained live. Serve DIR (python -m http.server -d "
+                                "DIR) and open it.",
+    "cli.help.lab_out": "the folder to write the site to",
+    "cli.help.lab_pyodide": "the npm package pyodide's folder: its core files are copied in, "
+                            "so the site needs no network (default: its CDN)",
+    "cli.help.lab_viz": "the npm package @viz-js/viz's folder (default: beside PATH in "
+                        "node_modules, else its CDN)",
+    # argparse's own words (autodiff/cli/parsing.py), as argparse writes them in English
+    "cli.usage": "usage: ",
+    "cli.positional_arguments": "positional arguments",
+    "cli.options": "options",
+    "cli.help_help": "show this help message and exit",
+    "cli.usage_error": "{prog}: {message} (see {prog} --help)",
+    "cli.argparse.argument": "argument {argument_name}: {message}",
+    "cli.argparse.required": "the following arguments are required: {arg}",
+    "cli.argparse.invalid_choice": "invalid choice: {value} (choose from {choices})",
+    "cli.argparse.invalid_value": "invalid {type} value: {value}",
+    "cli.argparse.unrecognized": "unrecognized arguments: {arg}",
+    "cli.argparse.expected_one": "expected one argument",
+    "cli.argparse.expected_at_most_one": "expected at most one argument",
+    "cli.argparse.expected_at_least_one": "expected at least one argument",
+    "cli.argparse.expected_n": "expected {arg} arguments",
+    "cli.argparse.ambiguous": "ambiguous option: {option} could match {matches}",
+    "cli.argparse.ignored_explicit": "ignored explicit argument {arg}",
+    "cli.argparse.not_allowed_with": "not allowed with argument {arg}",
+    "cli.argparse.one_required": "one of the arguments {arg} is required",
     # --- autodiff trace: the hand-worked 2-2-2 network ----------------------------------------
     "demo.heading": "The hand-worked 2-2-2 network: inputs {inputs}, targets {targets}",
     "demo.given": "Given",
@@ -335,6 +437,8 @@ TEXTS: dict[str, str] = {
     "page.legend_receives": "receives a share",
     "page.legend_edges": "edges: red / blue by the sign of what flowed back, wider = larger",
     "page.the_graph": "the graph",
+    "page.data_line": "data {value}",
+    "page.grad_line": "grad {value}",
     "page.not_drawn": "{node} is not drawn in this view of the picture.",
     "page.inside_box": "{node} is inside the box {box}.",
     "page.box_nodes": "{count} nodes",

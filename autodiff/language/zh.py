@@ -35,6 +35,43 @@ TEXTS: dict[str, str] = {
     # --- drawings and training -----------------------------------------------------------------
     "draw.legend_fill": "填充色：梯度（红为正，蓝为负；越深 = |grad| 越大）",
     "draw.legend_highlighted": "紫色：高亮",
+    # 图中数字旁边的用语（autodiff/see/draw.py、nn/drawing.py）
+    "draw.data": "值",
+    "draw.grad": "梯度",
+    "draw.shape": "形状 {shape}",
+    "draw.mean": "均值 {mean}",
+    "draw.showing": "显示 {total:,} 个值节点中离 {names} 最近的 {shown:,} 个；用 focus= 看别处，"
+                    "用 max_nodes= 显示更多",
+    "draw.box_node": "{count:,} 个节点",
+    "draw.box_nodes": "{count:,} 个节点",
+    "draw.more_input": "另有 {count} 个输入",
+    "draw.more_inputs": "另有 {count} 个输入",
+    "draw.used_further_on": "后面还会用到",
+    "draw.edge": "{count} 条边",
+    "draw.edges": "{count} 条边",
+    # 模型的框（nn/drawing.py）：分组标题；神经元自己的名字保持不变
+    "draw.layer": "第 {number} 层",
+    "draw.output_layer": "第 {number} 层（输出）",
+    "draw.sample": "样本 {number}",
+    "draw.neuron": "神经元 {number}",
+    "draw.shared": "{name}（共享）",
+    "draw.bias": "偏置",
+    # 大到无法逐个节点画出的模型的概览（nn/drawing.py）
+    "draw.summary_caption": "{count:,} 个值节点，每个神经元画成一个框；填充色：其权重的 ‖∇w‖",
+    "draw.summary_hint": "用 focus=（一个 Value 或标签）查看它附近的节点，用 max_nodes=None "
+                         "画出全部",
+    "draw.inputs": "输入",
+    "draw.neuron_count_one": "{count} 个神经元",
+    "draw.neuron_count": "{count} 个神经元",
+    "draw.shared_bias_grad": "共享偏置的梯度 {grad}",
+    "draw.more_neurons": "… 另有 {count} 个",
+    "draw.weight_count": "{count} 个权重",
+    "draw.output": "输出",
+    "draw.loss_and_rest": "损失及其余部分",
+    "draw.graphviz_hint": "没有找到 Graphviz 的 `dot` 程序；要画图请先安装它（apt install "
+                          "graphviz、brew install graphviz、conda install graphviz，"
+                          "或见 https://graphviz.org/download/）",
+    "draw.dot_source": "；在此之前，先看计算图的 DOT 源码：",
     "train.live_epoch": "第 {epoch} / {epochs} 轮，训练损失 {loss}",
     "train.live_start": "开始训练",
     "train.progress": "训练中",
@@ -55,6 +92,65 @@ TEXTS: dict[str, str] = {
                           "（{reason}）；请选一个更小的 --lr（默认值是 {default:g}）",
     "cli.train_overflowed": "数值溢出了",
     "cli.train_broke_down": "计算失败了",
+    # 命令行的帮助（autodiff --help、autodiff COMMAND --help）
+    "cli.help.autodiff": "观察、检查并逐步走完反向传播。",
+    "cli.help.lang": "输出所用的语言：en 或 zh（默认：LANG 或 LC_ALL 以 zh 开头时为 zh，"
+                     "否则为 en）",
+    "cli.help.trace": "手算的 2-2-2 例子：一步训练中的每一个数",
+    "cli.help.trace_description": "教科书中的 2-2-2 网络：前向传播，按链式法则求出的每个梯度，"
+                                  "一步 SGD（lr 0.5，只更新权重），以及更新后的误差。",
+    "cli.help.trace_out": "另外写出 DIR/graph.svg 和 DIR/trace.html（逐步演示页面）",
+    "cli.help.trace_highlight": "在 graph.svg 中描出 LABEL 的梯度所经过的链式法则路径",
+    "cli.help.draw": "一个公式的梯度，并把它的计算图画到文件里",
+    "cli.help.draw_description": "在一个点上求公式的值（数、名字、+ - * / **、括号、"
+                                 "exp log tanh sigmoid relu sqrt abs），打印每个名字的梯度，"
+                                 "画出计算图。",
+    "cli.help.draw_expr": '公式，例如 "x*y + exp(x)"',
+    "cli.help.draw_at": "取值的点，例如 x=1.5,y=-2（可以给多次）",
+    "cli.help.draw_output": "把计算图画到哪里：.svg、.png 或 .dot",
+    "cli.help.draw_page": "另外写出逐步演示页面（一个独立的 .html 文件）",
+    "cli.help.train": "在一个演示任务上训练一个小网络，带进度条",
+    "cli.help.train_description": "在 xor 或双月数据上训练一个 MLP；打印最终的损失和准确率。",
+    "cli.help.train_plot": "一张 PNG：损失曲线和决策边界",
+    "cli.help.compile": "打印为计算图的前向和反向传播生成的 Python 代码",
+    "cli.help.compile_description": "不给 EXPR 时：手算的 2-2-2 例子，输入为 w1..w8。",
+    "cli.help.check": "检查你为 2-2-2 例子手算的数，并指出错在哪里",
+    "cli.help.check_description": "检查学习者为手算的 2-2-2 网络算出的数：每个数是对的、"
+                                  "受牵连的（只因前面某个数错了才错）还是错的，以及导致错误的"
+                                  "失误。FILE：每行 name,value 的 CSV（表头可有可无）或一个 "
+                                  "JSON 对象；名字可以是标签（net_h1）、梯度（dE_total/dw5）"
+                                  "和更新后的权重（w5_new）。每个数都对时退出状态为 0，"
+                                  "有错时为 1。",
+    "cli.help.check_file": "答案：.csv 或 .json",
+    "cli.help.check_lr": "这一步的学习率（默认 0.5，即教科书的取值）",
+    "cli.help.lab": "写出实验室：一个静态网站，在浏览器里实时训练并显示梯度",
+    "cli.help.lab_description": "写出一个静态网站（DIR/index.html），通过 Pyodide 在浏览器中"
+                                "运行本软件包：一个公式的计算图和梯度，一个实时训练的网络。"
+                                "用 python -m http.server -d DIR 提供 DIR，再打开它。",
+    "cli.help.lab_out": "网站写入的文件夹",
+    "cli.help.lab_pyodide": "npm 包 pyodide 的文件夹：复制它的核心文件，网站便无需联网"
+                            "（默认：使用它的 CDN）",
+    "cli.help.lab_viz": "npm 包 @viz-js/viz 的文件夹（默认：node_modules 中 PATH 旁边的那个，"
+                        "否则使用它的 CDN）",
+    # argparse 自己的用语（autodiff/cli/parsing.py）
+    "cli.usage": "用法：",
+    "cli.positional_arguments": "位置参数",
+    "cli.options": "选项",
+    "cli.help_help": "显示这条帮助信息并退出",
+    "cli.usage_error": "{prog}：{message}（见 {prog} --help）",
+    "cli.argparse.argument": "参数 {argument_name}：{message}",
+    "cli.argparse.required": "缺少以下参数：{arg}",
+    "cli.argparse.invalid_choice": "无效的选择：{value}（可选：{choices}）",
+    "cli.argparse.invalid_value": "无效的 {type} 值：{value}",
+    "cli.argparse.unrecognized": "无法识别的参数：{arg}",
+    "cli.argparse.expected_one": "需要一个值",
+    "cli.argparse.expected_at_most_one": "最多需要一个值",
+    "cli.argparse.expected_at_least_one": "至少需要一个值",
+    "cli.argparse.expected_n": "需要 {arg} 个值",
+    "cli.argparse.ambiguous": "有歧义的选项：{option} 可以匹配 {matches}",
+    "cli.argparse.ignored_explicit": "忽略了显式给出的值 {arg}",
+    "cli.argparse.not_allowed_with": "不能与参数 {arg} 同时使用",
+    "cli.argparse.one_required": "参数 {arg} 中必须给出一个",
     # --- autodiff trace: the hand-worked 2-2-2 network ----------------------------------------
     "demo.heading": "手算的 2-2-2 网络：输入 {inputs}，目标 {targets}",
     "demo.given": "已知",
@@ -321,6 +417,8 @@ TEXTS: dict[str, str] = {
     "page.legend_receives": "收到一份贡献",
     "page.legend_edges": "边：红 / 蓝 表示传回的值的符号，越宽 = 越大",
     "page.the_graph": "计算图",
+    "page.data_line": "值 {value}",
+    "page.grad_line": "梯度 {value}",
     "page.not_drawn": "{node} 不在图的这个视图里。",
     "page.inside_box": "{node} 在方框 {box} 里面。",
     "page.box_nodes": "{count} 个节点",

@@ -263,10 +263,7 @@ class Scene:
             users = self.users.get(node, ()) if node.inputs or node in starts else ()
             queue.extend(n for n in (*node.inputs, *users) if n in allowed and n not in shown)
         names = ", ".join(sorted(self.names[n] for n in centre)[:5])
-        caption = (
-            f"showing {len(shown):,} of {len(self.order):,} value nodes, those nearest {names}; "
-            "pass focus= to look elsewhere, max_nodes= to show more"
-        )
+        caption = say("draw.showing", shown=len(shown), total=len(self.order), names=names)
         return shown, caption
 
     # --- the drawing ----------------------------------------------------------------------------
@@ -403,9 +400,9 @@ def _emit_notes(dot, title: str | None, caption: str, show_grad: bool, lit: bool
 
 
 def _emit_box(scene: Scene, graph, k: int, nodes: list[Value]) -> None:
+    count = say("draw.box_node" if len(nodes) == 1 else "draw.box_nodes", count=len(nodes))
     rows = [f"<B>{escape(scene.titles[k])}</B>",
-            f'<FONT POINT-SIZE="10">{len(nodes):,} node{"s" if len(nodes) != 1 else ""}'
-            "</FONT>"]
+            f'<FONT POINT-SIZE="10">{escape(count)}</FONT>']
     graph.node(f"g{k}", _table(rows), id=f"g{k}", shape="box", style="rounded,filled,bold",
                fillcolor="#eeeeee", color="#8a8a8a", margin="0.1,0.05")
 
@@ -429,9 +426,9 @@ def _emit_node(scene: Scene, graph, node: Value, show_grad: bool, digits: int, s
         if labels is not None:
             lines = labels(node)
         else:
-            lines = text_lines("data", node.data, digits)
+            lines = text_lines(say("draw.data"), node.data, digits)
             if show_grad:
-                lines = lines + text_lines("grad", node.grad, digits)
+                lines = lines + text_lines(say("draw.grad"), node.grad, digits)
         rows = [f"<B>{escape(scene.names[node])}</B>"]
         rows += [f'<FONT POINT-SIZE="10">{escape(t)}</FONT>' for t in lines]
         fill = gradient_fill(node.grad, scale) if show_grad and node is not scene.root \
@@ -479,7 +476,8 @@ def _emit_edges(scene: Scene, dot, units: dict[Value, str], shown: set[Value], l
                     attrs["fontcolor"] = "#555555"
                 dot.edge(f"v{index[child]}", f"o{i}", id=f"e{i}_{k}", **attrs)
             if hidden:
-                dot.node(f"h{i}", f"{hidden} more input{'s' if hidden > 1 else ''}",
+                dot.node(f"h{i}", say("draw.more_input" if hidden == 1 else "draw.more_inputs",
+                                      count=hidden),
                          shape="plaintext", fontsize="9", fontcolor="#888888")
                 dot.edge(f"h{i}", f"o{i}", style="dashed", color=_FADED)
         elif mine[0] == "g":
@@ -497,7 +495,7 @@ def _emit_edges(scene: Scene, dot, units: dict[Value, str], shown: set[Value], l
             if child in shown and child not in stubbed:
                 stubbed.add(child)
                 j = index[child]
-                dot.node(f"u{j}", "used further on", shape="plaintext", fontsize="9",
+                dot.node(f"u{j}", say("draw.used_further_on"), shape="plaintext", fontsize="9",
                          fontcolor="#888888")
                 dot.edge(f"v{j}", f"u{j}", style="dashed", color=_FADED)
 
@@ -516,9 +514,11 @@ def _emit_box_edges(dot, joined: dict, box_edges: bool, hidden_boxes: set[str]) 
             continue
         width = f"{1 + math.log2(count) * 0.6:.2f}"
         dot.edge(tail, head, id=f"a{n}", penwidth=width, color="#9a9a9a",
-                 tooltip=f"{count} edge{'s' if count > 1 else ''}")
+                 tooltip=say("draw.edge" if count == 1 else "draw.edges", count=count))
 
 
+# The hint in English, for the command line's own note; a picture or a page says
+# say("draw.graphviz_hint"), in the reader's language.
 GRAPHVIZ_HINT = (
     "Graphviz's `dot` program was not found; install it for pictures "
     "(apt install graphviz, brew install graphviz, conda install graphviz, "
@@ -553,7 +553,7 @@ class Drawing(graphviz.Digraph):
         try:
             return super()._repr_mimebundle_(include, exclude, **kwargs)
         except graphviz.ExecutableNotFound:
-            hint = f"{GRAPHVIZ_HINT}; meanwhile, the graph's DOT source:"
+            hint = say("draw.graphviz_hint") + say("draw.dot_source")
             return {"text/html": f"<p><b>{html.escape(hint)}</b></p>"
                                  f"<pre>{html.escape(self.source)}</pre>",
                     "text/plain": f"{hint}\n{self.source}"}
@@ -638,11 +638,13 @@ def gradient_fill(grad, scale: float) -> str:
 
 
 def text_lines(prefix: str, x, digits: int) -> list[str]:
-    """'data 0.4000', or for a batch node its shape, mean and range, one line each."""
+    """'data 0.4000', or for a batch node its shape, mean and range, one line each (the words
+    in the current language; `prefix` is the caller's, say("draw.data") or say("draw.grad"))."""
     if is_array(x) and x.ndim > 0:
         mean = short_number(float(x.mean()), digits)
         low, high = short_number(float(x.min()), digits), short_number(float(x.max()), digits)
-        return [f"{prefix} shape {x.shape}", f"mean {mean}", f"[{low}, {high}]"]
+        return [f"{prefix} {say('draw.shape', shape=x.shape)}", say("draw.mean", mean=mean),
+                f"[{low}, {high}]"]
     return [f"{prefix} {short_number(x, digits)}"]
 
 

@@ -573,8 +573,8 @@ def _views(tr: Trace, data: dict, scene: Scene, rankdir: str) -> dict:
             value = first[0] if isinstance(first, list) else None
             return [tr.names[node]] if value is None else [f"{tr.names[node]} = {value}"]
         grad = num.short(finals[node])
-        return [f"data {first[0] if isinstance(first, list) else first}",
-                f"grad {grad[0] if isinstance(grad, list) else grad}"]
+        return [say("page.data_line", value=first[0] if isinstance(first, list) else first),
+                say("page.grad_line", value=grad[0] if isinstance(grad, list) else grad)]
 
     plans, view_of = _plans(tr, scene)
     big = len(order) > PICTURE_NODES
@@ -862,7 +862,7 @@ def page_html(tr: Trace, *, title: str | None = None, **options) -> str:
         import graphviz
 
         data["picture"] = None
-        data["note"] = (GRAPHVIZ_HINT + say("page.no_picture")
+        data["note"] = (say("draw.graphviz_hint") + say("page.no_picture")
                         if isinstance(error, graphviz.ExecutableNotFound) else
                         say("page.picture_failed", error=f"{type(error).__name__}: {error}"))
     title = reading.printable(title or say("page.title", root=data["rootName"]))
