@@ -11,11 +11,19 @@ from pathlib import Path
 
 from ..cli.formula import FormulaError, build_graph, parse_assignments
 from ..engine.value import Value
-from ..see import draw_graph, layout, trace
+from ..see import draw, draw_graph, layout, trace
 from ..work import check_work
 from ..work.answers import read_answers
 
-__all__ = ["use_graphviz", "evaluate", "page", "check"]
+__all__ = ["use_graphviz", "evaluate", "page", "check", "DRAWING_FONT"]
+
+# The font the lab's drawings are laid out and shown in. Graphviz compiled for the browser
+# cannot measure text: it estimates a label's width from tables of a few fonts' widths, and
+# "Helvetica" there is Helvetica's, while a browser without Helvetica (Linux) shows DejaVu
+# Sans or Noto, wider, and the labels spill out of their boxes. DejaVu Sans has a table
+# there and is the wide one: where the browser has it (lab.css asks for it) the boxes fit
+# their labels, and where it falls back to Helvetica or Arial the labels are narrower still.
+DRAWING_FONT = "DejaVu Sans"
 
 _GRAPH_START = re.compile(r"(?m)^(?=(?:strict )?(?:di)?graph\b)")
 _MISTAKES = (FormulaError, ValueError, ArithmeticError, TypeError, KeyError)
@@ -33,6 +41,7 @@ def use_graphviz(render: Callable[[str, str], str]) -> None:
 
     graphviz.pipe = pipe
     layout.RENDERER = lambda source, fmt: pipe("dot", fmt, source.encode("utf-8"))
+    draw.FONT = DRAWING_FONT
 
 
 def _graph(formula: str, at: str) -> Value:
