@@ -32,7 +32,8 @@ _MISTAKES = (FormulaError, ValueError, ArithmeticError, TypeError, KeyError)
 def use_graphviz(render: Callable[[str, str], str]) -> None:
     """Graphviz's `dot` program, where there is none (the browser): `render(source, format)`
     lays out one graph (Graphviz compiled for the browser); `graphviz.pipe`, which the
-    step-through page calls with several graphs at once, goes through it one graph at a time."""
+    step-through page calls with several graphs at once, goes through it one graph at a time.
+    Drawings are laid out for DRAWING_FONT from then on (the lab's page shows them in it)."""
     import graphviz
 
     def pipe(engine: str, format: str, data: bytes, **_options) -> bytes:
