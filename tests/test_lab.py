@@ -20,7 +20,7 @@ from autodiff.cli import main
 from autodiff.lab import browser, build_site
 from autodiff.lab.site import PYODIDE_CDN, PYODIDE_FILES, VIZ_CDN
 from autodiff.lab.wheel import pack_wheel
-from autodiff.see import layout
+from autodiff.see import draw, layout
 from nn import live
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,14 +57,16 @@ def test_graphviz_in_the_browser_lays_out_one_graph_at_a_time():
     import graphviz
 
     seen = []
-    before = graphviz.pipe, layout.RENDERER
+    before = graphviz.pipe, layout.RENDERER, draw.FONT
     try:
         browser.use_graphviz(lambda source, fmt: seen.append((source, fmt)) or f"<{len(seen)}>")
         out = graphviz.pipe("dot", "json0",
                             b"digraph a {\n\tx\n}\ndigraph b {\n\tgraph [rankdir=LR]\n}\n")
         laid_out = layout.run_dot("digraph c {\n\ty\n}\n", "svg")  # the page's way in
+        drawn_in = draw.FONT  # the font whose widths Graphviz for the browser has a table of
     finally:
-        graphviz.pipe, layout.RENDERER = before
+        graphviz.pipe, layout.RENDERER, draw.FONT = before
+    assert drawn_in == browser.DRAWING_FONT == "DejaVu Sans" != draw.FONT
     assert out == b"<1>\n<2>" and laid_out == b"<3>"
     assert [s.split("{")[0].strip() for s, _ in seen] == ["digraph a", "digraph b", "digraph c"]
     assert [fmt for _, fmt in seen] == ["json0", "json0", "svg"]

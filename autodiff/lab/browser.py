@@ -11,11 +11,19 @@ from pathlib import Path
 
 from ..cli.formula import FormulaError, build_graph, parse_assignments
 from ..engine.value import Value
-from ..see import draw_graph, layout, trace
+from ..see import draw, draw_graph, layout, trace
 from ..work import check_work
 from ..work.answers import read_answers
 
-__all__ = ["use_graphviz", "evaluate", "page", "check"]
+__all__ = ["use_graphviz", "evaluate", "page", "check", "DRAWING_FONT"]
+
+# The font the lab's drawings are laid out and shown in. Graphviz compiled for the browser
+# cannot measure text: it estimates a label's width from tables of a few fonts' widths, and
+# "Helvetica" there is Helvetica's, while a browser without Helvetica (Linux) shows DejaVu
+# Sans or Noto, wider, and the labels spill out of their boxes. DejaVu Sans has a table
+# there and is the wide one: where the browser has it (lab.css asks for it) the boxes fit
+# their labels, and where it falls back to Helvetica or Arial the labels are narrower still.
+DRAWING_FONT = "DejaVu Sans"
 
 _GRAPH_START = re.compile(r"(?m)^(?=(?:strict )?(?:di)?graph\b)")
 _MISTAKES = (FormulaError, ValueError, ArithmeticError, TypeError, KeyError)
@@ -24,7 +32,8 @@ _MISTAKES = (FormulaError, ValueError, ArithmeticError, TypeError, KeyError)
 def use_graphviz(render: Callable[[str, str], str]) -> None:
     """Graphviz's `dot` program, where there is none (the browser): `render(source, format)`
     lays out one graph (Graphviz compiled for the browser); `graphviz.pipe`, which the
-    step-through page calls with several graphs at once, goes through it one graph at a time."""
+    step-through page calls with several graphs at once, goes through it one graph at a time.
+    Drawings are laid out for DRAWING_FONT from then on (the lab's page shows them in it)."""
     import graphviz
 
     def pipe(engine: str, format: str, data: bytes, **_options) -> bytes:
@@ -33,6 +42,7 @@ def use_graphviz(render: Callable[[str, str], str]) -> None:
 
     graphviz.pipe = pipe
     layout.RENDERER = lambda source, fmt: pipe("dot", fmt, source.encode("utf-8"))
+    draw.FONT = DRAWING_FONT
 
 
 def _graph(formula: str, at: str) -> Value:

@@ -5,11 +5,14 @@ browser (`@viz-js/viz`), so they look as `draw_graph` and the step-through page 
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import shutil
 from importlib import resources
 from pathlib import Path
 
+from ..language import get_language, language, texts
 from .wheel import pack_wheel
 
 __all__ = ["build_site", "PYODIDE_VERSION", "VIZ_VERSION", "PYODIDE_FILES"]
@@ -22,6 +25,26 @@ PYODIDE_FILES = ("pyodide.js", "pyodide.asm.js", "pyodide.asm.wasm", "python_std
                  "pyodide-lock.json")
 VIZ_FILE = "dist/viz-global.js"
 _TEMPLATES = ("index.html", "lab.js", "lab.css")
+# index.html's slots: {{CONFIG}} (what the site holds), {{LANG}} and {{t:KEY}}, the text "lab.KEY"
+# of the language tables (markup where KEY ends in _html, else escaped).
+_SLOT = re.compile(r"\{\{(CONFIG|LANG)\}\}|\{\{t:(\w+)\}\}")
+
+
+def _page(template: str, config: dict, lang: str) -> str:
+    """index.html with its slots filled: the config for the script, the words in `lang`."""
+    with language(lang):
+        words = texts("lab.")
+    config = {**config, "lang": lang, "texts": words}  # the script's words, and Python's
+    slots = {"CONFIG": json.dumps(config).replace("<", "\\u003c"), "LANG": lang}
+
+    def fill(match: re.Match) -> str:
+        if match.group(1):
+            return slots[match.group(1)]
+        key = match.group(2)
+        return words[key] if key.endswith("_html") else html.escape(words[key])
+
+    # One pass: what a slot is filled with is never searched for slots again.
+    return _SLOT.sub(fill, template)
 
 
 def _copy_pyodide(pyodide: Path, out: Path) -> str:
@@ -48,10 +71,12 @@ def _find_viz(pyodide: Path | None, viz: Path | None) -> Path | None:
 
 
 def build_site(out: str | Path, pyodide: str | Path | None = None,
-               viz: str | Path | None = None) -> Path:
+               viz: str | Path | None = None, lang: str | None = None) -> Path:
     """Write the lab to the folder `out` and return its index.html. With `pyodide` (the npm
     package's folder) its core files are copied in, and with Graphviz's (`viz`, or found
-    beside it) the site needs no network; without, it loads them from their CDN."""
+    beside it) the site needs no network; without, it loads them from their CDN. The lab
+    speaks `lang` ("en" or "zh"; default: the current language), its pages and messages too."""
+    lang = lang or get_language()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     wheels = [pack_wheel("backprop-autodiff", ["autodiff", "nn"], out / "wheels"),
@@ -68,7 +93,7 @@ def build_site(out: str | Path, pyodide: str | Path | None = None,
     templates = resources.files(__package__).joinpath("templates")
     for name in _TEMPLATES:
         text = templates.joinpath(name).read_text(encoding="utf-8")
-        if name == "index.html":  # the one slot: where the script finds what the site holds
-            text = text.replace("{{CONFIG}}", json.dumps(config).replace("<", "\\u003c"))
+        if name == "index.html":
+            text = _page(text, config, lang)
         (out / name).write_text(text, encoding="utf-8")
     return out / "index.html"

@@ -3,6 +3,9 @@
 "use strict";
 
 const config = JSON.parse(document.getElementById("lab-config").textContent);
+const T = config.texts;  // the lab's words in its language (autodiff/language: "lab.*")
+// A text with its {fields} filled: fill(T.curve_updates, {count: 3}).
+const fill = (text, fields) => text.replace(/\{(\w+)\}/g, (_, name) => String(fields[name]));
 const $ = (id) => document.getElementById(id);
 const PLANE = 2.0;  // the plane shown: [-2, 2] × [-2, 2]
 const COLOURS = ["#2b6cb0", "#dd6b20"];  // class 0, class 1
@@ -35,10 +38,13 @@ async function start() {
       py.unpackArchive(data, "zip", { extractDir: purelib });
     }
     py.runPython("import importlib; importlib.invalidate_caches()");
+    // Python speaks the lab's language: the step-through page, the reports, the errors.
+    py.globals.set("lab_language", config.lang);
+    py.runPython("from autodiff.language import set_language; set_language(lab_language)");
     browser = py.pyimport("autodiff.lab.browser");
     py.runPython("import nn.live");
   } catch (error) {
-    say("status", "Python could not start: " + error.message);
+    say("status", fill(T.no_python, { error: error.message }));
     return;
   }
   try {
@@ -49,7 +55,7 @@ async function start() {
     console.warn(error);  // the numbers work without the pictures
   }
   for (const id of ["run", "open-page", "check", "reset", "train"]) $(id).disabled = false;
-  $("status").textContent = viz ? "Python is ready." : "Python is ready (graphs need Graphviz, which did not load).";
+  $("status").textContent = viz ? T.ready : T.ready_no_graphviz;
   const ready = document.createElement("span");
   ready.id = "lab-ready";
   ready.hidden = true;
@@ -89,7 +95,7 @@ function runFormula() {
     try {
       $("graph").appendChild(viz.renderSVGElement(result.dot));
     } catch (error) {
-      $("graph").textContent = "The graph could not be laid out: " + error.message;
+      $("graph").textContent = fill(T.no_layout, { error: error.message });
     }
   }
 }
@@ -136,7 +142,7 @@ function newNetwork() {
 
 function setTraining(on) {
   training = on && live !== null;
-  $("train").textContent = training ? "Pause" : "Train";
+  $("train").textContent = training ? T.pause : T.train;
   speedMarks = [];
   if (training) requestAnimationFrame(frame);
 }
@@ -266,7 +272,9 @@ function drawLosses() {
   ctx.fillStyle = "#555"; ctx.font = "12px sans-serif";
   ctx.fillText("1e" + top.toFixed(1), 2, pad);
   ctx.fillText("1e" + bottom.toFixed(1), 2, pad + h);
-  ctx.fillText(String(shown.length) + " updates", pad + w - 80, pad + h + 20);
+  ctx.textAlign = "right";
+  ctx.fillText(fill(T.curve_updates, { count: shown.length }), pad + w, pad + h + 20);
+  ctx.textAlign = "start";
   ctx.strokeStyle = "#2f855a"; ctx.lineWidth = 1.5;
   ctx.beginPath();
   const step = Math.max(1, Math.floor(shown.length / w));
@@ -284,14 +292,15 @@ function drawWeights(state) {
     const table = document.createElement("table");
     table.className = "weights";
     const caption = table.createCaption();
-    caption.textContent = `layer ${k + 1} (${layer.activation}): w / grad`;
+    caption.textContent = fill(T.layer_caption, { layer: k + 1, activation: layer.activation });
     layer.w.forEach((row, j) => {
       const tr = table.insertRow();
       [...row, layer.b[j]].forEach((w, i) => {
         const g = i < row.length ? layer.gw[j][i] : layer.gb[j];
         const td = tr.insertCell();
         td.textContent = `${w.toFixed(3)} / ${g.toExponential(1)}`;
-        td.title = (i < row.length ? `w${i + 1}` : "b") + ` of neuron ${j + 1}`;
+        td.title = i < row.length ? fill(T.weight_of, { input: i + 1, neuron: j + 1 })
+                                  : fill(T.bias_of, { neuron: j + 1 });
       });
     });
     holder.appendChild(table);
