@@ -1334,6 +1334,26 @@ def test_practise_mode_in_chinese_names_the_slip_in_chinese(textbook, tmp_path):
     assert b.errors == []
 
 
+# Every value node receiving a share, and the current node, drawn inside the window and the
+# picture's visible area: {checked, bad: [ids]} (a function of the page's script, in a string).
+OFF_SCREEN_JS = """
+                const offScreen = () => {
+                    const graph = document.getElementById('graph').getBoundingClientRect();
+                    const drawn = '#graph g.value.recv, #graph g.value.cur', bad = [];
+                    let checked = 0;
+                    for (const e of document.querySelectorAll(drawn)) {
+                        checked++;
+                        const r = e.getBoundingClientRect();
+                        const inside = r.width > 0 && r.left >= graph.left - 1 &&
+                            r.right <= graph.right + 1 && r.top >= graph.top - 1 &&
+                            r.bottom <= graph.bottom + 1 && r.bottom <= window.innerHeight &&
+                            r.right <= window.innerWidth;
+                        if (!inside) bad.push(e.id);
+                    }
+                    return {checked, bad};
+                };"""
+
+
 # --- a big graph: an opened neuron on screen, a node's largest paths as bars ------------------
 
 
@@ -1354,6 +1374,7 @@ def test_an_opened_neuron_shows_its_inputs_and_output_on_screen(tmp_path, width,
             # one (16 weights and a bias) receive a share; each, and the current node, must be
             # inside the window and inside the picture's visible area.
             report = b.page.evaluate("""() => {
+                """ + OFF_SCREEN_JS + """
                 const slider = document.getElementById('slider'), bad = [];
                 let checked = 0, steps = 0;
                 for (let k = 0; k <= Number(slider.max); k++) {
@@ -1361,17 +1382,9 @@ def test_an_opened_neuron_shows_its_inputs_and_output_on_screen(tmp_path, width,
                     const title = document.getElementById('step-title').textContent;
                     if (!/^Step .*: (out_o1|net_h2_1)\\[/.test(title)) continue;
                     steps++;
-                    const graph = document.getElementById('graph').getBoundingClientRect();
-                    const drawn = '#graph g.value.recv, #graph g.value.cur';
-                    for (const e of document.querySelectorAll(drawn)) {
-                        checked++;
-                        const r = e.getBoundingClientRect();
-                        const inside = r.width > 0 && r.left >= graph.left - 1 &&
-                            r.right <= graph.right + 1 && r.top >= graph.top - 1 &&
-                            r.bottom <= graph.bottom + 1 && r.bottom <= window.innerHeight &&
-                            r.right <= window.innerWidth;
-                        if (!inside) bad.push(title + ': ' + e.id);
-                    }
+                    const off = offScreen();
+                    checked += off.checked;
+                    bad.push(...off.bad.map((id) => title + ': ' + id));
                 }
                 return {bad, checked, steps};
             }""")
@@ -1404,6 +1417,7 @@ def test_a_neuron_over_eighteen_samples_shows_each_steps_inputs_on_screen(tmp_pa
             # inside the window and the picture's visible area. The steps are found in the
             # page's own data, and only they are visited.
             report = b.page.evaluate("""() => {
+                """ + OFF_SCREEN_JS + """
                 const data = JSON.parse(document.getElementById('trace-data').textContent);
                 const node = data.schema.steps.indexOf('node');
                 const name = data.schema.nodes.indexOf('name');
@@ -1415,17 +1429,9 @@ def test_a_neuron_over_eighteen_samples_shows_each_steps_inputs_on_screen(tmp_pa
                     slider.value = String(data.forward.length + 1 + b);
                     slider.dispatchEvent(new Event('input'));
                     const title = document.getElementById('step-title').textContent;
-                    const graph = document.getElementById('graph').getBoundingClientRect();
-                    const drawn = '#graph g.value.recv, #graph g.value.cur';
-                    for (const e of document.querySelectorAll(drawn)) {
-                        checked++;
-                        const r = e.getBoundingClientRect();
-                        const inside = r.width > 0 && r.left >= graph.left - 1 &&
-                            r.right <= graph.right + 1 && r.top >= graph.top - 1 &&
-                            r.bottom <= graph.bottom + 1 && r.bottom <= window.innerHeight &&
-                            r.right <= window.innerWidth;
-                        if (!inside) bad.push(title + ': ' + e.id);
-                    }
+                    const off = offScreen();
+                    checked += off.checked;
+                    bad.push(...off.bad.map((id) => title + ': ' + id));
                 });
                 return {bad, checked, steps};
             }""")
