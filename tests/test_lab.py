@@ -1,6 +1,7 @@
 """The lab: its Python side (a formula's numbers, a network learning live, the wheel, the
 site) here, and the site itself in headless Chromium, Pyodide served from 127.0.0.1."""
 
+import contextlib
 import functools
 import http.server
 import json
@@ -175,32 +176,42 @@ needs_browser = pytest.mark.skipif(bool(MISSING) and not os.environ.get("CI"),
                                    reason=f"not installed: {', '.join(MISSING)}")
 
 
-@pytest.fixture(scope="module")
-def lab_page(tmp_path_factory):
+@contextlib.contextmanager
+def open_lab(folder: Path, height: int = 1200):
+    """A written lab served from 127.0.0.1 only, open in Chromium, Python started: the page and
+    a list of its errors and of any request that tried to leave this machine."""
     from playwright.sync_api import sync_playwright
-
-    site = tmp_path_factory.mktemp("lab")
-    build_site(site, pyodide=NODE_MODULES / "pyodide")
 
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *args):
             pass
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
-                                             functools.partial(Quiet, directory=str(site)))
+                                             functools.partial(Quiet, directory=str(folder)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     failed = []
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        page = chromium.new_page(viewport={"width": 1400, "height": 1200})
-        page.on("pageerror", lambda error: failed.append(str(error)))
-        page.on("request", lambda r: r.url.startswith("http://127.0.0.1") or failed.append(r.url))
-        page.goto(f"http://127.0.0.1:{server.server_address[1]}/")
-        page.wait_for_selector("#lab-ready", state="attached", timeout=180_000)
-        yield page, failed
-        chromium.close()
-    server.shutdown()
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=[
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+            page = chromium.new_page(viewport={"width": 1400, "height": height})
+            page.on("pageerror", lambda error: failed.append(str(error)))
+            page.on("request",
+                    lambda r: r.url.startswith("http://127.0.0.1") or failed.append(r.url))
+            page.goto(f"http://127.0.0.1:{server.server_address[1]}/")
+            page.wait_for_selector("#lab-ready", state="attached", timeout=180_000)
+            yield page, failed
+            chromium.close()
+    finally:
+        server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def lab_page(tmp_path_factory):
+    site = tmp_path_factory.mktemp("lab")
+    build_site(site, pyodide=NODE_MODULES / "pyodide")
+    with open_lab(site) as opened:
+        yield opened
 
 
 def _grad_cell(page, name: str) -> float:

@@ -3,13 +3,10 @@ the browser estimates text widths from a font's table; the page must show that f
 `autodiff lab --lang zh` speaks Chinese with the same numbers. Served from 127.0.0.1 only."""
 
 import contextlib
-import functools
-import http.server
 import re
-import threading
 
 import pytest
-from test_lab import CHROMIUM, NODE_MODULES, needs_browser
+from test_lab import NODE_MODULES, needs_browser, open_lab
 
 from autodiff import Value
 from autodiff.cli import main
@@ -56,33 +53,10 @@ draw_graph(loss).source
 @contextlib.contextmanager
 def _lab(folder, lang: str):
     """The lab written by `autodiff lab --lang LANG`, open in Chromium, Python started."""
-    from playwright.sync_api import sync_playwright
-
     assert main(["lab", "--out", str(folder), "--pyodide", str(NODE_MODULES / "pyodide"),
                  "--lang", lang]) == 0
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
-                                             functools.partial(Quiet, directory=str(folder)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    failed = []
-    try:
-        with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=[
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-            page = chromium.new_page(viewport={"width": 1400, "height": 1000})
-            page.on("pageerror", lambda error: failed.append(str(error)))
-            page.on("request",
-                    lambda r: r.url.startswith("http://127.0.0.1") or failed.append(r.url))
-            page.goto(f"http://127.0.0.1:{server.server_address[1]}/")
-            page.wait_for_selector("#lab-ready", state="attached", timeout=180_000)
-            yield page, failed
-            chromium.close()
-    finally:
-        server.shutdown()
+    with open_lab(folder, height=1000) as opened:
+        yield opened
 
 
 @pytest.fixture(scope="module", params=["en", "zh"])
