@@ -1664,3 +1664,30 @@ def test_a_wrong_edge_answer_marks_its_edge_in_the_verdicts_red(tmp_path):
         finally:
             b.close()
     assert b.errors == []
+
+
+@needs_chromium
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_slider_and_zoom_buttons_stay_put_when_the_pass_changes(textbook, tmp_path, lang):
+    from playwright.sync_api import sync_playwright
+
+    path = tmp_path / f"{lang}.html"
+    textbook.page(lang=lang).save(path)
+    with sync_playwright() as p:
+        for width in (800, 1600):
+            b = Browser(p, path, width=width)
+            try:
+                page, seen = b.page, []
+                for k in (0, 3, 31):  # the given values, a forward step, the last backward step
+                    page.locator("#slider").fill(str(k))
+                    seen.append((page.locator("#phase").inner_text(), *(
+                        page.locator(f"#{c}").evaluate(
+                            "e => { const r = e.getBoundingClientRect();"
+                            " return [r.left, r.width]; }")
+                        for c in ("slider", "zoom-box"))))
+                words = [w for w, _, _ in seen]
+                assert len(set(words)) == 3 and all(words)  # three passes, each named
+                assert len({(s[0], s[1], z[0]) for _, s, z in seen}) == 1, seen
+            finally:
+                b.close()
+            assert b.errors == []
