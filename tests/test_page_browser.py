@@ -1598,3 +1598,102 @@ def test_practise_on_a_batch_formula_with_a_sum(tmp_path):
         finally:
             b.close()
     assert b.errors == []
+
+
+# --- the pictures as a learner sees them ---------------------------------------------------------
+
+# What covers each point of a group's title: the title itself, or an edge drawn over it.
+EDGES_OVER_TITLES = """() => {
+  const over = [];
+  for (const t of document.querySelectorAll('#graph text.cluster')) {
+    const r = t.getBoundingClientRect();
+    for (let fy = 0.3; fy <= 0.71; fy += 0.2)
+      for (let x = r.left + 1; x < r.right - 1; x += 1) {
+        const hit = document.elementFromPoint(x, r.top + fy * r.height);
+        if (hit && hit.closest('#graph g.edge')) over.push(t.textContent);
+      }
+  }
+  return [...new Set(over)];
+}"""
+
+
+@needs_chromium
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_no_edge_is_drawn_over_a_group_title(textbook, tmp_path, lang):
+    from playwright.sync_api import sync_playwright
+
+    path = tmp_path / f"{lang}.html"
+    example = mazur()
+    trace(example.loss()).page(model=example.model, lang=lang).save(path)
+    with sync_playwright() as p:
+        for width in (800, 1600):
+            b = Browser(p, path, width=width)
+            try:
+                titles = b.page.locator("#graph text.cluster").all_text_contents()
+                assert ("第 2 层（输出）" if lang == "zh" else "layer 2 (output)") in titles
+                # out_h1's edges into layer 2 run through its title's corner: the title stays
+                # on top, readable.
+                assert b.page.evaluate(EDGES_OVER_TITLES) == []
+            finally:
+                b.close()
+            assert b.errors == []
+
+
+@needs_chromium
+def test_a_wrong_edge_answer_marks_its_edge_in_the_verdicts_red(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    model, loss = batch_mlp_loss(6)
+    tr = trace(loss)
+    path = tmp_path / "batch.html"
+    tr.page(model=model).save(path)
+    edge = edge_id(tr, tr.root, 0)  # sum_2 into the mean: a short edge, and the current step's
+    with sync_playwright() as p:
+        b = Browser(p, path, width=1060)
+        try:
+            page = b.page
+            page.click("#predict")
+            go_to_step(page, "loss")
+            answer(page, "1")
+            page.check("#predict-edges")
+            cls, _ = answer_edge(page, edge, "local", "1")
+            assert "wrong" in cls
+            red = page.locator(f'.edge-verdict[data-edge="{edge}"]').evaluate(
+                "e => getComputedStyle(e).color")
+            drawn = page.locator(f"#{edge} > path").evaluate(
+                "e => { const s = getComputedStyle(e);"
+                " return [s.stroke, s.strokeDasharray, s.animationName]; }")
+            # Not the orange of the step's flow: the red the verdict says "wrong" in, solid.
+            assert drawn == [red, "none", "none"]
+            assert page.locator(f"#{edge} > polygon").evaluate(
+                "e => getComputedStyle(e).fill") == red
+        finally:
+            b.close()
+    assert b.errors == []
+
+
+@needs_chromium
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_slider_and_zoom_buttons_stay_put_when_the_pass_changes(textbook, tmp_path, lang):
+    from playwright.sync_api import sync_playwright
+
+    path = tmp_path / f"{lang}.html"
+    textbook.page(lang=lang).save(path)
+    with sync_playwright() as p:
+        for width in (800, 1600):
+            b = Browser(p, path, width=width)
+            try:
+                page, seen = b.page, []
+                for k in (0, 3, 31):  # the given values, a forward step, the last backward step
+                    page.locator("#slider").fill(str(k))
+                    seen.append((page.locator("#phase").inner_text(), *(
+                        page.locator(f"#{c}").evaluate(
+                            "e => { const r = e.getBoundingClientRect();"
+                            " return [r.left, r.width]; }")
+                        for c in ("slider", "zoom-box"))))
+                words = [w for w, _, _ in seen]
+                assert len(set(words)) == 3 and all(words)  # three passes, each named
+                assert len({(s[0], s[1], z[0]) for _, s, z in seen}) == 1, seen
+            finally:
+                b.close()
+            assert b.errors == []
