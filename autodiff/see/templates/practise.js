@@ -62,6 +62,19 @@
       const tr = rows.get(j); if (tr) tr.classList.add("carried");
     }
   }
+  // Enter in an answer box: judged, kept in `book` under `key` (a question's first answer, and
+  // each one after "try again", counts in the score), the step shown again, then `after`.
+  function onAnswer(input, expected, book, key, after) {
+    input.addEventListener("keydown", (ev) => {
+      if (ev.key !== "Enter") return;
+      ev.preventDefault();
+      const right = matches(input.value, expected);
+      if (!book.has(key)) { score[1] += 1; if (right) score[0] += 1; }
+      book.set(key, [input.value, right]);
+      describe(shown);
+      if (after) after();
+    });
+  }
   function practise(body, b) {
     // Returns true where the step waits for the learner's number before it shows its own.
     const step = bwd[b], key = asked(b);
@@ -96,14 +109,7 @@
       line.appendChild(toggle);
       body.appendChild(line);
     }
-    input.addEventListener("keydown", (ev) => {
-      if (ev.key !== "Enter") return;
-      ev.preventDefault();
-      const right = matches(input.value, expected);
-      if (!answers.has(key)) { score[1] += 1; if (right) score[0] += 1; }
-      answers.set(key, [input.value, right]);
-      describe(shown);
-    });
+    onAnswer(input, expected, answers, key);
     if (!answered) {
       // Until the learner answers, the page hides its own number for this node.
       document.documentElement.classList.add("asking");
@@ -155,15 +161,7 @@
         Object.assign(input, {type: "text", inputMode: "decimal", autocomplete: "off"});
         input.dataset.part = part; input.dataset.edge = e.edge;
         input.setAttribute("aria-label", TEXT.askLabel(name));
-        input.addEventListener("keydown", (ev) => {
-          if (ev.key !== "Enter") return;
-          ev.preventDefault();
-          const right = matches(input.value, expected);
-          if (!edgeAnswers.has(key)) { score[1] += 1; if (right) score[0] += 1; }
-          edgeAnswers.set(key, [input.value, right]);
-          describe(shown);
-          focusEdge();
-        });
+        onAnswer(input, expected, edgeAnswers, key, focusEdge);
         tr.cells[cell].replaceChildren(input);
         document.documentElement.classList.add("asking-edges");
         continue;
