@@ -317,7 +317,7 @@ class Scene:
                 continue
             chain = self._path(k)
             place(home(chain[:-1]), lambda g, k=k, nodes=nodes: _emit_box(self, g, k, nodes))
-        if content.keys() - {None}:
+        if leaf_order and content.keys() - {None}:
             # Graphviz orders each box's nodes, then reorders the whole graph once more, box
             # by box ("remincross"). That pass ignores the order kept inside a box and shuffles
             # nodes it finds equal, a neuron's weights all read by one op: h2.w3, w4, b, w1, w2.
