@@ -283,8 +283,9 @@ class Scene:
         `hidden` groups' boxes are left out (with the edges between them and other boxes);
         `left_out` nodes are drawn nowhere, without the stubs of a cut (another view has them);
         `hints=False` leaves out the edges that keep a group right of the one it reads from;
-        `leaf_order=False` leaves out the edges that stand a group's leaves in their op's order
-        (a caller that places them itself: the page's rows).
+        `leaf_order=False` leaves the order of a group's leaves to Graphviz as it was, without
+        the edges that stand them in their op's order (for a caller that places them itself:
+        the page's wrapped rows).
         """
         dot = _digraph(rankdir)
         if notes:
