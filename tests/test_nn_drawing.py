@@ -1,12 +1,16 @@
 """nn.drawing: what an MLP's graph groups into, and the summary of a model too big to draw."""
 
+import json
+import re
+
 import numpy as np
 import pytest
 
-from autodiff import Value
+from autodiff import Value, topological_order
 from autodiff.see.draw import draw_graph
+from autodiff.see.page import page_html
 from autodiff.see.trace import trace
-from nn import MLP, drawing
+from nn import MLP, drawing, losses
 
 
 def test_grouping_by_layer_and_neuron(mazur_traced):
@@ -69,3 +73,76 @@ def test_several_samples_get_a_box_each_and_share_the_neurons():
     assert [tr.name(n) for n in found["sample 1"]][:2] == ["x1[1]", "x2[1]"]
     assert tr.node("loss") not in {n for nodes in found.values() if isinstance(nodes, list)
                                    for n in nodes}
+
+
+def _one_sample_mlp() -> tuple[Value, MLP]:
+    """MLP(2, [4, 4, 1]) on one sample with binary cross-entropy: the reported drawing."""
+    model = MLP(2, [4, 4, 1], seed=0)
+    out = model([Value(0.5, "x1"), Value(-1.0, "x2")])
+    loss = losses.binary_cross_entropy(out, 1)
+    loss.label = "loss"
+    loss.backward()
+    return loss, model
+
+
+def _laid_out(dot) -> dict[str, tuple[float, float]]:
+    """Each node's centre in Graphviz's own layout (y pointing up)."""
+    laid = json.loads(dot.pipe(format="json0"))
+    return {o["name"]: tuple(map(float, o["pos"].split(","))) for o in laid["objects"]
+            if "pos" in o}
+
+
+def _out_of_order(model, position, index, own_bias: bool = True) -> list[str]:
+    """The neurons whose w1, w2, …, b do not stand in that order, as `position` reads them:
+    each neuron's parameters sorted by where they stand must come out w1 first, b last."""
+    wrong = []
+    for layer in model.layers:
+        for neuron in layer.neurons:
+            params = [*neuron.w, neuron.b] if own_bias else list(neuron.w)
+            places = [position(f"v{index[p]}") for p in params]
+            if sorted(places) != places or len(set(places)) < len(places):
+                wrong.append(f"{neuron.name}: " + ", ".join(
+                    p.label for _, p in sorted(zip(places, params), key=lambda t: t[0])))
+    return wrong
+
+
+@pytest.mark.parametrize("rankdir", ["LR", "TB"])
+def test_a_neurons_weights_and_bias_stand_in_order(rankdir):
+    # Graphviz used to shuffle them: layer 2 read h2_1.w3, w4, b, w1, w2 top to bottom.
+    loss, model = _one_sample_mlp()
+    index = {n: i for i, n in enumerate(topological_order(loss))}
+    at = _laid_out(draw_graph(loss, model=model, rankdir=rankdir))
+    if rankdir == "LR":  # top to bottom
+        wrong = _out_of_order(model, lambda name: -at[name][1], index)
+    else:  # left to right
+        wrong = _out_of_order(model, lambda name: at[name][0], index)
+    assert wrong == []
+
+
+def test_each_samples_neurons_and_the_textbook_network_keep_their_weights_in_order(
+        mazur_traced):
+    model = MLP(2, [3, 1], seed=0)
+    loss = Value(0.0)
+    for a, b in ((0.1, 0.2), (0.3, -0.4), (-0.5, 0.6)):
+        loss = loss + (model([a, b]) - 1.0) ** 2
+    loss.label = "loss"
+    loss.backward()
+    index = {n: i for i, n in enumerate(topological_order(loss))}
+    at = _laid_out(draw_graph(loss, model=model))
+    assert _out_of_order(model, lambda name: -at[name][1], index) == []
+    # The textbook's biases are shared by a layer: its weights stand in order, w1 over w2.
+    example, textbook_loss, _ = mazur_traced
+    index = {n: i for i, n in enumerate(topological_order(textbook_loss))}
+    at = _laid_out(draw_graph(textbook_loss, model=example.model))
+    assert _out_of_order(example.model, lambda name: -at[name][1], index, own_bias=False) == []
+
+
+def test_the_pages_picture_keeps_a_neurons_weights_in_order():
+    loss, model = _one_sample_mlp()
+    index = {n: i for i, n in enumerate(topological_order(loss))}
+    text = page_html(trace(loss), model=model)
+    data = json.loads(re.search(r'id="trace-data" type="application/json">(.*?)</script>',
+                                text, re.S).group(1))
+    (view,) = data["picture"]["views"]  # 68 nodes: one view, left to right
+    y = {name: top for name, _, top, *_ in view["nodes"]}  # y pointing down
+    assert _out_of_order(model, y.__getitem__, index) == []

@@ -273,7 +273,8 @@ class Scene:
                 rankdir: str = "LR", title: str | None = None, caption: str = "",
                 labels: Callable | None = None, notes: bool = True,
                 box_edges: bool = True, hidden: set[int] = frozenset(),
-                left_out: set[Value] = frozenset(), hints: bool = True) -> graphviz.Digraph:
+                left_out: set[Value] = frozenset(), hints: bool = True,
+                leaf_order: bool = True) -> graphviz.Digraph:
         """The Graphviz drawing with these groups open and these nodes drawn one by one.
 
         `labels(node) -> rows` may replace the lines of a value node (the page sizes its boxes
@@ -281,7 +282,10 @@ class Scene:
         `box_edges=False` keeps the edges between two boxes for the layout only, unseen;
         `hidden` groups' boxes are left out (with the edges between them and other boxes);
         `left_out` nodes are drawn nowhere, without the stubs of a cut (another view has them);
-        `hints=False` leaves out the edges that keep a group right of the one it reads from.
+        `hints=False` leaves out the edges that keep a group right of the one it reads from;
+        `leaf_order=False` leaves the order of a group's leaves to Graphviz as it was, without
+        the edges that stand them in their op's order (for a caller that places them itself:
+        the page's wrapped rows).
         """
         dot = _digraph(rankdir)
         if notes:
@@ -314,13 +318,52 @@ class Scene:
                 continue
             chain = self._path(k)
             place(home(chain[:-1]), lambda g, k=k, nodes=nodes: _emit_box(self, g, k, nodes))
+        if leaf_order and content.keys() - {None}:
+            # Graphviz orders each box's nodes, then reorders the whole graph once more, box
+            # by box ("remincross"). That pass ignores the order kept inside a box and shuffles
+            # nodes it finds equal, a neuron's weights all read by one op: h2.w3, w4, b, w1, w2.
+            # Its crossings are the ones the boxes' own pass already had.
+            dot.attr(remincross="false")
         self._emit_groups(dot, content, opened)
         gone = {f"g{k}" for k in hidden}
         _emit_edges(self, dot, units, shown, lit, show_local, digits, box_edges, gone, left_out)
         for tail, head in self._order_hints(units, shown) if hints else ():
             if tail not in gone and head not in gone:
                 dot.edge(tail, head, style="invis")
+        for tail, head in self._leaf_rows(shown, opened, rankdir) if leaf_order else ():
+            dot.edge(tail, head, style="invis", minlen="0")
         return dot
+
+    def _leaf_rows(self, shown: set[Value], opened: set[int], rankdir: str) -> list:
+        """Invisible edges that stand the leaves a boxed op reads in the order it reads them.
+
+        A neuron's weights and bias, all inputs of its `linear` node, are equal to Graphviz:
+        any order has as few crossings. An edge between two nodes of one rank keeps its tail
+        before its head, which is left to right, and, drawn left to right (Graphviz turns the
+        ranks), bottom to top: so there the edges run from the last leaf to the first, and
+        w1 stands on top. Only the leaves in the op's own box, each once (the first op reading
+        it places it: a weight read for every sample).
+        """
+        placed: set[Value] = set()
+        edges = []
+        for node in self.order:
+            box = self._innermost(node, opened)
+            if node not in shown or box is None:
+                continue
+            leaves = [x for x in dict.fromkeys(node.inputs)
+                      if not x.inputs and x in shown and x not in placed
+                      and self._innermost(x, opened) == box]
+            placed.update(leaves)
+            names = [f"v{self.index[x]}" for x in leaves]
+            if rankdir in ("LR", "RL"):
+                names.reverse()
+            edges.extend(zip(names, names[1:]))
+        return edges
+
+    def _innermost(self, node: Value, opened: set[int]) -> int | None:
+        """The innermost open group holding node, None for a node in none."""
+        inside = [k for k in self.chain.get(node, ()) if k in opened]
+        return inside[-1] if inside else None
 
     def _order_hints(self, units: dict[Value, str], shown: set[Value]) -> list:
         """Invisible edges that keep a group right of the group it reads from.

@@ -604,7 +604,7 @@ def _view_source(scene: Scene, plan: tuple[set[int], set, set], labels, rankdir:
     dot = scene.digraph(opened, shown, notes=False, labels=labels,
                         rankdir="TB" if wrapped else rankdir, box_edges=False,
                         hidden=_idle_siblings(scene, opened, shown), left_out=others,
-                        hints=not tight)
+                        hints=not tight, leaf_order=not wrapped)
     for tail, head, ranks in wrapped:
         dot.edge(tail, head, style="invis", minlen=str(ranks))
     if tight:
