@@ -142,6 +142,15 @@ def escape(text: str) -> str:
 # --- the scene: nodes, names, groups ------------------------------------------------------------
 
 
+def _boxes(units: dict[Value, str]) -> dict[int, list[Value]]:
+    """The nodes each closed group's box stands for (a unit "g<k>"), by group."""
+    boxes: dict[int, list[Value]] = {}
+    for node, unit in units.items():
+        if unit[0] == "g":
+            boxes.setdefault(int(unit[1:]), []).append(node)
+    return boxes
+
+
 class Scene:
     """A graph ready to draw: its nodes in order, their names, and the groups they sit in.
 
@@ -292,10 +301,7 @@ class Scene:
             _emit_notes(dot, title, caption, show_grad, bool(lit))
         scale = _grad_scale([n for n in shown if n is not self.root])
         units = {node: self.unit(node, opened) for node in self.order}
-        boxes: dict[int, list[Value]] = {}
-        for node, unit in units.items():
-            if unit[0] == "g":
-                boxes.setdefault(int(unit[1:]), []).append(node)
+        boxes = _boxes(units)
         # Each drawn thing goes into the innermost open group holding it.
         content: dict[int | None, list[Callable]] = {}
 
@@ -327,12 +333,17 @@ class Scene:
         self._emit_groups(dot, content, opened)
         gone = {f"g{k}" for k in hidden}
         _emit_edges(self, dot, units, shown, lit, show_local, digits, box_edges, gone, left_out)
+        self._emit_hints(dot, units, shown, opened, rankdir, gone, hints, leaf_order)
+        return dot
+
+    def _emit_hints(self, dot, units: dict, shown: set[Value], opened: set[int], rankdir: str,
+                    gone: set[str], hints: bool, leaf_order: bool) -> None:
+        """The invisible edges that order the layout: groups left to right, leaves in order."""
         for tail, head in self._order_hints(units, shown) if hints else ():
             if tail not in gone and head not in gone:
                 dot.edge(tail, head, style="invis")
         for tail, head in self._leaf_rows(shown, opened, rankdir) if leaf_order else ():
             dot.edge(tail, head, style="invis", minlen="0")
-        return dot
 
     def _leaf_rows(self, shown: set[Value], opened: set[int], rankdir: str) -> list:
         """Invisible edges that stand the leaves a boxed op reads in the order it reads them.
