@@ -2,6 +2,7 @@
 
 import json
 import re
+import shutil
 
 import numpy as np
 import pytest
@@ -11,6 +12,9 @@ from autodiff.see.draw import draw_graph
 from autodiff.see.page import page_html
 from autodiff.see.trace import trace
 from nn import MLP, drawing, losses
+
+# Where a neuron's leaves stand is Graphviz's layout: these read it, so they need `dot`.
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz `dot` not installed")
 
 
 def test_grouping_by_layer_and_neuron(mazur_traced):
@@ -106,6 +110,7 @@ def _out_of_order(model, position, index, own_bias: bool = True) -> list[str]:
     return wrong
 
 
+@needs_dot
 @pytest.mark.parametrize("rankdir", ["LR", "TB"])
 def test_a_neurons_weights_and_bias_stand_in_order(rankdir):
     # Graphviz used to shuffle them: layer 2 read h2_1.w3, w4, b, w1, w2 top to bottom.
@@ -119,6 +124,7 @@ def test_a_neurons_weights_and_bias_stand_in_order(rankdir):
     assert wrong == []
 
 
+@needs_dot
 def test_each_samples_neurons_and_the_textbook_network_keep_their_weights_in_order(
         mazur_traced):
     model = MLP(2, [3, 1], seed=0)
@@ -137,6 +143,7 @@ def test_each_samples_neurons_and_the_textbook_network_keep_their_weights_in_ord
     assert _out_of_order(example.model, lambda name: -at[name][1], index, own_bias=False) == []
 
 
+@needs_dot
 def test_the_pages_picture_keeps_a_neurons_weights_in_order():
     loss, model = _one_sample_mlp()
     index = {n: i for i, n in enumerate(topological_order(loss))}
