@@ -76,6 +76,20 @@ def mazur_traced():
 
 
 @pytest.fixture
+def three_samples():
+    """MLP(2, [3, 1]) over three samples, one graph per sample, squared error, backward run."""
+    from nn import MLP
+
+    model = MLP(2, [3, 1], seed=0)
+    loss = Value(0.0)
+    for a, b in ((0.1, 0.2), (0.3, -0.4), (-0.5, 0.6)):
+        loss = loss + (model([a, b]) - 1.0) ** 2
+    loss.label = "loss"
+    loss.backward()
+    return model, loss
+
+
+@pytest.fixture
 def textbook(mazur_traced):
     """The trace of the textbook network's E_total."""
     return mazur_traced[2]

@@ -28,16 +28,6 @@ def labels(source: str) -> str:
                      re.findall(r'(?:label|tooltip)=(?:<(.*)>|"([^"]*)")', source))
 
 
-def three_samples() -> tuple[MLP, Value]:
-    model = MLP(2, [3, 1], seed=0)
-    loss = Value(0.0)
-    for a, b in ((0.1, 0.2), (0.3, -0.4), (-0.5, 0.6)):
-        loss = loss + (model([a, b]) - 1.0) ** 2
-    loss.label = "loss"
-    loss.backward()
-    return model, loss
-
-
 def test_group_titles_in_chinese_in_a_drawing(mazur_traced):
     example, loss, _ = mazur_traced
     with language("zh"):
@@ -55,8 +45,8 @@ def test_group_titles_in_chinese_in_a_drawing(mazur_traced):
     assert not re.search(r"[\u4e00-\u9fff]", english)
 
 
-def test_sample_and_layer_groups_in_chinese():
-    model, loss = three_samples()
+def test_sample_and_layer_groups_in_chinese(three_samples):
+    model, loss = three_samples
     order = trace(loss).nodes
     with language("zh"):
         found = drawing.groups(model, order)
@@ -70,8 +60,8 @@ def test_sample_and_layer_groups_in_chinese():
                                                   "sample 1", "sample 2"]
 
 
-def test_a_neuron_without_a_name_and_a_cut_drawing_in_chinese():
-    model, loss = three_samples()
+def test_a_neuron_without_a_name_and_a_cut_drawing_in_chinese(three_samples):
+    model, loss = three_samples
     # An MLP-like model (nn.drawing reads .layers, .neurons, .w, .b) whose neurons have no name.
     unnamed = SimpleNamespace(layers=[
         SimpleNamespace(activation=layer.activation,

@@ -126,13 +126,8 @@ def test_a_neurons_weights_and_bias_stand_in_order(rankdir):
 
 @needs_dot
 def test_each_samples_neurons_and_the_textbook_network_keep_their_weights_in_order(
-        mazur_traced):
-    model = MLP(2, [3, 1], seed=0)
-    loss = Value(0.0)
-    for a, b in ((0.1, 0.2), (0.3, -0.4), (-0.5, 0.6)):
-        loss = loss + (model([a, b]) - 1.0) ** 2
-    loss.label = "loss"
-    loss.backward()
+        mazur_traced, three_samples):
+    model, loss = three_samples
     index = {n: i for i, n in enumerate(topological_order(loss))}
     at = _laid_out(draw_graph(loss, model=model))
     assert _out_of_order(model, lambda name: -at[name][1], index) == []
